@@ -1,0 +1,132 @@
+"""Shared fixtures: the fake Ollama server, synthetic videos with known cuts, and running the real CLI."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.fake_ollama import FakeOllama
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_VIDEOS = REPO.parent / "shared" / "videos"
+SAMPLE_VIDEOS = REPO / "sample_videos"
+
+
+def shared_video(relative: str) -> Path:
+    path = SHARED_VIDEOS / relative
+    if not path.exists():
+        pytest.skip(f"{path} is not here (the shared clips live in ../shared/videos)")
+    return path
+
+
+@pytest.fixture
+def fake_ollama() -> Iterator[FakeOllama]:
+    from tests.fake_ollama import FakeOllama
+
+    with FakeOllama() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test that logs at ERROR: errors must reach the user as messages, not stray logs."""
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    monkeypatch.delenv("VIDSCAN_DEBUG", raising=False)
+
+
+@dataclass(frozen=True)
+class Shot:
+    colour: str
+    seconds: float
+    pattern: bool = True  # a moving test pattern over the colour, so frames are not flat
+
+
+def make_video(
+    path: Path, shots: list[Shot], size: str = "320x240", fps: int = 25, extra: list[str] | None = None
+) -> Path:
+    """An H.264 clip made of shots with exact cut times (lavfi sources, concatenated)."""
+    inputs: list[str] = []
+    for shot in shots:
+        inputs += ["-f", "lavfi", "-i", f"color=c={shot.colour}:s={size}:r={fps}:d={shot.seconds}"]
+        if shot.pattern:
+            inputs += ["-f", "lavfi", "-i", f"testsrc2=s=160x120:r={fps}:d={shot.seconds}"]
+    # Overlay each pattern on its colour, then concatenate the shots.
+    graph: list[str] = []
+    labels: list[str] = []
+    index = 0
+    for i, shot in enumerate(shots):
+        base = index
+        index += 1
+        if shot.pattern:
+            graph.append(f"[{base}:v][{index}:v]overlay=x='mod(t*40,160)':y=60[s{i}]")
+            index += 1
+        else:
+            graph.append(f"[{base}:v]null[s{i}]")
+        labels.append(f"[s{i}]")
+    graph.append(f"{''.join(labels)}concat=n={len(shots)}:v=1:a=0,format=yuv420p[out]")
+    cmd = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        ";".join(graph),
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        str(fps),
+        *(extra or []),
+        str(path),
+    ]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 240
+) -> CliResult:
+    """Run `python -m vidscan ARGS` in a real subprocess, as a user would."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("OLLAMA_HOST", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vidscan", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)

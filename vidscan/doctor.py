@@ -1,0 +1,45 @@
+"""`vidscan doctor`: is everything in place for a run? Each check says what to do when it fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import media
+from .errors import VidscanError
+from .ollama_client import OllamaBackend
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(host: str | None, vlm: str, llm: str | None) -> list[Check]:
+    checks: list[Check] = []
+    try:
+        tools = media.find_tools()
+        probe = tools.ffprobe or "none (probing through ffmpeg itself)"
+        version = media.ffmpeg_version(tools)
+        checks.append(Check("ffmpeg", True, f"{tools.ffmpeg} ({tools.source}, {version}); ffprobe: {probe}"))
+    except VidscanError as exc:
+        checks.append(Check("ffmpeg", False, str(exc)))
+
+    backend = OllamaBackend(host, timeout=30)
+    try:
+        checks.append(Check("ollama", True, f"Ollama {backend.version()} at {backend.host}"))
+    except VidscanError as exc:
+        checks.append(Check("ollama", False, str(exc)))
+        return checks
+
+    models = [(vlm, "vision")] + ([(llm, None)] if llm and llm != vlm else [])
+    for model, capability in models:
+        role = "vision model" if capability else "summary model"
+        try:
+            info = backend.require(model, capability)
+            caps = ", ".join(info.capabilities) or "unknown"
+            checks.append(Check(role, True, f"{model} is pulled (capabilities: {caps})"))
+        except VidscanError as exc:
+            checks.append(Check(role, False, str(exc)))
+    return checks

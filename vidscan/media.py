@@ -1,0 +1,315 @@
+"""The one ffmpeg wrapper: find the binaries, probe a file, decode small frames, grab one full frame.
+
+ffmpeg command lines are built with ffmpeg-python and run with subprocess so that we control pipes,
+stderr and errors. When the system has no ffmpeg, the static binary shipped by imageio-ffmpeg is used;
+it has no ffprobe, so probing then parses `ffmpeg -i` output instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+from PIL import Image
+
+from .errors import FfmpegError, InputError
+from .types import VideoInfo
+
+
+@dataclass(frozen=True)
+class Tools:
+    ffmpeg: str
+    ffprobe: str | None  # None with imageio-ffmpeg's static binary
+    source: str  # "system", "imageio-ffmpeg" or "VIDSCAN_FFMPEG"
+
+
+@lru_cache(maxsize=1)
+def find_tools() -> Tools:
+    """The ffmpeg to use: $VIDSCAN_FFMPEG, else the system's, else imageio-ffmpeg's static build."""
+    override = os.environ.get("VIDSCAN_FFMPEG")
+    if override:
+        if not (Path(override).is_file() and os.access(override, os.X_OK)):
+            raise FfmpegError(f"VIDSCAN_FFMPEG={override} is not an executable file")
+        beside = Path(override).with_name("ffprobe")
+        return Tools(override, str(beside) if beside.is_file() else None, "VIDSCAN_FFMPEG")
+    system = shutil.which("ffmpeg")
+    if system:
+        return Tools(system, shutil.which("ffprobe"), "system")
+    try:
+        import imageio_ffmpeg
+
+        return Tools(imageio_ffmpeg.get_ffmpeg_exe(), None, "imageio-ffmpeg")
+    except (ImportError, RuntimeError) as exc:
+        raise FfmpegError(
+            "ffmpeg not found: install it (Debian/Ubuntu: sudo apt-get install ffmpeg) "
+            "or `pip install imageio-ffmpeg`"
+        ) from exc
+
+
+def ffmpeg_version(tools: Tools) -> str:
+    out = subprocess.run([tools.ffmpeg, "-version"], capture_output=True, text=True, check=False).stdout
+    first = out.splitlines()[0] if out else ""
+    match = re.match(r"ffmpeg version (\S+)", first)
+    return match.group(1) if match else first
+
+
+def check_readable(path: str) -> Path:
+    """One-line errors for the input problems a user can fix, before ffmpeg sees the file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, not a video file")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{path}: permission denied (cannot read the file)")
+    if p.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes)")
+    return p
+
+
+def _input_arg(path: str) -> str:
+    # A name starting with "-" would be read as an option; "file:" also stops "x:y" being read as a protocol.
+    return "file:" + str(Path(path).absolute())
+
+
+def probe(path: str) -> VideoInfo:
+    """Duration, fps, display size, rotation and audio of a video file."""
+    check_readable(path)
+    tools = find_tools()
+    if tools.ffprobe:
+        return _probe_with_ffprobe(path, tools.ffprobe)
+    return _probe_with_ffmpeg(path, tools.ffmpeg)
+
+
+def _not_a_video(path: str, detail: str) -> InputError:
+    detail = detail.strip().splitlines()[-1] if detail.strip() else "no video stream"
+    detail = detail.replace(_input_arg(path), "").strip(": ")
+    return InputError(f"{path}: not a video file ffmpeg can read ({detail})")
+
+
+def _rate(text: str | None) -> float:
+    if not text or text in ("0/0", "N/A"):
+        return 0.0
+    if "/" in text:
+        num, den = text.split("/", 1)
+        return float(num) / float(den) if float(den) else 0.0
+    return float(text)
+
+
+def _display_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+    return (height, width) if rotation in (90, 270) else (width, height)
+
+
+def _probe_with_ffprobe(path: str, ffprobe_bin: str) -> VideoInfo:
+    try:
+        data = ffmpeg.probe(_input_arg(path), cmd=ffprobe_bin)
+    except ffmpeg.Error as exc:
+        raise _not_a_video(path, exc.stderr.decode("utf-8", "replace") if exc.stderr else "") from None
+    streams = data.get("streams", [])
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        ),
+        None,
+    )
+    if video is None:
+        raise _not_a_video(path, "it has no video stream")
+    rotation = 0
+    for side in video.get("side_data_list", []) or []:
+        if "rotation" in side:
+            rotation = int(round(-float(side["rotation"]))) % 360
+    if "rotate" in video.get("tags", {}):
+        rotation = int(video["tags"]["rotate"]) % 360
+    fmt = data.get("format", {})
+    duration = float(fmt.get("duration") or video.get("duration") or 0.0)
+    fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
+    width, height = _display_size(int(video.get("width") or 0), int(video.get("height") or 0), rotation)
+    stream_start = float(video.get("start_time") or 0.0)
+    file_start = float(fmt.get("start_time") or 0.0)
+    frames = video.get("nb_frames")
+    return VideoInfo(
+        path=path,
+        duration=duration,
+        width=width,
+        height=height,
+        fps=fps,
+        rotation=rotation,
+        has_audio=any(s.get("codec_type") == "audio" for s in streams),
+        codec=str(video.get("codec_name", "")),
+        frame_count=int(frames) if frames and str(frames).isdigit() else None,
+        start_offset=max(0.0, stream_start - file_start),
+    )
+
+
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_VIDEO_RE = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
+_FPS_RE = re.compile(r"([\d.]+)(k?) fps")
+_TBR_RE = re.compile(r"([\d.]+)(k?) tbr")
+_ROTATION_RE = re.compile(r"rotation of (-?[\d.]+) degrees")
+
+
+def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
+    """Probe without ffprobe: `ffmpeg -i FILE` prints the same facts on stderr."""
+    proc = subprocess.run(
+        [ffmpeg_bin, "-hide_banner", "-nostdin", "-i", _input_arg(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    text = proc.stderr
+    video_line = next(
+        (line for line in text.splitlines() if _VIDEO_RE.search(line) and "attached pic" not in line), None
+    )
+    if video_line is None:
+        detail = text if "Invalid data" in text or "moov atom" in text else "it has no video stream"
+        raise _not_a_video(path, detail)
+    match = _VIDEO_RE.search(video_line)
+    assert match is not None
+    codec, raw_w, raw_h = match.group(1), int(match.group(2)), int(match.group(3))
+    fps = 0.0
+    for rate_re in (_FPS_RE, _TBR_RE):
+        rate = rate_re.search(video_line)
+        if rate:
+            fps = float(rate.group(1)) * (1000 if rate.group(2) else 1)
+            break
+    rot = _ROTATION_RE.search(text)
+    rotation = int(round(-float(rot.group(1)))) % 360 if rot else 0
+    dur = _DURATION_RE.search(text)
+    duration = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3)) if dur else 0.0
+    width, height = _display_size(raw_w, raw_h, rotation)
+    return VideoInfo(
+        path=path,
+        duration=duration,
+        width=width,
+        height=height,
+        fps=fps,
+        rotation=rotation,
+        has_audio=bool(re.search(r"Stream #\d+:\d+.*?: Audio:", text)),
+        codec=codec,
+    )
+
+
+def analysis_size(info: VideoInfo, long_side: int) -> tuple[int, int]:
+    """A small even frame size with the video's display aspect ratio."""
+    w, h = max(info.width, 2), max(info.height, 2)
+    scale = min(1.0, long_side / max(w, h))
+    return max(2, int(round(w * scale / 2)) * 2), max(2, int(round(h * scale / 2)) * 2)
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    number: int
+    time: float  # seconds from the start of the video stream
+    image: np.ndarray  # BGR, shape (h, w, 3), uint8
+
+
+_PTS_RE = re.compile(r"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
+
+
+def decode_small(info: VideoInfo, long_side: int = 320) -> Iterator[DecodedFrame]:
+    """One pass over the whole video, every frame at a small size, upright, with its real timestamp.
+
+    Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
+    rate and late-starting streams get the true time of each frame rather than number / fps.
+    """
+    tools = find_tools()
+    width, height = analysis_size(info, long_side)
+    stream = (
+        ffmpeg.input(_input_arg(info.path))
+        .video.filter("scale", width, height, flags="area")
+        .filter("showinfo", checksum=0)
+        .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
+        .global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn")
+    )
+    args = stream.compile(cmd=tools.ffmpeg)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stderr is not None
+    pts_times: queue.Queue[float | None] = queue.Queue()
+    stderr_tail: deque[str] = deque(maxlen=30)
+    reader = threading.Thread(target=_read_showinfo, args=(proc.stderr, pts_times, stderr_tail), daemon=True)
+    reader.start()
+    frame_bytes = width * height * 3
+    number = 0
+    last_time = -1.0
+    step = 1.0 / info.fps if info.fps > 0 else 0.04
+    try:
+        while True:
+            buf = proc.stdout.read(frame_bytes)
+            if len(buf) < frame_bytes:
+                break
+            pts = _next_pts(pts_times)
+            time = pts - info.start_offset if pts is not None else last_time + step
+            time = max(time, last_time + 1e-6, 0.0) if number else max(time, 0.0)
+            last_time = time
+            image = np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+            yield DecodedFrame(number, time, image)
+            number += 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        reader.join(timeout=5)
+    if number == 0:
+        detail = " ".join(stderr_tail) or "ffmpeg produced no frames"
+        raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail)})")
+
+
+def _next_pts(pts_times: queue.Queue[float | None]) -> float | None:
+    try:
+        return pts_times.get(timeout=10)
+    except queue.Empty:
+        return None
+
+
+def _read_showinfo(pipe: io.BufferedReader, out: queue.Queue[float | None], tail: deque[str]) -> None:
+    for raw in pipe:
+        line = raw.decode("utf-8", "replace")
+        match = _PTS_RE.search(line)
+        if match and "Parsed_showinfo" in line:
+            out.put(float(match.group(2)))
+        elif "Parsed_showinfo" not in line:
+            tail.append(line.strip())
+    out.put(None)
+
+
+def _last_error(stderr: str) -> str:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "unknown error"
+
+
+def grab_frame(info: VideoInfo, time: float) -> Image.Image:
+    """The full-resolution, upright frame shown at `time` (seconds from the start of the video stream)."""
+    tools = find_tools()
+    # Seek half a frame early: ffmpeg returns the first frame at or after the seek point, so this
+    # lands exactly on the frame whose timestamp is `time` despite float rounding.
+    half_frame = 0.5 / info.fps if info.fps > 0 else 0.02
+    for back_off in (half_frame, 1.0, 3.0):
+        position = max(0.0, time + info.start_offset - back_off)
+        args = (
+            ffmpeg.input(_input_arg(info.path), ss=f"{position:.6f}")
+            .output("pipe:", vframes=1, format="image2pipe", vcodec="bmp")
+            .global_args("-hide_banner", "-nostdin", "-loglevel", "error", "-an", "-sn", "-dn")
+            .compile(cmd=tools.ffmpeg)
+        )
+        proc = subprocess.run(args, capture_output=True, check=False)
+        if proc.stdout:
+            image = Image.open(io.BytesIO(proc.stdout))
+            image.load()
+            return image.convert("RGB")
+    err = proc.stderr.decode("utf-8", "replace")
+    raise FfmpegError(f"{info.path}: could not decode the frame at {time:.2f}s ({_last_error(err)})")

@@ -1,0 +1,90 @@
+"""Writers for everything a run leaves behind: report.json (the contract), report.html.
+
+Every file is written under a temporary name and renamed, so a crash never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..types import Report
+
+SCHEMA_VERSION = 1
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    video = asdict(report.video)
+    video["name"] = Path(report.video.path).name
+    keyframes = []
+    for result in report.captions:
+        kf = result.keyframe
+        keyframes.append(
+            {
+                "index": kf.index,
+                "time": kf.time,
+                "image": result.image,
+                "reason": kf.reason,
+                "segment": list(kf.segment),
+                "duplicate_of": kf.duplicate_of,
+                "caption": None
+                if result.caption is None
+                else {
+                    "description": result.caption.description,
+                    "visible_text": result.caption.visible_text,
+                    "objects": list(result.caption.objects),
+                },
+                "error": result.error,
+            }
+        )
+    summary = None
+    if report.summary is not None:
+        summary = {
+            "title": report.summary.title,
+            "overview": report.summary.overview,
+            "chapters": [asdict(c) for c in report.summary.chapters],
+            "events": [{**asdict(e), "keyframes": list(e.keyframes)} for e in report.summary.events],
+        }
+    run = asdict(report.run)
+    run["problems"] = list(report.run.problems)
+    run["frames_decoded"] = report.selection.frames_decoded
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "video": video,
+        "keyframes": keyframes,
+        "summary": summary,
+        "run": run,
+        "timeline": {
+            "cuts": list(report.selection.cuts),
+            "activity": [list(p) for p in report.selection.activity],
+        },
+    }
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(report: Report, report_dir: Path) -> dict[str, Any]:
+    """report.json, then report.html (rendered from the same dict). Returns the dict."""
+    from .html import render_report_html
+
+    data = report_to_dict(report)
+    write_atomic(report_dir / "report.json", json.dumps(data, indent=2, ensure_ascii=False).encode())
+    write_atomic(report_dir / "report.html", render_report_html(data, report_dir).encode())
+    return data

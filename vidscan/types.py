@@ -1,0 +1,106 @@
+"""Frozen dataclasses that move between stages. Each stage takes and returns these, never raw dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    duration: float  # seconds
+    width: int  # display width (after rotation)
+    height: int  # display height (after rotation)
+    fps: float
+    rotation: int  # degrees the player rotates the stored frame (0, 90, 180, 270)
+    has_audio: bool
+    codec: str = ""
+    frame_count: int | None = None
+    # Seconds between the file's start and the video stream's first frame; reported times are
+    # relative to the video stream, ffmpeg's seek positions to the file.
+    start_offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    index: int
+    time: float  # seconds from the start of the video stream: the frame that is sent to the model
+    reason: str  # why it was chosen: cut, fade, start, coverage, ...
+    segment: tuple[float, float]  # the stretch of video this frame stands for
+    sharpness: float = 0.0
+    phash: int = 0
+    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)  # mean BGR of the analysis frame
+    duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
+
+
+@dataclass(frozen=True)
+class KeyframeSelection:
+    video: VideoInfo
+    keyframes: tuple[Keyframe, ...]
+    strategy: str
+    frames_decoded: int
+    cuts: tuple[float, ...] = ()  # times of detected cuts/fades
+    # (time, change score) samples of what the detectors measured, for the report's timeline
+    activity: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Caption:
+    description: str
+    visible_text: str
+    objects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaptionResult:
+    keyframe: Keyframe
+    image: str  # path of the full frame JPEG, relative to report.json
+    caption: Caption | None
+    error: str | None = None
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    end: float
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Event:
+    time: float
+    description: str
+    keyframes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    overview: str
+    chapters: tuple[Chapter, ...]
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    vlm: str
+    llm: str
+    host: str
+    started: str  # ISO 8601
+    seconds: float
+    model_calls: int
+    cache_hits: int
+    status: str  # "complete" | "partial"
+    keyframe_strategy: str
+    problems: tuple[str, ...] = field(default_factory=tuple)  # why the run is partial, for the header
+
+
+@dataclass(frozen=True)
+class Report:
+    video: VideoInfo
+    selection: KeyframeSelection
+    captions: tuple[CaptionResult, ...]
+    summary: Summary | None
+    run: RunInfo
