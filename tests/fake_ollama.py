@@ -164,10 +164,11 @@ class FakeModel:
     size: int
     context_length: int
     modified_at: datetime
+    custom_digest: str = ""  # a new version of the same name (spec key "digest")
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(self.name.encode()).hexdigest()
+        return self.custom_digest or hashlib.sha256(self.name.encode()).hexdigest()
 
     @classmethod
     def build(cls, name: str, spec: Sequence[str] | Mapping[str, Any] | None = None) -> FakeModel:
@@ -191,6 +192,7 @@ class FakeModel:
             size=int(options.get("size", int(billions * 0.6e9))),
             context_length=int(options.get("context_length", 32768)),
             modified_at=options.get("modified_at", _now_utc() - timedelta(days=3)),
+            custom_digest=str(options.get("digest", "")),
         )
 
     def details(self) -> dict[str, Any]:

@@ -178,7 +178,7 @@ def test_invalid_json_is_asked_again_and_a_frame_that_still_fails_is_kept(
     first = analyze(str(BIKES), Options(out=tmp_path / "a", host=fake_ollama.url, parallel=1))
     assert first.exit_code == 0  # re-asked once, then valid
     fake_ollama.reply_next(2, content='{"description": 5}')
-    second = analyze(str(BIKES), Options(out=tmp_path / "b", host=fake_ollama.url, parallel=1))
+    second = analyze(str(BIKES), Options(out=tmp_path / "b", host=fake_ollama.url, parallel=1, use_cache=False))
     assert second.exit_code == 3
     failed = [k for k in second.data["keyframes"] if k["caption"] is None]
     assert len(failed) == 1 and "schema" in failed[0]["error"]

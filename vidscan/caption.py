@@ -7,7 +7,7 @@ import io
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from .ollama_client import CallStats, OllamaBackend
+from .calls import ModelCaller
 from .types import Caption
 
 CAPTION_SCHEMA_VERSION = 1
@@ -53,12 +53,17 @@ def format_timestamp(seconds: float) -> str:
     return f"{core}.{tenths}"
 
 
-def describe_frame(backend: OllamaBackend, model: str, jpeg: bytes, time: float) -> tuple[Caption, CallStats]:
+def describe_frame(
+    caller: ModelCaller, model: str, jpeg: bytes, time: float, cached_only: bool = False
+) -> Caption | None:
+    """The frame's caption; None only with cached_only when the cache has no answer."""
     prompt = CAPTION_PROMPT.format(timestamp=format_timestamp(time))
-    reply, stats = backend.chat_json(model, prompt, CaptionReply, images=[jpeg], num_predict=1024)
+    reply = caller.json(model, prompt, CaptionReply, images=[jpeg], num_predict=1024, cached_only=cached_only)
+    if reply is None:
+        return None
     caption = Caption(
         description=reply.description.strip(),
         visible_text=reply.visible_text.strip(),
         objects=tuple(o.strip() for o in reply.objects if o.strip()),
     )
-    return caption, stats
+    return caption

@@ -10,16 +10,20 @@ import argparse
 import json
 import logging
 import os
+import re
+import signal
 import sys
 import traceback
 from dataclasses import asdict
 from pathlib import Path
 
 from . import __version__, media
+from .batch import BatchEntry, batch_exit_code, run_batch
+from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .doctor import run_checks
 from .errors import EXIT_FAILED, EXIT_USAGE, VidscanError
 from .keyframes import KeyframeOptions, select_keyframes
-from .pipeline import DEFAULT_VLM, Options, analyze
+from .pipeline import DEFAULT_VLM, Options
 from .progress import Progress
 
 
@@ -79,6 +83,30 @@ def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _size(text: str) -> int:
+    units = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected a size like 500M or 2G, got {text!r}")
+    return int(float(match.group(1)) * units[match.group(2)])
+
+
+def _add_cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="cache of model replies (default: $VIDSCAN_CACHE_DIR, else ~/.cache/vidscan)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument(
+        "--cache-max-size",
+        type=_size,
+        default=DEFAULT_MAX_BYTES,
+        metavar="SIZE",
+        help="least recently used replies are evicted past this size (default: 1G)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="vidscan", description="Turn a video into a report you can read instead of watching."
@@ -97,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--parallel", type=_positive_int, default=2, help="model requests in flight (default: 2)"
     )
     run.add_argument("--pull", action="store_true", help="pull missing models instead of stopping")
+    run.add_argument("--force", action="store_true", help="redo videos whose report is complete and current")
+    _add_cache_options(run)
     run.add_argument(
         "--timeout",
         type=_positive_float,
@@ -110,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     kf.add_argument("--json", action="store_true", help="print JSON to stdout")
     _add_keyframe_options(kf)
     _add_common(kf)
+
+    cache = sub.add_parser("cache", help="show or clear the cache of model replies")
+    cache.add_argument("action", choices=["info", "clear"])
+    _add_cache_options(cache)
+    _add_common(cache)
 
     doc = sub.add_parser("doctor", help="check ffmpeg, the Ollama server and the models")
     _add_model_options(doc)
@@ -129,6 +164,10 @@ def _keyframe_options(args: argparse.Namespace) -> KeyframeOptions:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     options = Options(
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        cache_max_bytes=args.cache_max_size,
+        force=args.force,
         out=args.out,
         vlm=args.vlm,
         llm=args.llm,
@@ -139,18 +178,38 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         keyframes=_keyframe_options(args),
     )
     progress = _progress(args)
-    worst = 0
-    for video in args.videos:
-        result = analyze(video, options, progress)
-        run = result.data["run"]
-        report = result.report_dir / "report.html"
-        print(
-            f"{report}  ({len(result.data['keyframes'])} keyframes, {run['status']}, {run['seconds']:.1f}s)"
-        )
-        for problem in run["problems"]:
-            print(f"vidscan: warning: {problem}", file=sys.stderr)
-        worst = max(worst, result.exit_code)
-    return worst
+    entries = run_batch(args.videos, options, progress, on_done=_print_entry)
+    if len(entries) > 1:
+        print(f"index: {options.out / 'index.html'}")
+    return batch_exit_code(entries)
+
+
+def _print_entry(entry: BatchEntry) -> None:
+    if entry.data is None:
+        print(f"vidscan: error: {entry.error}", file=sys.stderr)
+        return
+    run = entry.data["run"]
+    keyframes = len(entry.data["keyframes"])
+    print(
+        f"{entry.report_dir / 'report.html'}  ({keyframes} keyframes, {run['status']}, {run['seconds']:.1f}s)"
+    )
+    for problem in run["problems"]:
+        print(f"vidscan: warning: {problem}", file=sys.stderr)
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    directory = args.cache_dir or default_cache_dir()
+    cache = ReplyCache(directory, args.cache_max_size)
+    try:
+        if args.action == "clear":
+            print(f"removed {cache.clear()} cached replies from {cache.path}")
+        else:
+            info = cache.info()
+            size, limit = info.bytes / 1e6, info.max_bytes / 1e6
+            print(f"{info.path}: {info.entries} replies, {size:.1f} MB of {limit:.0f} MB")
+    finally:
+        cache.close()
+    return 0
 
 
 def cmd_keyframes(args: argparse.Namespace) -> int:
@@ -190,7 +249,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks) else EXIT_FAILED
 
 
-COMMANDS = {"analyze": cmd_analyze, "keyframes": cmd_keyframes, "doctor": cmd_doctor}
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+COMMANDS = {"analyze": cmd_analyze, "keyframes": cmd_keyframes, "doctor": cmd_doctor, "cache": cmd_cache}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="vidscan: %(message)s"
     )
+    # SIGTERM ends a run like Ctrl-C: temporary files are removed, finished reports stay.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         return COMMANDS[args.command](args)
     except VidscanError as exc:

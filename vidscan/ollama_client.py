@@ -183,7 +183,7 @@ class OllamaBackend:
             last_problem = problem
             # Re-ask once, showing the model what was wrong.
             messages = messages + [
-                {"role": "assistant", "content": content[:2000]},
+                {"role": "assistant", "content": content[:2000]},  # never echo a huge reply back
                 {
                     "role": "user",
                     "content": f"That reply was not valid: {problem}. Answer again with "
@@ -227,7 +227,8 @@ class OllamaBackend:
                 raise ModelNotFound(
                     f"model {model!r} is not pulled on {self.host}: run `ollama pull {model}`"
                 ) from None
-            if exc.status_code >= 500 or exc.status_code in (-1, 429):
+            # 499: the server dropped the request (e.g. while shutting down); -1: an error line mid-stream.
+            if exc.status_code >= 500 or exc.status_code in (-1, 429, 499):
                 raise TransientError(f"{self.host} answered {exc.status_code}: {exc.error}") from None
             raise ModelReplyError(
                 f"{self.host} refused the request ({exc.status_code}): {exc.error}"
@@ -240,9 +241,14 @@ class OllamaBackend:
             raise ServerDown(str(self._unreachable(exc))) from None
 
 
+MAX_REPLY_CHARS = 200_000  # far beyond any honest caption or summary: a runaway generation
+
+
 def _reply_problem(content: str, done_reason: str | None) -> str:
     if not content.strip():
         return "the reply was empty"
+    if len(content) > MAX_REPLY_CHARS:
+        return f"the reply was {len(content):,} characters long, not a caption"
     if done_reason == "length":
         return "the reply was cut off at the length limit"
     try:

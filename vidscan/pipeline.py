@@ -7,23 +7,29 @@ keyframe is still in the report, with the reason its caption is missing, and the
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import media
-from .caption import describe_frame, prepare_image
-from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, OutputError, VidscanError
+from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
+from .calls import ModelCaller
+from .caption import CAPTION_SCHEMA_VERSION, describe_frame, prepare_image
+from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
 from .keyframes import KeyframeOptions, select_keyframes
 from .ollama_client import OllamaBackend, ServerDown, is_local_host
 from .progress import QUIET, Progress
 from .report import current_umask, write_report
-from .summarize import SummaryContext, SummaryOptions, summarize
+from .summarize import SUMMARY_SCHEMA_VERSION, SummaryContext, SummaryOptions, summarize
 from .types import CaptionResult, Keyframe, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
 
 DEFAULT_VLM = "qwen2.5vl:3b"
@@ -41,6 +47,23 @@ class Options:
     max_side: int = 1024  # long side of the image sent to the model
     keyframes: KeyframeOptions = field(default_factory=KeyframeOptions)
     summary_window_chars: int = SummaryOptions.window_chars
+    cache_dir: Path | None = None  # None = $VIDSCAN_CACHE_DIR, else the user's cache directory
+    use_cache: bool = True
+    cache_max_bytes: int = DEFAULT_MAX_BYTES
+    force: bool = False  # redo a video whose report is complete and current
+
+    def fingerprint(self) -> str:
+        """What decides a report's content: a report made with other values is not current."""
+        relevant = {
+            "vlm": self.vlm,
+            "llm": self.summary_model,
+            "max_side": self.max_side,
+            "keyframes": asdict(self.keyframes),
+            "window": self.summary_window_chars,
+            "caption_schema": CAPTION_SCHEMA_VERSION,
+            "summary_schema": SUMMARY_SCHEMA_VERSION,
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     @property
     def summary_model(self) -> str:
@@ -52,81 +75,171 @@ class AnalysisResult:
     report_dir: Path
     data: dict
     exit_code: int
+    reused: bool = False  # the report was already complete and current: nothing was redone
 
 
-def report_dir_for(video: str, out: Path) -> Path:
-    return out / Path(video).stem
+def input_key(video: str, options: Options) -> str:
+    """Same file (path, size, modification time) and same options: the same report."""
+    stat = Path(video).stat()
+    ident = f"{Path(video).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{options.fingerprint()}"
+    return hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 
-def analyze(video: str, options: Options | None = None, progress: Progress = QUIET) -> AnalysisResult:
-    """Analyze one video and write report.json, report.html and frames/ under options.out."""
+def _current_report(report_dir: Path, key: str) -> dict | None:
+    try:
+        data: dict = json.loads((report_dir / "report.json").read_text())
+    except (OSError, ValueError):
+        return None
+    run = data.get("run", {})
+    if (
+        run.get("status") == "complete"
+        and run.get("input_key") == key
+        and (report_dir / "report.html").exists()
+    ):
+        return data
+    return None
+
+
+def open_cache(options: Options) -> ReplyCache | None:
+    if not options.use_cache:
+        return None
+    directory = options.cache_dir or default_cache_dir()
+    try:
+        return ReplyCache(directory, options.cache_max_bytes)
+    except (OSError, sqlite3.Error) as exc:
+        raise OutputError(
+            f"cannot use the cache in {directory}: {exc}; pass --cache-dir or --no-cache"
+        ) from None
+
+
+def analyze(
+    video: str,
+    options: Options | None = None,
+    progress: Progress = QUIET,
+    report_dir: Path | None = None,
+    cache: ReplyCache | None = None,
+) -> AnalysisResult:
+    """Analyze one video and write report.json, report.html and frames/ (under options.out/<name>/
+    unless report_dir is given). A report that is complete and current is reused unless options.force."""
     options = options or Options()
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
     info = media.probe(video)
+    report_dir = report_dir or options.out / Path(video).stem
+    key = input_key(video, options)
+    if not options.force:
+        current = _current_report(report_dir, key)
+        if current is not None:
+            progress.message(f"{report_dir / 'report.html'} is complete and current (use --force to redo it)")
+            return AnalysisResult(report_dir, current, EXIT_OK, reused=True)
+    _ensure_writable(report_dir)
+    owns_cache = cache is None
+    cache = cache if cache is not None else open_cache(options)
+    try:
+        return _run(video, info, options, progress, report_dir, key, cache, started, clock)
+    finally:
+        if owns_cache and cache is not None:
+            cache.close()
+
+
+def _run(
+    video: str,
+    info: VideoInfo,
+    options: Options,
+    progress: Progress,
+    report_dir: Path,
+    key: str,
+    cache: ReplyCache | None,
+    started: datetime,
+    clock: float,
+) -> AnalysisResult:
     backend = OllamaBackend(options.host, timeout=options.timeout)
+    caller = ModelCaller(backend, cache)
     if not is_local_host(backend.host):
         progress.message(f"frames will be sent to {backend.host}, which is not this machine")
     problems: list[str] = []
-    server_ok = _preflight(backend, options, progress, problems)
+    server_ok = _preflight(caller, options, progress, problems)
 
-    report_dir = report_dir_for(video, options.out)
-    _ensure_writable(report_dir)
     stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
     selection = select_keyframes(info, options.keyframes, lambda n, _t: stage.update(n))
     stage.close()
     info = selection.video
 
-    frames_tmp = Path(tempfile.mkdtemp(prefix=".frames-", dir=report_dir))
-    frames_tmp.chmod(0o777 & ~current_umask())
+    _remove_leftovers(report_dir)
+    # Everything is made in a staging folder beside the report and moved into place only when whole.
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=report_dir))
+    staging.chmod(0o777 & ~current_umask())
     try:
-        captions = _caption_all(backend, options, info, selection, frames_tmp, server_ok, progress, problems)
-        summary = _summarize(backend, options, info, captions, progress, problems)
-        _replace_dir(frames_tmp, report_dir / "frames")
-    finally:
-        shutil.rmtree(frames_tmp, ignore_errors=True)
-
-    failed = [c for c in captions if c.caption is None]
-    if failed and server_ok and not any(p.startswith("cannot reach") for p in problems):
-        problems.append(
-            f"{len(failed)} of {len(captions)} keyframes have no caption (see each frame's error)"
+        (staging / "frames").mkdir()
+        captions, server_ok = _caption_all(
+            caller, options, info, selection, staging / "frames", server_ok, progress, problems
         )
+        summary = _summarize(caller, options, info, captions, progress, problems) if server_ok else None
+        failed = sum(1 for c in captions if c.caption is None)
+        if failed and server_ok:  # when the server is down, problems already say why
+            problems.append(f"{failed} of {len(captions)} keyframes have no caption (see each frame's error)")
+        data = _finish(
+            options, info, selection, captions, summary, caller, problems, key, started, clock, staging
+        )
+        _publish(staging, report_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return AnalysisResult(report_dir, data, EXIT_OK if data["run"]["status"] == "complete" else EXIT_PARTIAL)
+
+
+def _finish(
+    options: Options,
+    info: VideoInfo,
+    selection: KeyframeSelection,
+    captions: list[CaptionResult],
+    summary: Summary | None,
+    caller: ModelCaller,
+    problems: list[str],
+    key: str,
+    started: datetime,
+    clock: float,
+    staging: Path,
+) -> dict:
     status = "complete" if not problems else "partial"
     run = RunInfo(
         vlm=options.vlm,
         llm=options.summary_model,
-        host=backend.host,
+        host=caller.backend.host,
         started=started.isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - clock, 2),
-        model_calls=backend.calls,
-        cache_hits=0,
+        model_calls=caller.model_calls,
+        cache_hits=caller.cache_hits,
         status=status,
         keyframe_strategy=selection.strategy,
         problems=tuple(problems),
+        input_key=key,
     )
     report = Report(video=info, selection=selection, captions=tuple(captions), summary=summary, run=run)
-    data = write_report(report, report_dir)
-    return AnalysisResult(report_dir, data, EXIT_OK if status == "complete" else EXIT_PARTIAL)
+    try:
+        return write_report(report, staging)
+    except OSError as exc:
+        raise OutputError(f"cannot write the report in {staging.parent}: {exc.strerror or exc}") from None
 
 
-def _preflight(backend: OllamaBackend, options: Options, progress: Progress, problems: list[str]) -> bool:
+def _preflight(caller: ModelCaller, options: Options, progress: Progress, problems: list[str]) -> bool:
     """Check the models before the first frame. False when the server cannot be reached (the run goes
-    on and writes a partial report); raises when a model is missing or cannot read images."""
+    on: cached replies still count, and the report says why the rest is missing); raises when a model
+    is missing or cannot read images."""
+    backend = caller.backend
     try:
         for model, capability in _models_needed(options):
             try:
-                backend.require(model, capability)
+                info = backend.require(model, capability)
             except ModelNotFound:
                 if not options.pull:
                     raise
                 _pull(backend, model, progress)
-                backend.require(model, capability)
+                info = backend.require(model, capability)
+            caller.set_digest(model, info.digest)
         return True
     except ServerDown as exc:
         problems.append(str(exc))
-    except VidscanError as exc:
-        if "cannot reach" not in str(exc):
-            raise
+    except ModelServerUnreachable as exc:
         problems.append(str(exc))
     progress.message(problems[-1])
     return False
@@ -157,14 +270,35 @@ def _ensure_writable(report_dir: Path) -> None:
         ) from None
 
 
-def _replace_dir(source: Path, target: Path) -> None:
-    """Put the new frames in place of the old ones (no stale frames from an earlier run remain)."""
-    old = target.with_name(f".{target.name}-old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    source.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+def _remove_leftovers(report_dir: Path) -> None:
+    """Temporary files of a run that was killed (kill -9 runs no cleanup): removed by the next run."""
+    for path in report_dir.glob(".staging-*"):
+        pid = path.name.split("-")[1]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in report_dir.glob(".report.*.tmp"):
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _publish(staging: Path, report_dir: Path) -> None:
+    """Move a finished report into place: renames only, nothing that a full disk can stop halfway.
+    The old frames go (no stale frames from an earlier run remain); report.html is renamed last."""
+    old_frames = staging / "frames-old"
+    if (report_dir / "frames").exists():
+        (report_dir / "frames").rename(old_frames)
+    (staging / "frames").rename(report_dir / "frames")
+    os.replace(staging / "report.json", report_dir / "report.json")
+    os.replace(staging / "report.html", report_dir / "report.html")
 
 
 def frame_file_name(kf: Keyframe) -> str:
@@ -172,7 +306,7 @@ def frame_file_name(kf: Keyframe) -> str:
 
 
 def _caption_all(
-    backend: OllamaBackend,
+    caller: ModelCaller,
     options: Options,
     info: VideoInfo,
     selection: KeyframeSelection,
@@ -180,7 +314,7 @@ def _caption_all(
     server_ok: bool,
     progress: Progress,
     problems: list[str],
-) -> list[CaptionResult]:
+) -> tuple[list[CaptionResult], bool]:
     down = threading.Event()
     if not server_ok:
         down.set()
@@ -197,15 +331,21 @@ def _caption_all(
         image_name = f"frames/{frame_file_name(kf)}"
         try:
             frame = media.grab_frame(info, kf.time)
-            frame.save(frames_dir / frame_file_name(kf), format="JPEG", quality=90)
+            try:
+                frame.save(frames_dir / frame_file_name(kf), format="JPEG", quality=90)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write frames in {frames_dir.parent.parent}: {exc.strerror or exc}"
+                ) from None
             if kf.duplicate_of is not None:
                 # A revisited view reuses the caption of its first appearance: no second model call.
                 twin = by_index[kf.duplicate_of]
                 return CaptionResult(kf, image_name, twin.caption, twin.error, from_cache=True)
-            if down.is_set():
-                return CaptionResult(kf, image_name, None, error=f"not captioned: {why_down[0]}")
             jpeg = prepare_image(frame, max_side=options.max_side)
-            caption, _ = describe_frame(backend, options.vlm, jpeg, kf.time)
+            # Once the server is gone only the cache can still answer: no more calls are made.
+            caption = describe_frame(caller, options.vlm, jpeg, kf.time, cached_only=down.is_set())
+            if caption is None:
+                return CaptionResult(kf, image_name, None, error=f"not captioned: {why_down[0]}")
             return CaptionResult(kf, image_name, caption)
         except ServerDown as exc:
             with lock:
@@ -215,6 +355,8 @@ def _caption_all(
                     progress.message(problems[-1])
                 down.set()
             return CaptionResult(kf, image_name, None, error=str(exc))
+        except OutputError:
+            raise  # a full disk stops the run; it is not one frame's problem
         except VidscanError as exc:
             return CaptionResult(kf, image_name, None, error=str(exc))
         finally:
@@ -228,11 +370,11 @@ def _caption_all(
         by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, repeats))
     results = [by_index[kf.index] for kf in selection.keyframes]
     stage.close()
-    return results
+    return results, not down.is_set()
 
 
 def _summarize(
-    backend: OllamaBackend,
+    caller: ModelCaller,
     options: Options,
     info: VideoInfo,
     captions: list[CaptionResult],
@@ -246,7 +388,7 @@ def _summarize(
     stage = progress.stage("summary", None)
     try:
         return summarize(
-            backend,
+            caller,
             options.summary_model,
             captions,
             SummaryContext(name=Path(info.path).name, duration=info.duration),

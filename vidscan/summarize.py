@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from .calls import ModelCaller
 from .caption import format_timestamp
-from .ollama_client import OllamaBackend
 from .types import CaptionResult, Chapter, Event, Summary
 
 SUMMARY_SCHEMA_VERSION = 1
@@ -103,7 +103,7 @@ def windows(lines: Sequence[str], max_chars: int) -> list[list[str]]:
 
 
 def summarize(
-    backend: OllamaBackend,
+    caller: ModelCaller,
     model: str,
     results: Sequence[CaptionResult],
     context: SummaryContext,
@@ -131,7 +131,7 @@ def summarize(
             end=format_timestamp(end),
             lines="\n".join(group),
         )
-        reply, _ = backend.chat_json(
+        reply = caller.require_json(
             model, prompt, SummaryReply, system=SYSTEM_PROMPT, num_ctx=options.num_ctx
         )
         done += 1
@@ -141,7 +141,7 @@ def summarize(
 
     with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
         partials = list(pool.map(summarize_window, groups))
-    merged = partials[0] if len(partials) == 1 else _reduce(backend, model, partials, context, options)
+    merged = partials[0] if len(partials) == 1 else _reduce(caller, model, partials, context, options)
     if progress and len(partials) > 1:
         progress(total_steps, total_steps)
     return check_summary(merged, by_index, context.duration)
@@ -166,7 +166,7 @@ def render_partial(number: int, part: SummaryReply) -> str:
 
 
 def _reduce(
-    backend: OllamaBackend,
+    caller: ModelCaller,
     model: str,
     partials: list[SummaryReply],
     context: SummaryContext,
@@ -180,7 +180,7 @@ def _reduce(
         prompt = REDUCE_PROMPT.format(
             name=context.name, duration=format_timestamp(context.duration), parts="\n\n".join(group)
         )
-        reply, _ = backend.chat_json(
+        reply = caller.require_json(
             model, prompt, SummaryReply, system=SYSTEM_PROMPT, num_ctx=options.num_ctx
         )
         merged.append(reply)
@@ -188,7 +188,7 @@ def _reduce(
         return merged[0]
     if len(merged) >= len(partials):  # no progress: a single part is larger than a window
         return merged[0]
-    return _reduce(backend, model, merged, context, options)
+    return _reduce(caller, model, merged, context, options)
 
 
 def check_summary(reply: SummaryReply, by_index: dict[int, CaptionResult], duration: float) -> Summary:

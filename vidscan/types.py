@@ -31,6 +31,7 @@ class Keyframe:
     phash: int = 0
     colour: tuple[float, float, float] = (0.0, 0.0, 0.0)  # mean BGR of the analysis frame
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
+    score: float = 0.0  # importance of its reason: what a frame budget keeps first
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class RunInfo:
     status: str  # "complete" | "partial"
     keyframe_strategy: str
     problems: tuple[str, ...] = field(default_factory=tuple)  # why the run is partial, for the header
+    input_key: str = ""  # file identity + options: a complete report with the same key is current
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_report(report: Report, report_dir: Path) -> dict[str, Any]:
-    """report.json, then report.html (rendered from the same dict). Returns the dict."""
+    """report.json, then report.html (rendered from the same dict, thumbnails read from
+    report_dir/frames). Returns the dict."""
     from .html import render_report_html
 
     data = report_to_dict(report)

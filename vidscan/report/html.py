@@ -46,9 +46,12 @@ def render_report_html(report: dict, report_dir: Path) -> str:
 
 def render_index_html(entries: list[dict], out_dir: Path) -> str:
     """The batch index: one row per video with links to its report and thumbnails (not inlined)."""
-    rows = [_index_row(entry) for entry in entries]
-    counts = {status: sum(1 for row in rows if row["status"] == status) for status in _STATUSES}
-    return _render("index.html.j2", {"rows": rows, "counts": counts, "out_dir_name": Path(out_dir).name})
+    rows = [_index_row(entry, Path(out_dir)) for entry in entries]
+    statuses = [*_STATUSES, *sorted({row["status"] for row in rows} - set(_STATUSES))]
+    counts = [(status, sum(1 for row in rows if row["status"] == status)) for status in statuses]
+    return _render(
+        "index.html.j2", {"rows": rows, "counts": [(s, n) for s, n in counts if n or s in _STATUSES]}
+    )
 
 
 # --- templates ------------------------------------------------------------------------------------------
@@ -70,8 +73,6 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["clock"] = format_clock
-    env.filters["seconds"] = format_seconds
     return env
 
 
@@ -99,9 +100,7 @@ def _with_script_hashes(html: str) -> str:
 
 def format_clock(seconds: Any, precise: bool = False, hours: bool = False) -> str:
     """m:ss below an hour (or always h:mm:ss with hours=True); precise adds tenths of a second."""
-    value = _number(seconds)
-    if not math.isfinite(value) or value < 0:
-        value = 0.0
+    value = max(_number(seconds), 0.0)
     tenths = round(value * 10) if precise else round(value) * 10
     whole, tenth = divmod(int(tenths), 10)
     h, rest = divmod(whole, 3600)
@@ -231,7 +230,9 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
         "partial": run.get("status") == "partial",
         "problems": [_text(problem) for problem in run.get("problems") or []],
         "failed_cards": [card for card in cards if card["error"]],
-        "summary": summary if isinstance(summary, dict) else None,
+        "has_summary": isinstance(summary, dict),
+        "title": _text(summary.get("title")) if isinstance(summary, dict) else "",
+        "overview": _text(summary.get("overview")) if isinstance(summary, dict) else "",
         "chapters": chapters,
         "events": events,
         "cards": cards,
@@ -242,15 +243,19 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
     }
 
 
-def _header_facts(video: Mapping[str, Any], run: Mapping[str, Any], duration: float, keyframes: int) -> list:
+def _header_facts(
+    video: Mapping[str, Any], run: Mapping[str, Any], duration: float, keyframes: int
+) -> list[tuple[str, str]]:
     """(label, value) pairs for the header's fact sheet; missing values are left out."""
     width, height = _int_or_none(video.get("width")), _int_or_none(video.get("height"))
     fps = _number(video.get("fps"))
+    rotation = _int_or_none(video.get("rotation"))
     facts = [
         ("Duration", format_clock(duration, hours=True)),
         ("Resolution", f"{width}\u00d7{height}" if width and height else ""),
         ("Frame rate", f"{fps:.2f}".rstrip("0").rstrip(".") + " fps" if fps > 0 else ""),
         ("Codec", _text(video.get("codec"))),
+        ("Rotation", f"{rotation}\u00b0" if rotation else ""),
         ("Audio", _yes_no(video.get("has_audio"))),
         ("Profile", _text(run.get("profile")) or "general"),
         ("Vision model", _text(run.get("vlm"))),
@@ -261,6 +266,7 @@ def _header_facts(video: Mapping[str, Any], run: Mapping[str, Any], duration: fl
         ("Cache hits", _count_text(run.get("cache_hits"))),
         ("Keyframes", str(keyframes)),
         ("Strategy", _text(run.get("keyframe_strategy"))),
+        ("Frames decoded", _count_text(run.get("frames_decoded"))),
     ]
     return [(label, value) for label, value in facts if value]
 
@@ -485,16 +491,28 @@ def script_safe_json(data: Any) -> Markup:
 _STATUSES = ("complete", "partial", "failed")
 
 
-def _index_row(entry: Mapping[str, Any]) -> dict[str, Any]:
-    status = _text(entry.get("status")) or "failed"
+def _index_row(entry: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
+    status = _text(entry.get("status")).lower() or "failed"
     duration = entry.get("duration")
     return {
         "name": _text(entry.get("name")) or "(unnamed)",
         "report_url": safe_relative_url(entry.get("report")),
-        "status": status if status in _STATUSES else "failed",
+        "status": status,
+        "status_class": status if status in _STATUSES else "failed",  # e.g. "interrupted" looks failed
         "duration": format_clock(duration, hours=_number(duration) >= 3600) if duration is not None else None,
         "keyframes": _int_or_none(entry.get("keyframes")) or 0,
         "events": _int_or_none(entry.get("events")) or 0,
         "error": _text(entry.get("error")),
-        "thumbnails": [url for url in map(safe_relative_url, entry.get("thumbnails") or []) if url],
+        "thumbnails": [
+            url
+            for url in (_existing_file_link(out_dir, path) for path in entry.get("thumbnails") or [])
+            if url
+        ],
     }
+
+
+def _existing_file_link(out_dir: Path, path: Any) -> str | None:
+    """A relative link for the index (not inlined); a missing file is left out rather than shown broken."""
+    url = safe_relative_url(path)
+    frame = _frame_file(out_dir, path)
+    return url if url and frame is not None and frame.is_file() else None

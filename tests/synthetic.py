@@ -1,0 +1,106 @@
+"""Synthetic clips with known events for the keyframe detectors (tests and benchmarks share them).
+
+Each maker writes an H.264 file made from ffmpeg's lavfi sources and returns its path; the events are
+exact because they are written into the filter graph.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+
+
+def _encode(path: Path, inputs: list[str], graph: str, fps: int, extra: list[str] | None = None) -> Path:
+    cmd = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        graph + ",format=yuv420p[out]",
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        str(fps * 2),
+        *(extra or []),
+        str(path),
+    ]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def _room(seconds: float, size: str, fps: int) -> list[str]:
+    """A still 'room': a grey wall with a few dark shapes, as a fixed camera sees it."""
+    return ["-f", "lavfi", "-i", f"color=c=0x8a8578:s={size}:r={fps}:d={seconds}"]
+
+
+_FURNITURE = (
+    "drawbox=x=20:y=150:w=120:h=80:c=0x3a3020:t=fill,"
+    "drawbox=x=220:y=40:w=60:h=90:c=0x506070:t=fill,"
+    "drawbox=x=0:y=200:w=iw:h=4:c=0x202020:t=fill"
+)
+
+
+def appearing_object(path: Path, appear: float = 4.0, seconds: float = 10.0, fps: int = 15) -> Path:
+    """A fixed camera on a still room; a red box slides in at `appear` (for 0.5 s) and stays."""
+    inputs = _room(seconds, "320x240", fps)
+    inputs += ["-f", "lavfi", "-i", f"color=c=0xc02020:s=50x70:r={fps}:d={seconds}"]
+    slide = f"if(lt(t,{appear}),-80,min(160,-80+(t-{appear})*480))"
+    graph = f"[0:v]{_FURNITURE},noise=alls=4:allf=t[bg];[bg][1:v]overlay=x='{slide}':y=120"
+    return _encode(path, inputs, graph, fps)
+
+
+def noisy_static(path: Path, seconds: float = 12.0, fps: int = 15) -> Path:
+    """A still room with sensor noise and a slow brightness drift: nothing happens."""
+    graph = f"[0:v]{_FURNITURE},noise=alls=10:allf=t,eq=brightness='0.06*sin(2*PI*t/6)':eval=frame"
+    return _encode(path, _room(seconds, "320x240", fps), graph, fps, ["-crf", "32"])
+
+
+def _text(text: str, x: int, y: int, size: int, start: float) -> str:
+    return f"drawtext=fontfile={FONT}:text='{text}':x={x}:y={y}:fontsize={size}:fontcolor=black:enable='gte(t,{start})'"
+
+
+def slides(path: Path, bullet_times: list[float], seconds: float, fps: int = 10) -> Path:
+    """A white slide with a title; bullet i appears at bullet_times[i] (one line of text, nothing else)."""
+    parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
+    for i, start in enumerate(bullet_times):
+        parts.append(_text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start))
+    graph = f"[0:v]{','.join(parts)}"
+    return _encode(path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps)
+
+
+def typing(path: Path, start: float = 1.0, chars_per_second: float = 6.0, seconds: float = 14.0) -> Path:
+    """A terminal where a command is typed steadily, one character at a time, then the screen rests."""
+    fps = 15
+    command = "pip install --upgrade vidscan and then run the analysis on every file"
+    parts = [_text("$", 20, 40, 22, 0.0).replace("black", "white")]
+    for i, ch in enumerate(command):
+        if ch == " ":
+            continue
+        char = _text(ch, 48 + 13 * (i % 44), 40 + 30 * (i // 44), 22, start + i / chars_per_second)
+        parts.append(char.replace("black", "white"))
+    graph = f"[0:v]{','.join(parts)}"
+    inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=640x360:r={fps}:d={seconds}"]
+    return _encode(path, inputs, graph, fps)
+
+
+def fade_through_black(path: Path, fps: int = 25) -> Path:
+    """A 3 s red pattern shot fading out over 1 s, 1 s of black, a 3 s blue one fading in over 1 s."""
+    inputs = [
+        *["-f", "lavfi", "-i", f"testsrc2=s=320x240:r={fps}:d=3"],
+        *["-f", "lavfi", "-i", f"color=c=black:s=320x240:r={fps}:d=1"],
+        *["-f", "lavfi", "-i", f"testsrc2=s=320x240:r={fps}:d=3"],
+    ]
+    graph = (
+        "[0:v]fade=t=out:st=2:d=1[a];[2:v]hflip,vflip,hue=h=180,fade=t=in:st=0:d=1[c];"
+        "[a][1:v][c]concat=n=3:v=1:a=0"
+    )
+    return _encode(path, inputs, graph, fps)

@@ -1,0 +1,138 @@
+"""Batches: many videos (files and folders) in one run, each isolated, with index.json and index.html.
+
+One video's failure never stops the others. Ctrl-C leaves every finished report in place (each is
+written atomically) and an index of what was done; nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import ReplyCache
+from .errors import EXIT_FAILED, EXIT_OK, VidscanError
+from .pipeline import Options, analyze, open_cache
+from .progress import QUIET, Progress
+from .report import write_atomic
+
+VIDEO_SUFFIXES = {
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts",
+    ".m2ts", ".3gp", ".ogv", ".mxf", ".vob", ".dv",
+}  # fmt: skip
+
+
+def expand_inputs(inputs: list[str]) -> list[str]:
+    """Files as given (in order); folders are searched recursively for video files (sorted)."""
+    videos: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+            if not found:
+                raise VidscanError(f"{item}: no video files in this folder")
+            videos += [str(p) for p in found]
+        else:
+            videos.append(item)
+    return videos
+
+
+def report_dirs(videos: list[str], out: Path) -> list[Path]:
+    """One folder per video, named after it; same names get -2, -3 so no report overwrites another."""
+    used: dict[str, int] = {}
+    dirs = []
+    for video in videos:
+        stem = Path(video).stem or "video"
+        used[stem] = used.get(stem, 0) + 1
+        dirs.append(out / (stem if used[stem] == 1 else f"{stem}-{used[stem]}"))
+    return dirs
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    video: str
+    report_dir: Path
+    status: str  # complete | partial | failed | interrupted
+    exit_code: int
+    error: str | None
+    data: dict | None
+
+
+def run_batch(
+    inputs: list[str],
+    options: Options,
+    progress: Progress = QUIET,
+    on_done: Callable[[BatchEntry], None] | None = None,
+) -> list[BatchEntry]:
+    videos = expand_inputs(inputs)
+    dirs = report_dirs(videos, options.out)
+    entries: list[BatchEntry] = []
+    cache = open_cache(options)
+    try:
+        for number, (video, report_dir) in enumerate(zip(videos, dirs, strict=True), start=1):
+            if len(videos) > 1:
+                progress.message(f"[{number}/{len(videos)}] {video}")
+            entry = _one(video, report_dir, options, progress, cache)
+            entries.append(entry)
+            if on_done:
+                on_done(entry)
+    except KeyboardInterrupt:
+        done = {e.video for e in entries}
+        entries += [
+            BatchEntry(v, d, "interrupted", EXIT_FAILED, "interrupted before it finished", None)
+            for v, d in zip(videos, dirs, strict=True)
+            if v not in done
+        ]
+        raise
+    finally:
+        if cache is not None:
+            cache.close()
+        if len(videos) > 1:
+            write_index(entries, options.out)
+    return entries
+
+
+def _one(
+    video: str, report_dir: Path, options: Options, progress: Progress, cache: ReplyCache | None
+) -> BatchEntry:
+    try:
+        result = analyze(video, options, progress, report_dir=report_dir, cache=cache)
+    except VidscanError as exc:
+        return BatchEntry(video, report_dir, "failed", exc.exit_code, str(exc), None)
+    status = str(result.data["run"]["status"])
+    return BatchEntry(video, report_dir, status, result.exit_code, None, result.data)
+
+
+def batch_exit_code(entries: list[BatchEntry]) -> int:
+    """Failed beats partial beats complete."""
+    if any(e.status in ("failed", "interrupted") for e in entries):
+        return EXIT_FAILED
+    return max((e.exit_code for e in entries), default=EXIT_OK)
+
+
+def index_entry(entry: BatchEntry, out: Path) -> dict:
+    data = entry.data or {}
+    keyframes = data.get("keyframes", [])
+    summary = data.get("summary") or {}
+    rel = entry.report_dir.relative_to(out) if entry.report_dir.is_relative_to(out) else entry.report_dir
+    return {
+        "name": Path(entry.video).name,
+        "video": entry.video,
+        "report": f"{rel.as_posix()}/report.html" if entry.data else None,
+        "report_json": f"{rel.as_posix()}/report.json" if entry.data else None,
+        "status": entry.status,
+        "duration": data.get("video", {}).get("duration"),
+        "keyframes": len(keyframes),
+        "events": len(summary.get("events", [])),
+        "error": entry.error,
+        "thumbnails": [f"{rel.as_posix()}/{k['image']}" for k in keyframes[:8]],
+    }
+
+
+def write_index(entries: list[BatchEntry], out: Path) -> None:
+    from .report.html import render_index_html
+
+    rows = [index_entry(e, out) for e in entries]
+    write_atomic(out / "index.json", json.dumps({"videos": rows}, indent=2, ensure_ascii=False).encode())
+    write_atomic(out / "index.html", render_index_html(rows, out).encode())

@@ -1,0 +1,118 @@
+"""What every detector shares: the decoded frame in the sizes they need, the per-frame numbers kept for the
+whole video (scalars in compact arrays, never pictures: memory stays flat in video length), and the
+candidate keyframes detectors propose."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
+
+
+def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    if max(h, w) <= long_side:
+        return image
+    scale = long_side / max(h, w)
+    size = (max(2, int(round(w * scale))), max(2, int(round(h * scale))))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+class FrameView:
+    """One decoded frame; each size is computed once, on first use by any detector."""
+
+    def __init__(self, number: int, time: float, image: np.ndarray, small_side: int) -> None:
+        self.number = number
+        self.time = time
+        self.image = image  # BGR at the decode size
+        self._small_side = small_side
+
+    @cached_property
+    def small(self) -> np.ndarray:
+        """BGR at the scene detector's size."""
+        return resize_long_side(self.image, self._small_side)
+
+    @cached_property
+    def gray(self) -> np.ndarray:
+        return cv2.cvtColor(self.small, cv2.COLOR_BGR2GRAY)
+
+    @cached_property
+    def tiny(self) -> np.ndarray:
+        """Blurred grey at 160 px: the motion detector's view, where sensor noise averages out."""
+        return cv2.GaussianBlur(resize_long_side(self.gray, 160), (5, 5), 0)
+
+    @cached_property
+    def text_gray(self) -> np.ndarray:
+        """Grey at the decode size, where text is still legible."""
+        return cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
+
+
+def phash(gray: np.ndarray) -> int:
+    """64-bit perceptual hash: signs of the low-frequency DCT coefficients around their median."""
+    small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
+    low = cv2.dct(small)[:8, :8].flatten()
+    bits = np.packbits((low > np.median(low[1:])).astype(np.uint8), bitorder="little")
+    return int.from_bytes(bits.tobytes(), "little")
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+class FrameStats:
+    """A few numbers per frame for the whole video, in typed arrays (8 bytes a number)."""
+
+    def __init__(self) -> None:
+        self.times = array("d")
+        self.sharpness = array("f")
+        self.change = array("f")  # mean absolute difference from the previous frame, 0..1
+        self.brightness = array("f")
+        self.hashes = array("Q")
+        self.colours = array(
+            "f"
+        )  # mean B, G, R, three per frame: flat frames of different colours hash alike
+        self._previous: np.ndarray | None = None
+
+    def add(self, frame: FrameView) -> None:
+        gray = frame.gray
+        self.times.append(frame.time)
+        self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
+        self.brightness.append(cv2.mean(gray)[0])
+        previous = self._previous
+        self.change.append(0.0 if previous is None else cv2.mean(cv2.absdiff(gray, previous))[0] / 255.0)
+        self.hashes.append(phash(gray))
+        self.colours.extend(float(v) for v in cv2.mean(frame.small)[:3])
+        self._previous = gray
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def colour(self, index: int) -> tuple[float, float, float]:
+        b, g, r = self.colours[3 * index : 3 * index + 3]
+        return (b, g, r)
+
+    def index_at(self, time: float) -> int:
+        """The first frame at or after `time` (len(self) past the end)."""
+        return int(np.searchsorted(np.frombuffer(self.times, np.float64), time - 1e-6))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposed keyframe: why, where the stretch it stands for begins, which frames it may be taken from."""
+
+    reason: str  # cut, fade, activity-start, activity-peak, settled, text-change, coverage, heartbeat, start
+    start: float  # seconds: where its segment begins
+    pick: tuple[float, float]  # seconds: the keyframe is the sharpest settled frame in [pick[0], pick[1])
+    importance: float = 1.0  # what the budget keeps first
+
+
+class Detector(Protocol):
+    def process(self, frame: FrameView) -> None: ...
+
+    def finish(self) -> list[Candidate]: ...

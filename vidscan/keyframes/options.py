@@ -1,0 +1,35 @@
+"""The knobs of keyframe selection, with the reason for each default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STRATEGIES = ("auto", "scenes", "motion", "text", "interval")
+
+
+@dataclass(frozen=True)
+class KeyframeOptions:
+    strategy: str = "auto"  # auto | scenes | motion | text | interval
+    max_frames: int = 120  # budget of keyframes sent to the model
+    min_coverage: float = 60.0  # no stretch longer than this without a keyframe (0 = off)
+    analysis_size: int = 320  # long side of the frames the scene and motion detectors see
+    text_size: int = 640  # long side for the text detector: small text is still legible there
+    # scenes: PySceneDetect AdaptiveDetector and ThresholdDetector
+    adaptive_threshold: float = 3.0  # AdaptiveDetector: how far a frame's change must stand out
+    min_content: float = 15.0  # AdaptiveDetector min_content_val
+    fade_threshold: float = 12.0  # mean brightness under which a frame counts as black (fades)
+    min_shot: float = 0.4  # seconds; shorter shots are merged into their neighbour
+    # motion: fixed cameras
+    motion_threshold: float = 0.004  # share of the picture that differs from the background: activity
+    settle: float = 1.5  # seconds without motion before a changed scene counts as settled
+    activity_interval: float = 20.0  # one keyframe per this many seconds while activity lasts
+    heartbeat: float = 300.0  # seconds between keyframes of a still scene (0 = off)
+    fixed_camera_min: float = 8.0  # seconds: auto uses motion keyframes only in static shots this long
+    # text: screens and slides
+    text_threshold: float = 0.0012  # share of the picture whose edges changed: a text or layout change
+    text_settle: float = 1.0  # seconds a screen must stay unchanged before its keyframe is taken
+    text_rate: float = 5.0  # frames per second the text detector looks at (screens change slowly)
+    # selection
+    min_gap: float = 1.0  # seconds; keyframe candidates closer than this are one keyframe
+    interval: float = 10.0  # seconds between keyframes of the interval strategy
+    dedup_distance: int = 6  # perceptual-hash bits that may differ for two frames to count as the same

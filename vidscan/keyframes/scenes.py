@@ -1,0 +1,65 @@
+"""Edited footage: cuts (PySceneDetect AdaptiveDetector) and fades to black (ThresholdDetector)."""
+
+from __future__ import annotations
+
+from scenedetect.common import FrameTimecode
+from scenedetect.detectors import AdaptiveDetector, ThresholdDetector
+
+from .frames import Candidate, FrameStats, FrameView
+from .options import KeyframeOptions
+
+
+class SceneDetector:
+    """Finds shot boundaries; proposes one keyframe per shot, from the middle half of the shot."""
+
+    def __init__(self, options: KeyframeOptions, fps: float, stats: FrameStats) -> None:
+        self._fps = fps if fps > 0 else 25.0
+        self._stats = stats
+        self._min_shot = options.min_shot
+        min_len = max(1, int(round(options.min_shot * self._fps)))
+        self._cut_detector = AdaptiveDetector(
+            adaptive_threshold=options.adaptive_threshold,
+            min_scene_len=min_len,
+            min_content_val=options.min_content,
+        )
+        self._fade_detector = ThresholdDetector(threshold=options.fade_threshold, min_scene_len=min_len)
+        self._content: list[FrameTimecode] = []
+        self._fades: list[FrameTimecode] = []
+        self._timecode = FrameTimecode(0, self._fps)
+        self.cuts: list[tuple[float, str]] = []  # (time, "cut" | "fade"), filled by finish()
+
+    def process(self, frame: FrameView) -> None:
+        self._timecode = FrameTimecode(frame.number, self._fps)
+        self._content += self._cut_detector.process_frame(self._timecode, frame.small)
+        self._fades += self._fade_detector.process_frame(self._timecode, frame.small)
+
+    def finish(self) -> list[Candidate]:
+        self._content += self._cut_detector.post_process(self._timecode)
+        self._fades += self._fade_detector.post_process(self._timecode)
+        times = self._stats.times
+
+        # Detectors count frames; map frame numbers back to real timestamps.
+        def to_time(tc: FrameTimecode) -> float:
+            return times[min(tc.frame_num, len(times) - 1)]
+
+        tagged = sorted(
+            [(to_time(t), "cut") for t in self._content] + [(to_time(t), "fade") for t in self._fades]
+        )
+        self.cuts = []
+        for time, kind in tagged:  # a fade within min_shot of a cut is the same boundary
+            if time > 0 and not (self.cuts and time - self.cuts[-1][0] < self._min_shot):
+                self.cuts.append((time, kind))
+        return shot_candidates(self.cuts, times[-1] if len(times) else 0.0)
+
+
+def shot_candidates(cuts: list[tuple[float, str]], end: float) -> list[Candidate]:
+    """One candidate per shot, taken from its middle half: never the first frame after a cut."""
+    bounds = [(0.0, "start"), *cuts]
+    out = []
+    for i, (start, reason) in enumerate(bounds):
+        stop = bounds[i + 1][0] if i + 1 < len(bounds) else end + 1e-3
+        quarter = (stop - start) / 4
+        out.append(
+            Candidate(reason, start, (start + quarter, max(stop - quarter, start + quarter + 1e-3)), 2.0)
+        )
+    return out
