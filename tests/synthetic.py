@@ -65,14 +65,17 @@ def noisy_static(path: Path, seconds: float = 12.0, fps: int = 15) -> Path:
 
 
 def _text(text: str, x: int, y: int, size: int, start: float) -> str:
-    return f"drawtext=fontfile={FONT}:text='{text}':x={x}:y={y}:fontsize={size}:fontcolor=black:enable='gte(t,{start})'"
+    where = f"x={x}:y={y}:fontsize={size}:fontcolor=black:enable='gte(t,{start})'"
+    return f"drawtext=fontfile={FONT}:text='{text}':{where}"
 
 
 def slides(path: Path, bullet_times: list[float], seconds: float, fps: int = 10) -> Path:
     """A white slide with a title; bullet i appears at bullet_times[i] (one line of text, nothing else)."""
     parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
     for i, start in enumerate(bullet_times):
-        parts.append(_text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start))
+        parts.append(
+            _text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start)
+        )
     graph = f"[0:v]{','.join(parts)}"
     return _encode(path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps)
 

@@ -22,7 +22,7 @@ from .batch import BatchEntry, batch_exit_code, run_batch
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .doctor import run_checks
 from .errors import EXIT_FAILED, EXIT_USAGE, VidscanError
-from .keyframes import KeyframeOptions, select_keyframes
+from .keyframes import STRATEGIES, KeyframeOptions, select_keyframes
 from .pipeline import DEFAULT_VLM, Options
 from .progress import Progress
 
@@ -80,6 +80,36 @@ def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="no gap longer than this without a keyframe; 0 turns it off "
         f"(default: {defaults.min_coverage:g})",
+    )
+    parser.add_argument(
+        "--keyframes",
+        choices=STRATEGIES,
+        default=defaults.strategy,
+        help="how keyframes are found: scenes (cuts, fades), motion (fixed cameras), text (slides, screens), "
+        "interval (even sampling), auto (all of them, per shot) (default: auto)",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        default=defaults.heartbeat,
+        metavar="SECONDS",
+        help="motion: a keyframe this often while a fixed camera sees nothing; 0 turns it off "
+        f"(default: {defaults.heartbeat:g})",
+    )
+    parser.add_argument(
+        "--activity-interval",
+        type=_positive_float,
+        default=defaults.activity_interval,
+        metavar="SECONDS",
+        help="motion: one keyframe per this many seconds while activity lasts "
+        f"(default: {defaults.activity_interval:g})",
+    )
+    parser.add_argument(
+        "--interval",
+        type=_positive_float,
+        default=defaults.interval,
+        metavar="SECONDS",
+        help=f"interval: seconds between keyframes (default: {defaults.interval:g})",
     )
 
 
@@ -159,7 +189,16 @@ def _progress(args: argparse.Namespace) -> Progress:
 def _keyframe_options(args: argparse.Namespace) -> KeyframeOptions:
     if args.min_coverage < 0:
         raise VidscanError("--min-coverage must be 0 (off) or more")
-    return KeyframeOptions(max_frames=args.max_frames, min_coverage=args.min_coverage)
+    if args.heartbeat < 0:
+        raise VidscanError("--heartbeat must be 0 (off) or more")
+    return KeyframeOptions(
+        strategy=args.keyframes,
+        max_frames=args.max_frames,
+        min_coverage=args.min_coverage,
+        heartbeat=args.heartbeat,
+        activity_interval=args.activity_interval,
+        interval=args.interval,
+    )
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

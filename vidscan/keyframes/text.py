@@ -66,7 +66,11 @@ class TextDetector:
         settle = self._options.text_settle
         if self._changed_since is not None and t - self._still_since >= settle:
             self._emit_if_changed(self._changed_since, (self._still_since, t + 1e-3), edges)
-        elif self._drift_since is not None and self._frozen_since is not None and t - self._frozen_since >= settle:
+        elif (
+            self._drift_since is not None
+            and self._frozen_since is not None
+            and t - self._frozen_since >= settle
+        ):
             # Small steady changes (typing) add up: one keyframe once the screen is frozen again.
             self._emit_if_changed(self._drift_since, (self._frozen_since, t + 1e-3), edges)
 

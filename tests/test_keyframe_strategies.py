@@ -1,0 +1,109 @@
+"""The keyframe strategies on synthetic clips with exact events and on real clips with known content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import synthetic
+from tests.conftest import shared_video
+from vidscan import media
+from vidscan.keyframes import STRATEGIES, KeyframeOptions, select_keyframes
+from vidscan.types import KeyframeSelection
+
+REASONS = {
+    "start",
+    "cut",
+    "fade",
+    "activity-start",
+    "activity-peak",
+    "settled",
+    "text-change",
+    "coverage",
+    "heartbeat",
+}
+
+
+def _select(path: Path, **options: object) -> KeyframeSelection:
+    return select_keyframes(media.probe(str(path)), KeyframeOptions(**options))  # type: ignore[arg-type]
+
+
+def _times(selection: KeyframeSelection) -> list[float]:
+    return [k.time for k in selection.keyframes]
+
+
+@pytest.mark.parametrize("strategy", ["auto", "motion"])
+def test_an_object_that_appears_and_stays_gets_a_keyframe_showing_it(tmp_path: Path, strategy: str) -> None:
+    selection = _select(synthetic.appearing_object(tmp_path / "appear.mp4", appear=4.0), strategy=strategy)
+    after = [k for k in selection.keyframes if k.time >= 4.5]  # the box is fully in from 4.5 s
+    assert after, _times(selection)
+    assert any(k.segment[0] <= 4.5 for k in after)  # and it stands for the change
+    assert [k for k in selection.keyframes if k.time < 4.0]  # the empty room before it
+
+
+@pytest.mark.parametrize("strategy", ["auto", "text"])
+def test_one_new_bullet_on_a_slide_gives_a_keyframe(tmp_path: Path, strategy: str) -> None:
+    bullets = [2.0, 6.0]
+    selection = _select(synthetic.slides(tmp_path / "slides.mp4", bullets, 9.0), strategy=strategy)
+    for lo, hi in [(0.0, 2.0), (2.0, 6.0), (6.0, 9.0)]:
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+    assert len(selection.keyframes) == 3
+    assert [k.reason for k in selection.keyframes][1:] == ["text-change", "text-change"]
+
+
+def test_a_fade_through_black_gives_no_keyframe_in_the_black(tmp_path: Path) -> None:
+    selection = _select(synthetic.fade_through_black(tmp_path / "fade.mp4"))
+    assert len(selection.keyframes) == 2
+    for t in _times(selection):
+        assert not 2.5 <= t < 4.5, t  # dark part of the fade-out, black, dark part of the fade-in
+
+
+def test_steady_typing_gives_few_keyframes(tmp_path: Path) -> None:
+    selection = _select(synthetic.typing(tmp_path / "typing.mp4"))
+    assert len(selection.keyframes) <= 3, [(k.time, k.reason) for k in selection.keyframes]
+    assert selection.keyframes[-1].time > 12.3  # the finished command, once typing stopped
+
+
+@pytest.mark.parametrize("strategy", ["auto", "motion"])
+def test_noise_and_lighting_drift_are_not_activity(tmp_path: Path, strategy: str) -> None:
+    selection = _select(synthetic.noisy_static(tmp_path / "still.mp4"), strategy=strategy, min_coverage=5.0)
+    assert {k.reason for k in selection.keyframes} <= {"start", "coverage", "heartbeat"}
+
+
+def test_every_strategy_gives_valid_keyframes_in_time_order(tmp_path: Path) -> None:
+    path = synthetic.slides(tmp_path / "slides.mp4", [1.5], 4.0)
+    for strategy in STRATEGIES:
+        selection = _select(path, strategy=strategy, interval=1.0)
+        assert selection.strategy.startswith(strategy)
+        times = _times(selection)
+        assert times and times == sorted(times)
+        for kf in selection.keyframes:
+            assert kf.reason in REASONS
+            assert kf.segment[0] <= kf.time < kf.segment[1]
+    assert len(_select(path, strategy="interval", interval=1.0).keyframes) == 4
+
+
+def test_unknown_strategy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown keyframe strategy"):
+        _select(synthetic.slides(tmp_path / "s.mp4", [], 1.0), strategy="magic")
+
+
+def test_screencast_every_screen_gets_a_keyframe() -> None:
+    screens = [0, 11.9, 15.6, 18.4, 20.5, 25.2, 29.3, 43.3, 46.5, 73.0]
+    selection = _select(shared_video("screen_lecture/gh-scoped-creds_screencast.mp4"))
+    for lo, hi in zip(screens, screens[1:], strict=False):
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+
+
+def test_each_visit_to_a_fixed_camera_gets_a_keyframe() -> None:
+    visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 70.4), (74.8, 87.4), (92.5, 120.5), (123.8, 136.6)]
+    selection = _select(shared_video("surveillance/intel_one-by-one-person-detection.mp4"))
+    for lo, hi in visits:
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+    assert len(selection.keyframes) <= 3 * len(visits)
+
+
+def test_constant_walking_is_not_a_keyframe_per_second() -> None:
+    selection = _select(shared_video("surveillance/opencv_vtest.avi"))
+    assert len(selection.keyframes) <= selection.video.duration / 10
