@@ -21,8 +21,11 @@ fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+quiet_pip() {  # pip warns about every missing local mirror on some machines: keep the log readable
+  .venv/bin/python -m pip "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }
+}
+quiet_pip install -q --upgrade pip
+quiet_pip install -q -e '.[test]'
 
 .venv/bin/ruff check vidscan tests benchmarks
 .venv/bin/ruff format --check vidscan tests benchmarks

