@@ -153,6 +153,14 @@ def test_partial_run_shows_problems_and_failed_keyframes(report: dict[str, Any],
     assert "vision model timed out after 120 s" in warning
 
 
+def test_exports_beside_the_page_are_linked(report: dict[str, Any], report_dir: Path) -> None:
+    assert 'id="exports"' not in render_report_html(report, report_dir)
+    (report_dir / "report.md").write_text("# x\n", "utf-8")
+    (report_dir / "captions.vtt").write_text("WEBVTT\n", "utf-8")
+    links = [a["href"] for a in parse(render_report_html(report, report_dir)).all("a")]
+    assert "report.md" in links and "captions.vtt" in links and "report.json" not in links
+
+
 def test_complete_run_has_no_warning(report: dict[str, Any], report_dir: Path) -> None:
     report["run"]["status"] = "complete"
     report["run"]["problems"] = []

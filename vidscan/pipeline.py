@@ -297,8 +297,8 @@ def _publish(staging: Path, report_dir: Path) -> None:
     if (report_dir / "frames").exists():
         (report_dir / "frames").rename(old_frames)
     (staging / "frames").rename(report_dir / "frames")
-    os.replace(staging / "report.json", report_dir / "report.json")
-    os.replace(staging / "report.html", report_dir / "report.html")
+    for name in ("report.json", "report.md", "captions.vtt", "report.html"):
+        os.replace(staging / name, report_dir / name)
 
 
 def frame_file_name(kf: Keyframe) -> str:

@@ -1,4 +1,4 @@
-"""Writers for everything a run leaves behind: report.json (the contract), report.html.
+"""Writers for everything a run leaves behind: report.json (the contract), report.html and the exports.
 
 Every file is written under a temporary name and renamed, so a crash never leaves half a report.
 """
@@ -88,11 +88,15 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_report(report: Report, report_dir: Path) -> dict[str, Any]:
-    """report.json, then report.html (rendered from the same dict, thumbnails read from
-    report_dir/frames). Returns the dict."""
+    """report.json, the exports report.md and captions.vtt, then report.html (all rendered from the same
+    dict; thumbnails read from report_dir/frames; the page links the exports it finds). Returns the dict."""
     from .html import render_report_html
+    from .markdown import render_report_markdown
+    from .vtt import render_captions_vtt
 
     data = report_to_dict(report)
     write_atomic(report_dir / "report.json", json.dumps(data, indent=2, ensure_ascii=False).encode())
+    write_atomic(report_dir / "report.md", render_report_markdown(data).encode())
+    write_atomic(report_dir / "captions.vtt", render_captions_vtt(data).encode())
     write_atomic(report_dir / "report.html", render_report_html(data, report_dir).encode())
     return data

@@ -29,6 +29,8 @@ THUMBNAIL_MAX_SIDE = 320
 THUMBNAIL_QUALITY = 70
 # Event levels 0/1/2, from least to most important.
 LEVEL_NAMES = {0: "minor", 1: "notable", 2: "major"}
+# Files written beside report.html from the same data, linked from its header.
+EXPORT_FILES = ("report.md", "captions.vtt", "report.json")
 # Keyframes are shown with tenths of a second when the whole video is this short.
 PRECISE_TIMES_BELOW_SECONDS = 120.0
 
@@ -41,6 +43,8 @@ def render_report_html(report: dict, report_dir: Path) -> str:
     keyframes = sorted(report.get("keyframes") or [], key=lambda kf: _number(kf.get("time")))
     thumbnails = _thumbnails_for(keyframes, Path(report_dir))
     context = _report_context(report, keyframes, thumbnails)
+    # Only files already beside the page are linked, so a link is never broken.
+    context["exports"] = [name for name in EXPORT_FILES if (Path(report_dir) / name).is_file()]
     return _render("report.html.j2", context)
 
 
@@ -269,6 +273,14 @@ def _header_facts(
         ("Frames decoded", _count_text(run.get("frames_decoded"))),
     ]
     return [(label, value) for label, value in facts if value]
+
+
+def level_label(level: Any) -> str:
+    """'major' for level 2, a profile's own word (e.g. "alert") as it is, '' when there is none."""
+    number = _int_or_none(level)
+    if number is not None:
+        return LEVEL_NAMES.get(number, str(number))
+    return " ".join(_text(level).split())
 
 
 def _yes_no(value: Any) -> str:
