@@ -20,6 +20,8 @@ ProgressFn = Callable[[int, float], None]  # (frames decoded so far, time reache
 
 _UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 
+_ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade")
+
 # Which candidate stands when two fall within min_gap of each other.
 _PRIORITY = {
     "start": 6,
@@ -160,8 +162,9 @@ def _drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
     """Merge a keyframe into the previous one when they look the same (A-A); mark A-B-A revisits."""
     kept: list[Keyframe] = []
     for kf in keyframes:
-        # Coverage and heartbeat frames stay (they are the floor), even when the view has not changed.
-        if kept and kf.reason not in ("coverage", "heartbeat") and looks_same(kf, kept[-1], distance):
+        # Coverage and heartbeat frames stay (they are the floor), and so do shots: a cut or a fade between
+        # two alike pictures is still a boundary. Those become duplicates below: no model call.
+        if kept and kf.reason not in _ALWAYS_KEPT and looks_same(kf, kept[-1], distance):
             prev = kept[-1]
             kept[-1] = replace(
                 prev, segment=(prev.segment[0], kf.segment[1]), score=max(prev.score, kf.score)

