@@ -838,6 +838,9 @@ _ROUTES: dict[str, set[str]] = {
     "/api/delete": {"DELETE"},
     "/api/chat": {"POST"},
     "/api/generate": {"POST"},
+    # The OpenAI-compatible dialect, translated to /api/chat the way Ollama's own middleware does.
+    "/v1/models": {"GET"},
+    "/v1/chat/completions": {"POST"},
 }
 
 
@@ -896,6 +899,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _send_json(self, status: int, payload: Any) -> None:
+        if getattr(self, "_openai_dialect", False):
+            payload = _to_openai_reply(status, payload)
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         self._send_body(status, body, "application/json; charset=utf-8")
 
@@ -979,6 +984,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._handle_pull(self._read_json(path))
             elif path == "/api/delete":
                 self._handle_delete(self._read_json(path))
+            elif path == "/v1/models":
+                self._handle_openai_models()
+            elif path == "/v1/chat/completions":
+                self._openai_dialect = True
+                self._handle_inference("/api/chat", _from_openai_request(self._read_json(path)))
             else:
                 self._handle_inference(path, self._read_json(path))
         except _RequestError as error:
@@ -991,6 +1001,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error_json(500, f"fake ollama: {error!r}")
 
     do_GET = do_HEAD = do_POST = do_DELETE = do_PUT = do_PATCH = do_OPTIONS = _dispatch
+
+    def _handle_openai_models(self) -> None:
+        with self.fake._lock:
+            models = list(self.fake._models.values())
+        data = [
+            {
+                "id": m.name,
+                "object": "model",
+                "created": int(m.modified_at.timestamp()),
+                "owned_by": "library",
+            }
+            for m in models
+        ]
+        self._send_json(200, {"object": "list", "data": data})
 
     # -- model management ---------------------------------------------------------------------------
 
@@ -1314,3 +1338,66 @@ def _go_json_error(raw: bytes, error: Exception) -> str:
             return "unexpected EOF"
         return f"invalid character {error.doc[error.pos]!r} looking for beginning of value"
     return "invalid character looking for beginning of value"
+
+
+def _from_openai_request(body: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI chat completion request as the /api/chat body Ollama's middleware makes of it:
+    content parts become text + base64 images, response_format becomes format."""
+    messages = []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        text, images = content if isinstance(content, str) else "", []
+        if isinstance(content, list):
+            for part in content:
+                if part.get("type") == "text":
+                    text += part.get("text", "")
+                elif part.get("type") == "image_url":
+                    url = (part.get("image_url") or {}).get("url", "")
+                    images.append(url.split(",", 1)[1] if url.startswith("data:") else url)
+        converted: dict[str, Any] = {"role": message.get("role", "user"), "content": text}
+        if images:
+            converted["images"] = images
+        messages.append(converted)
+    response_format = body.get("response_format") or {}
+    fmt: Any = None
+    if response_format.get("type") == "json_schema":
+        fmt = (response_format.get("json_schema") or {}).get("schema")
+    elif response_format.get("type") == "json_object":
+        fmt = "json"
+    options = {k: body[k] for k in ("temperature", "seed") if k in body}
+    if "max_tokens" in body:
+        options["num_predict"] = body["max_tokens"]
+    return {
+        "model": body.get("model"),
+        "messages": messages,
+        "format": fmt,
+        "options": options,
+        "stream": False,
+    }
+
+
+def _to_openai_reply(status: int, payload: Any) -> Any:
+    """Ollama's reply (or error) in the OpenAI shape."""
+    if status >= 400 or "error" in payload:
+        message = payload.get("error", "") if isinstance(payload, dict) else str(payload)
+        kind = "invalid_request_error" if status < 500 else "api_error"
+        return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    reason = payload.get("done_reason")
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": payload.get("model"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": payload.get("message", {}).get("content", "")},
+                "finish_reason": "length" if reason == "length" else "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": payload.get("prompt_eval_count", 0),
+            "completion_tokens": payload.get("eval_count", 0),
+            "total_tokens": payload.get("prompt_eval_count", 0) + payload.get("eval_count", 0),
+        },
+    }

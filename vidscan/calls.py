@@ -7,14 +7,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from .backends import Backend
 from .cache import ReplyCache, cache_key
-from .ollama_client import OllamaBackend
 
 T = TypeVar("T", bound=BaseModel)
 
 
 class ModelCaller:
-    def __init__(self, backend: OllamaBackend, cache: ReplyCache | None = None) -> None:
+    def __init__(self, backend: Backend, cache: ReplyCache | None = None) -> None:
         self.backend = backend
         self.cache = cache
         self.digests: dict[str, str] = {}

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import __version__, media
+from .backends import BACKENDS
 from .batch import BatchEntry, batch_exit_code, run_batch
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .doctor import run_checks
@@ -62,7 +63,20 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--vlm", default=DEFAULT_VLM, help=f"vision model for frames (default: {DEFAULT_VLM})"
     )
     parser.add_argument("--llm", help="text model for the summary (default: the --vlm model, no model swap)")
-    parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, else http://127.0.0.1:11434)")
+    parser.add_argument(
+        "--backend",
+        choices=sorted(BACKENDS),
+        default="ollama",
+        help="model server API: ollama (default) or openai (vLLM, llama-server, LM Studio, Ollama's /v1)",
+    )
+    parser.add_argument(
+        "--host",
+        help="server URL (ollama default: $OLLAMA_HOST, else http://127.0.0.1:11434; "
+        "openai: the base URL, e.g. http://gpu-box:8000/v1)",
+    )
+    parser.add_argument(
+        "--api-key", help="API key for an OpenAI-compatible server (default: $VIDSCAN_API_KEY)"
+    )
 
 
 def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
@@ -211,6 +225,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         vlm=args.vlm,
         llm=args.llm,
         host=args.host,
+        backend=args.backend,
+        api_key=args.api_key,
         parallel=args.parallel,
         pull=args.pull,
         timeout=args.timeout,
@@ -282,7 +298,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    checks = run_checks(args.host, args.vlm, args.llm)
+    checks = run_checks(args.host, args.vlm, args.llm, args.backend, args.api_key)
     for check in checks:
         print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<14} {check.detail}")
     return 0 if all(c.ok for c in checks) else EXIT_FAILED

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import media
+from .backends import make_backend
 from .errors import VidscanError
-from .ollama_client import OllamaBackend
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,9 @@ class Check:
     detail: str
 
 
-def run_checks(host: str | None, vlm: str, llm: str | None) -> list[Check]:
+def run_checks(
+    host: str | None, vlm: str, llm: str | None, backend_name: str = "ollama", api_key: str | None = None
+) -> list[Check]:
     checks: list[Check] = []
     try:
         tools = media.find_tools()
@@ -26,11 +28,11 @@ def run_checks(host: str | None, vlm: str, llm: str | None) -> list[Check]:
     except VidscanError as exc:
         checks.append(Check("ffmpeg", False, str(exc)))
 
-    backend = OllamaBackend(host, timeout=30)
+    backend = make_backend(backend_name, host, timeout=30, api_key=api_key)
     try:
-        checks.append(Check("ollama", True, f"Ollama {backend.version()} at {backend.host}"))
+        checks.append(Check("model server", True, f"{backend.label} {backend.version()} at {backend.host}"))
     except VidscanError as exc:
-        checks.append(Check("ollama", False, str(exc)))
+        checks.append(Check("model server", False, str(exc)))
         return checks
 
     models = [(vlm, "vision")] + ([(llm, None)] if llm and llm != vlm else [])

@@ -21,12 +21,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import media
+from .backends import Backend, ServerDown, is_local_host, make_backend
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .calls import ModelCaller
 from .caption import CAPTION_SCHEMA_VERSION, describe_frame, prepare_image
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
 from .keyframes import KeyframeOptions, select_keyframes
-from .ollama_client import OllamaBackend, ServerDown, is_local_host
 from .progress import QUIET, Progress
 from .report import current_umask, write_report
 from .summarize import SUMMARY_SCHEMA_VERSION, SummaryContext, SummaryOptions, summarize
@@ -40,7 +40,9 @@ class Options:
     out: Path = Path("vidscan-out")  # each video's report goes to out/<video name>/
     vlm: str = DEFAULT_VLM  # vision model that describes frames
     llm: str | None = None  # text model for the summary; None = the same as vlm (no model swap)
-    host: str | None = None  # None = $OLLAMA_HOST, else http://127.0.0.1:11434
+    backend: str = "ollama"  # or "openai" for vLLM, llama-server, LM Studio (backends.BACKENDS)
+    host: str | None = None  # None = the backend's default ($OLLAMA_HOST, else http://127.0.0.1:11434)
+    api_key: str | None = None  # for OpenAI-compatible servers that want one (else $VIDSCAN_API_KEY)
     parallel: int = 2  # requests in flight
     pull: bool = False  # pull missing models instead of stopping
     timeout: float = 300.0  # seconds one model call may take
@@ -55,6 +57,7 @@ class Options:
     def fingerprint(self) -> str:
         """What decides a report's content: a report made with other values is not current."""
         relevant = {
+            "backend": self.backend,
             "vlm": self.vlm,
             "llm": self.summary_model,
             "max_side": self.max_side,
@@ -153,7 +156,7 @@ def _run(
     started: datetime,
     clock: float,
 ) -> AnalysisResult:
-    backend = OllamaBackend(options.host, timeout=options.timeout)
+    backend = make_backend(options.backend, options.host, options.timeout, options.api_key)
     caller = ModelCaller(backend, cache)
     if not is_local_host(backend.host):
         progress.message(f"frames will be sent to {backend.host}, which is not this machine")
@@ -252,7 +255,7 @@ def _models_needed(options: Options) -> list[tuple[str, str | None]]:
     return needed
 
 
-def _pull(backend: OllamaBackend, model: str, progress: Progress) -> None:
+def _pull(backend: Backend, model: str, progress: Progress) -> None:
     progress.message(f"pulling {model} from {backend.host}")
     stage = progress.stage(f"pull {model}")
     backend.pull(model, lambda _status, done, total: stage.update(done, total or None))

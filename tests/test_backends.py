@@ -1,0 +1,78 @@
+"""The OpenAI-compatible backend against the test server's /v1 dialect (as Ollama's own /v1 serves it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_VIDEOS, run_cli
+from tests.fake_ollama import ERR_RUNNER_STOPPED, FakeOllama
+from vidscan import Options, analyze
+from vidscan.backends import BACKENDS, OpenAIBackend, make_backend
+from vidscan.errors import ModelNotFound, UsageError
+
+BIKES = SAMPLE_VIDEOS / "bikes.mp4"
+
+
+def test_registry_names_both_backends() -> None:
+    assert set(BACKENDS) == {"ollama", "openai"}
+    with pytest.raises(UsageError, match="unknown backend"):
+        make_backend("nope", None)
+
+
+def test_analyze_through_the_openai_dialect(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    result = run_cli(
+        "analyze",
+        str(BIKES),
+        "--out",
+        str(tmp_path),
+        "--backend",
+        "openai",
+        "--host",
+        f"{fake_ollama.url}/v1",
+        "--api-key",
+        "secret",
+    )
+    assert result.code == 0, result.stderr
+    chats = fake_ollama.requests_to("/v1/chat/completions")
+    assert chats and len(fake_ollama.images) == len(chats) - 1  # every frame, then the summary
+    first = chats[0]
+    parts = first["messages"][-1]["content"]
+    assert parts[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    assert first["response_format"]["type"] == "json_schema"
+    report = json.loads((tmp_path / "bikes" / "report.json").read_text())
+    assert all("mostly" in k["caption"]["description"] for k in report["keyframes"])
+    assert report["summary"]["events"]
+
+
+def test_openai_errors_map_like_ollama_ones(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    backend = OpenAIBackend(f"{fake_ollama.url}/v1", timeout=5)
+    with pytest.raises(ModelNotFound, match="not served"):
+        backend.require("missing:1b")
+    fake_ollama.fail_next(1, 500, ERR_RUNNER_STOPPED)  # retried
+    options = Options(
+        out=tmp_path, backend="openai", host=f"{fake_ollama.url}/v1", parallel=1, use_cache=False
+    )
+    assert analyze(str(BIKES), options).exit_code == 0
+    fake_ollama.fail_next(1, 400, "invalid request")  # not retried: that frame keeps the error
+    result = analyze(str(BIKES), replace(options, force=True))
+    assert result.exit_code == 3
+    assert sum(1 for k in result.data["keyframes"] if k["error"] and "invalid request" in k["error"]) == 1
+
+
+def test_openai_server_down_is_a_partial_report(tmp_path: Path) -> None:
+    with FakeOllama() as server:
+        url = server.url
+    result = run_cli(
+        "analyze", str(BIKES), "--out", str(tmp_path), "--backend", "openai", "--host", f"{url}/v1"
+    )
+    assert result.code == 3 and "cannot reach the OpenAI-compatible server" in result.stderr
+
+
+def test_doctor_with_openai(fake_ollama: FakeOllama) -> None:
+    result = run_cli("doctor", "--backend", "openai", "--host", f"{fake_ollama.url}/v1")
+    assert result.code == 0, result.stdout
+    assert "OpenAI-compatible" in result.stdout
