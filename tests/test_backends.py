@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_VIDEOS, run_cli
+from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli
 from tests.fake_ollama import ERR_RUNNER_STOPPED, FakeOllama
 from vidscan import Options, analyze
 from vidscan.backends import BACKENDS, OpenAIBackend, make_backend
 from vidscan.errors import ModelNotFound, UsageError
 
 BIKES = SAMPLE_VIDEOS / "bikes.mp4"
+COLOURS = ["red", "blue", "green", "yellow", "magenta", "cyan", "white", "orange", "purple", "brown"]
 
 
 def test_registry_names_both_backends() -> None:
@@ -76,3 +79,35 @@ def test_doctor_with_openai(fake_ollama: FakeOllama) -> None:
     result = run_cli("doctor", "--backend", "openai", "--host", f"{fake_ollama.url}/v1")
     assert result.code == 0, result.stdout
     assert "OpenAI-compatible" in result.stdout
+
+
+def test_several_hosts_share_the_work_and_survive_one_dying(tmp_path: Path) -> None:
+    """Three hosts of different speeds; the slow one dies mid-run: every frame is captioned, the fast one
+    did more, and the report says how many calls each host served."""
+    clip = make_video(tmp_path / "many.mp4", [Shot(c, 0.8) for c in COLOURS], size="160x120")
+    with (
+        FakeOllama(latency=0.05, slots=2) as fast,
+        FakeOllama(latency=0.4, slots=2) as slow,
+        FakeOllama(latency=0.4, slots=2) as doomed,
+    ):
+
+        def kill_doomed() -> None:
+            while doomed.calls < 1:
+                time.sleep(0.01)
+            doomed.stop()
+
+        threading.Thread(target=kill_doomed, daemon=True).start()
+        options = Options(
+            out=tmp_path / "out",
+            host=fast.url,
+            more_hosts=(slow.url, doomed.url),
+            parallel=2,
+            use_cache=False,
+        )
+        result = analyze(str(clip), options)
+    assert result.exit_code == 0, result.data["run"]["problems"]
+    assert all(k["caption"] for k in result.data["keyframes"])
+    served = result.data["run"]["calls_by_host"]
+    assert set(served) == {fast.url, slow.url, doomed.url}
+    assert served[fast.url] > served[slow.url]
+    assert sum(served.values()) == len([k for k in result.data["keyframes"] if k["duplicate_of"] is None]) + 1

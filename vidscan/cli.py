@@ -71,7 +71,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--host",
-        help="server URL (ollama default: $OLLAMA_HOST, else http://127.0.0.1:11434; "
+        action="append",
+        help="server URL; repeat it to spread calls over several hosts "
+        "(ollama default: $OLLAMA_HOST, else http://127.0.0.1:11434; "
         "openai: the base URL, e.g. http://gpu-box:8000/v1)",
     )
     parser.add_argument(
@@ -224,7 +226,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         out=args.out,
         vlm=args.vlm,
         llm=args.llm,
-        host=args.host,
+        host=args.host[0] if args.host else None,
+        more_hosts=tuple(args.host[1:]) if args.host else (),
         backend=args.backend,
         api_key=args.api_key,
         parallel=args.parallel,
@@ -298,7 +301,9 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    checks = run_checks(args.host, args.vlm, args.llm, args.backend, args.api_key)
+    checks: list = []
+    for host in args.host or [None]:
+        checks += run_checks(host, args.vlm, args.llm, args.backend, args.api_key)
     for check in checks:
         print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<14} {check.detail}")
     return 0 if all(c.ok for c in checks) else EXIT_FAILED

@@ -43,7 +43,8 @@ class Options:
     backend: str = "ollama"  # or "openai" for vLLM, llama-server, LM Studio (backends.BACKENDS)
     host: str | None = None  # None = the backend's default ($OLLAMA_HOST, else http://127.0.0.1:11434)
     api_key: str | None = None  # for OpenAI-compatible servers that want one (else $VIDSCAN_API_KEY)
-    parallel: int = 2  # requests in flight
+    more_hosts: tuple[str, ...] = ()  # further hosts: calls go to the least busy healthy one
+    parallel: int = 2  # requests in flight (per host)
     pull: bool = False  # pull missing models instead of stopping
     timeout: float = 300.0  # seconds one model call may take
     max_side: int = 1024  # long side of the image sent to the model
@@ -156,7 +157,9 @@ def _run(
     started: datetime,
     clock: float,
 ) -> AnalysisResult:
-    backend = make_backend(options.backend, options.host, options.timeout, options.api_key)
+    backend = make_backend(
+        options.backend, options.host, options.timeout, options.api_key, options.more_hosts, options.parallel
+    )
     caller = ModelCaller(backend, cache)
     if not is_local_host(backend.host):
         progress.message(f"frames will be sent to {backend.host}, which is not this machine")
@@ -211,6 +214,7 @@ def _finish(
         started=started.isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - clock, 2),
         model_calls=caller.model_calls,
+        calls_by_host=tuple(caller.backend.calls_by_host().items()),
         cache_hits=caller.cache_hits,
         status=status,
         keyframe_strategy=selection.strategy,
@@ -368,7 +372,8 @@ def _caption_all(
                 stage.update(done)
 
     repeats = [kf for kf in selection.keyframes if kf.duplicate_of is not None]
-    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
+    workers = max(1, options.parallel) * (1 + len(options.more_hosts))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, originals))
         by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, repeats))
     results = [by_index[kf.index] for kf in selection.keyframes]

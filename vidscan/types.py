@@ -96,6 +96,7 @@ class RunInfo:
     status: str  # "complete" | "partial"
     keyframe_strategy: str
     problems: tuple[str, ...] = field(default_factory=tuple)  # why the run is partial, for the header
+    calls_by_host: tuple[tuple[str, int], ...] = ()  # with several hosts: how many calls each served
     input_key: str = ""  # file identity + options: a complete report with the same key is current
 
 

@@ -71,8 +71,16 @@ class Backend(ABC):
         self.host = host
         self.timeout = timeout
         self.retries = retries
-        self.calls = 0
+        self._calls = 0
         self._lock = threading.Lock()
+
+    @property
+    def calls(self) -> int:
+        """Requests sent to the model, retries and re-asks included."""
+        return self._calls
+
+    def calls_by_host(self) -> dict[str, int]:
+        return {self.host: self.calls}
 
     # --- what a backend provides ---------------------------------------------------------------------
     @abstractmethod
@@ -109,7 +117,7 @@ class Backend(ABC):
 
     def _count_call(self) -> None:
         with self._lock:
-            self.calls += 1
+            self._calls += 1
 
     def chat_json(
         self,

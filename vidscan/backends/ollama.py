@@ -37,7 +37,7 @@ class OllamaBackend(Backend):
     start_hint = "start it with `ollama serve`, or point --host / OLLAMA_HOST at a running one"
 
     def __init__(
-        self, host: str | None = None, timeout: float = 300.0, retries: int = 3, **_: object
+        self, host: str | None = None, timeout: float = 300.0, retries: int = 3, api_key: str | None = None
     ) -> None:
         super().__init__(resolve_host(host), timeout, retries)
         # Fail fast when nobody listens (connect timeout), but give a slow model its time to answer.

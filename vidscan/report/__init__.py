@@ -51,6 +51,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         }
     run = asdict(report.run)
     run["problems"] = list(report.run.problems)
+    run["calls_by_host"] = dict(report.run.calls_by_host)
     run["frames_decoded"] = report.selection.frames_decoded
     return {
         "schema_version": SCHEMA_VERSION,
