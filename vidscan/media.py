@@ -313,3 +313,24 @@ def grab_frame(info: VideoInfo, time: float) -> Image.Image:
             return image.convert("RGB")
     err = proc.stderr.decode("utf-8", "replace")
     raise FfmpegError(f"{info.path}: could not decode the frame at {time:.2f}s ({_last_error(err)})")
+
+
+def extract_audio(info: VideoInfo, wav_path: str | Path) -> Path:
+    """The audio as 16 kHz mono WAV (what speech models read), its time 0 at the video stream's first
+    frame: audio that starts later is padded with silence, so transcript times are video times."""
+    if not info.has_audio:
+        raise InputError(f"{info.path}: has no audio stream")
+    tools = find_tools()
+    seek = {"ss": f"{info.start_offset:.6f}"} if info.start_offset > 0 else {}
+    args = (
+        ffmpeg.input(_input_arg(info.path), **seek)
+        .audio.filter("aresample", 16000, **{"async": 1, "first_pts": 0})
+        .output(str(wav_path), ac=1, acodec="pcm_s16le", format="wav")
+        .global_args("-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-vn", "-sn", "-dn")
+        .compile(cmd=tools.ffmpeg)
+    )
+    proc = subprocess.run(args, capture_output=True, check=False)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace")
+        raise FfmpegError(f"{info.path}: could not extract the audio ({_last_error(err)})")
+    return Path(wav_path)
