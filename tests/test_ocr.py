@@ -1,0 +1,65 @@
+"""Reading slide text with the embedded OCR engines: words come back, in reading order."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pytest
+
+from tests.lecture_video import cached_lecture_video, render_slide
+from vidscan.media import grab_frame, probe
+from vidscan.ocr import ENGINES, TextBox, available_engine, read_text, reading_order
+
+
+def installed(engine: str) -> bool:
+    if engine == "rapidocr":
+        return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+    return shutil.which("tesseract") is not None
+
+
+def need(engine: str) -> None:
+    if not installed(engine):
+        hint = "pip install rapidocr_onnxruntime" if engine == "rapidocr" else "apt-get install tesseract-ocr"
+        pytest.skip(f"{engine} is not installed ({hint})")
+
+
+def test_boxes_read_top_to_bottom_and_left_to_right() -> None:
+    boxes = [
+        TextBox("right column", 700, 505, 950, 548),
+        TextBox("Title", 80, 60, 400, 130),
+        TextBox("left column", 100, 500, 320, 545),  # the same line, a few pixels higher
+        TextBox("second line", 100, 300, 600, 345),
+    ]
+    assert reading_order(boxes) == ["Title", "second line", "left column right column"]
+
+
+def test_the_default_engine_is_one_that_is_installed() -> None:
+    engine = available_engine()
+    assert engine is None or installed(engine)
+    if any(installed(e) for e in ENGINES):
+        assert engine is not None
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_slide_is_read_line_by_line(engine: str) -> None:
+    need(engine)
+    bullets = ["Chlorophyll absorbs sunlight", "Glucose stored in leaves"]
+    slide = render_slide("Photosynthesis Basics", bullets)
+    lines = read_text(slide, engine=engine).splitlines()
+    assert len(lines) == 3, lines
+    assert "Photosynthesis" in lines[0] and "Basics" in lines[0]
+    assert "Chlorophyll" in lines[1] and "sunlight" in lines[1]
+    assert "Glucose" in lines[2] and "leaves" in lines[2]
+
+
+def test_the_lecture_video_slides_are_legible_to_ocr() -> None:
+    # tesseract when installed: the faster of the two, and this test is about the video, not the engine
+    engine = "tesseract" if installed("tesseract") else available_engine()
+    if engine is None:
+        pytest.skip("no OCR engine installed")
+    lecture = cached_lecture_video()
+    slide = lecture.slides[1]
+    frame = grab_frame(probe(str(lecture.path)), (slide.start + slide.end) / 2)
+    text = read_text(frame, engine=engine)
+    assert all(word in text for word in slide.slide_words), text

@@ -1,0 +1,162 @@
+"""Reading the text in a frame with an embedded OCR engine, so slide text in the notes is exact.
+
+Engines, in order of preference:
+
+* ``rapidocr``: RapidOCR on onnxruntime (``pip install vidscan[ocr]``); its models ship inside the
+  wheel, so it works offline from the first run;
+* ``tesseract``: the ``tesseract`` program (Debian/Ubuntu: ``apt-get install tesseract-ocr``).
+
+Both give text boxes; the text is returned as lines in reading order: top to bottom, and left to right
+within a line (boxes whose vertical middles lie within half a line height of each other form a line).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.util
+import io
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .errors import VidscanError
+
+ENGINES = ("rapidocr", "tesseract")
+MIN_SCORE = 0.5  # RapidOCR boxes it is less sure of are mostly noise (textures, faces)
+TESSERACT_MIN_CONFIDENCE = 40.0  # the same for tesseract's word confidence (0-100)
+TESSERACT_TIMEOUT_S = 60.0
+
+
+class OcrUnavailable(VidscanError):
+    """No OCR engine is installed."""
+
+
+@dataclass(frozen=True)
+class TextBox:
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+def available_engine() -> str | None:
+    """The engine read_text uses by default: rapidocr if installed, else tesseract, else None."""
+    if importlib.util.find_spec("rapidocr_onnxruntime") is not None:
+        return "rapidocr"
+    if shutil.which("tesseract"):
+        return "tesseract"
+    return None
+
+
+def read_text(image: Image.Image, engine: str | None = None) -> str:
+    """The text in the image as lines in reading order ('' when there is none)."""
+    engine = engine or available_engine()
+    if engine == "rapidocr":
+        boxes = _rapidocr_boxes(image)
+    elif engine == "tesseract":
+        boxes = _tesseract_boxes(image)
+    elif engine is None:
+        raise OcrUnavailable(
+            "no OCR engine: pip install 'vidscan[ocr]' (RapidOCR), or install tesseract "
+            "(Debian/Ubuntu: sudo apt-get install tesseract-ocr)"
+        )
+    else:
+        raise ValueError(f"unknown OCR engine {engine!r}; one of {', '.join(ENGINES)}")
+    return "\n".join(reading_order(boxes))
+
+
+def reading_order(boxes: Iterable[TextBox]) -> list[str]:
+    """Lines of text: boxes grouped into lines top to bottom, each line's boxes left to right."""
+    lines: list[list[TextBox]] = []
+    for box in sorted(boxes, key=lambda b: b.middle):
+        if lines:
+            line = lines[-1]
+            height = sorted(b.height for b in line)[len(line) // 2]
+            middle = sum(b.middle for b in line) / len(line)
+            if abs(box.middle - middle) <= height / 2:
+                line.append(box)
+                continue
+        lines.append([box])
+    return [" ".join(b.text for b in sorted(line, key=lambda b: b.left)) for line in lines]
+
+
+# --- RapidOCR -------------------------------------------------------------------------------------------
+
+_rapidocr_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _rapidocr() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()
+
+
+def _rapidocr_boxes(image: Image.Image) -> list[TextBox]:
+    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    # One frame at a time: the engine keeps per-call state, and onnxruntime already uses every core.
+    with _rapidocr_lock:
+        result, _ = _rapidocr()(bgr)
+    boxes = []
+    for corners, text, score in result or []:
+        xs = [float(p[0]) for p in corners]
+        ys = [float(p[1]) for p in corners]
+        if str(text).strip() and float(score) >= MIN_SCORE:
+            boxes.append(TextBox(str(text).strip(), min(xs), min(ys), max(xs), max(ys)))
+    return boxes
+
+
+# --- tesseract ------------------------------------------------------------------------------------------
+
+
+def _tesseract_boxes(image: Image.Image) -> list[TextBox]:
+    """Tesseract's lines (its words joined by block, paragraph and line number) as boxes."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        raise OcrUnavailable("tesseract is not installed (Debian/Ubuntu: sudo apt-get install tesseract-ocr)")
+    png = io.BytesIO()
+    image.convert("RGB").save(png, format="PNG")
+    proc = subprocess.run(
+        [binary, "stdin", "stdout", "--psm", "3", "tsv"],
+        input=png.getvalue(),
+        capture_output=True,
+        check=False,
+        timeout=TESSERACT_TIMEOUT_S,
+    )
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise VidscanError(f"tesseract failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
+    words: dict[tuple[str, str, str, str], list[dict[str, str]]] = {}
+    rows = csv.DictReader(
+        io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE
+    )
+    for row in rows:
+        text = (row.get("text") or "").strip()
+        if text and float(row.get("conf") or -1) >= TESSERACT_MIN_CONFIDENCE:
+            key = (row["page_num"], row["block_num"], row["par_num"], row["line_num"])
+            words.setdefault(key, []).append(row)
+    boxes = []
+    for line in words.values():
+        left = min(int(w["left"]) for w in line)
+        top = min(int(w["top"]) for w in line)
+        right = max(int(w["left"]) + int(w["width"]) for w in line)
+        bottom = max(int(w["top"]) + int(w["height"]) for w in line)
+        text = " ".join(w["text"].strip() for w in sorted(line, key=lambda w: int(w["left"])))
+        boxes.append(TextBox(text, left, top, right, bottom))
+    return boxes
