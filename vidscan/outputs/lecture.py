@@ -1,0 +1,175 @@
+"""Lecture outputs: slide-by-slide notes (notes.md) and chapters (YouTube list, WebVTT).
+
+Reads from the report dict: ``summary.title``, ``summary.overview``, ``summary.chapters``; per keyframe
+``time``, ``segment``, ``duplicate_of``, ``ocr_text``, ``transcript`` and the lecture caption fields
+``slide_title``, ``slide_text``, ``description``, ``key_terms``. When the summary has no chapters, the
+slides are the chapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .text import clip_name, duration, format_clock, keyframes_in_order, md_inline, md_lines, summary_list
+from .vtt import vtt_document
+
+YOUTUBE_MIN_CHAPTER_SECONDS = 10.0  # YouTube ignores chapter lists with a chapter shorter than this
+
+
+@dataclass(frozen=True)
+class Slide:
+    number: int
+    index: int  # keyframe index
+    time: float
+    start: float
+    end: float
+    title: str
+    text_lines: tuple[str, ...]  # what is written on it, OCR preferred (exact), else the model's copy
+    description: str
+    key_terms: tuple[str, ...]
+    transcript: str
+    same_as: int | None  # the number of an earlier slide showing the same thing
+
+
+def slides(report: Mapping[str, Any]) -> list[Slide]:
+    """The keyframes as slides, in time order."""
+    result: list[Slide] = []
+    number_of: dict[int, int] = {}
+    for number, kf in enumerate(keyframes_in_order(report), start=1):
+        caption: dict[str, Any] = kf["caption"] if isinstance(kf.get("caption"), dict) else {}
+        ocr_lines = [line.strip() for line in str(kf.get("ocr_text") or "").splitlines() if line.strip()]
+        title = str(caption.get("slide_title") or "").strip() or (ocr_lines[0] if ocr_lines else "")
+        written = ocr_lines or [line.strip() for line in str(caption.get("slide_text") or "").splitlines()]
+        if written and title and written[0].casefold() == title.casefold():
+            written = written[1:]  # the title is shown as the heading
+        index = int(kf.get("index", number - 1))
+        time = float(kf.get("time") or 0.0)
+        segment = kf.get("segment") or [time, time]
+        duplicate = kf.get("duplicate_of")
+        number_of[index] = number
+        result.append(
+            Slide(
+                number=number,
+                index=index,
+                time=time,
+                start=float(segment[0]),
+                end=float(segment[-1]),
+                title=" ".join(title.split()),
+                text_lines=tuple(line for line in written if line),
+                description=str(caption.get("description") or "").strip(),
+                key_terms=tuple(str(t).strip() for t in caption.get("key_terms") or [] if str(t).strip()),
+                transcript=" ".join(str(kf.get("transcript") or "").split()),
+                same_as=number_of.get(duplicate) if isinstance(duplicate, int) else None,
+            )
+        )
+    return result
+
+
+def key_terms(report: Mapping[str, Any]) -> list[str]:
+    """Every slide's key terms once, in the order they first appear."""
+    seen: dict[str, str] = {}
+    for slide in slides(report):
+        for term in slide.key_terms:
+            seen.setdefault(term.casefold(), term)
+    return list(seen.values())
+
+
+def notes_markdown(report: Mapping[str, Any]) -> str:
+    """notes.md: title, overview, key terms, chapters, then per slide its time, title, text and speech."""
+    summary: dict[str, Any] = report["summary"] if isinstance(report.get("summary"), dict) else {}
+    title = str(summary.get("title") or "").strip() or clip_name(report)
+    out = [f"# {md_inline(title)}", ""]
+    if summary.get("overview"):
+        out += [md_inline(summary["overview"]), ""]
+    terms = key_terms(report)
+    if terms:
+        out += ["**Key terms:** " + ", ".join(md_inline(t) for t in terms), ""]
+    chapters = chapter_list(report)
+    if chapters:
+        out += ["## Chapters", ""]
+        out += [f"- {format_clock(start)} {md_inline(name)}" for start, _, name in chapters]
+        out.append("")
+    out += ["## Slides", ""]
+    for slide in slides(report):
+        out += _slide_notes(slide)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _slide_notes(slide: Slide) -> list[str]:
+    heading = md_inline(slide.title) or "(untitled)"
+    shown = f"{format_clock(slide.start)}–{format_clock(slide.end)}"
+    out = [f"### {slide.number}. {heading} ({format_clock(slide.time)})", "", f"*On screen {shown}*", ""]
+    if slide.same_as is not None:
+        out += [f"Same slide as slide {slide.same_as}.", ""]
+    elif slide.text_lines:
+        out += ["**On the slide:**", ""] + [f"> {line}" for line in md_lines("\n".join(slide.text_lines))]
+        out.append("")
+    if slide.description and slide.same_as is None:
+        out += [f"**What it shows:** {md_inline(slide.description)}", ""]
+    if slide.key_terms and slide.same_as is None:
+        out += ["**Key terms:** " + ", ".join(md_inline(t) for t in slide.key_terms), ""]
+    if slide.transcript:
+        out += ["**What the speaker said:**", "", md_inline(slide.transcript), ""]
+    return out
+
+
+def chapter_list(report: Mapping[str, Any]) -> list[tuple[float, float, str]]:
+    """(start, end, title) from the summary's chapters, else one per slide with a title (repeats merged)."""
+    total = duration(report)
+    chapters = [
+        (
+            float(c.get("start") or 0.0),
+            float(c.get("end") or 0.0),
+            " ".join(str(c.get("title") or "").split()),
+        )
+        for c in summary_list(report, "chapters")
+    ]
+    chapters = sorted((c for c in chapters if c[2]), key=lambda c: c[0])
+    if not chapters:
+        starts: list[tuple[float, str]] = []
+        for slide in slides(report):
+            if slide.title and (not starts or starts[-1][1] != slide.title):
+                starts.append((slide.start, slide.title))
+        ends = [start for start, _ in starts[1:]] + [max(total, starts[-1][0])] if starts else []
+        chapters = [(start, end, name) for (start, name), end in zip(starts, ends, strict=True)]
+    return chapters
+
+
+def youtube_chapters(report: Mapping[str, Any]) -> str:
+    """chapters.txt: ``00:00 Title`` lines to paste into a YouTube description.
+
+    YouTube's rules: the first chapter starts at 00:00, times ascend, each chapter lasts at least 10 s
+    (a shorter one is merged into the one before), and a list needs at least three chapters to show.
+    """
+    chapters = chapter_list(report)
+    if not chapters:
+        return ""
+    total = duration(report) or chapters[-1][1]
+    # The first chapter starts at 00:00; each lasts until the next one starts.
+    starts = [0.0] + [start for start, _, _ in chapters[1:]]
+    ends = starts[1:] + [total]
+    # A short chapter is dropped, which lengthens the one before it; the first kept one starts at 0.
+    kept = [
+        (start, name)
+        for start, end, (_, _, name) in zip(starts, ends, chapters, strict=True)
+        if end - start >= YOUTUBE_MIN_CHAPTER_SECONDS
+    ]
+    hours = total >= 3600
+    lines = [
+        f"{_youtube_time(0.0 if i == 0 else start, hours)} {name}\n" for i, (start, name) in enumerate(kept)
+    ]
+    return "".join(lines)
+
+
+def _youtube_time(seconds: float, hours: bool) -> str:
+    whole = int(seconds)
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if hours else f"{m:02d}:{s:02d}"
+
+
+def chapters_vtt(report: Mapping[str, Any]) -> str:
+    """chapters.vtt: one cue per chapter (for <track kind="chapters"> and players that read it)."""
+    return vtt_document(chapter_list(report))
