@@ -200,3 +200,73 @@ def build_xss_report(report_dir: Path) -> dict[str, Any]:
         kf["reason"] = payload
     report["keyframes"][11]["image"] = "javascript:window.__xss=7"
     return report
+
+
+# Sentences for the large report's captions: the length and variety of a real model's descriptions.
+_SUBJECTS = ["A cyclist", "Two riders", "A delivery van", "A pedestrian with a dog", "A forklift", "A bus"]
+_ACTIONS = [
+    "crosses the frame from left to right",
+    "waits at the junction while traffic passes",
+    "turns into the side street near the bakery",
+    "stops beside the loading bay and a person gets out",
+    "passes the camera at speed, slightly blurred",
+]
+_PLACES = ["on a wet road", "under the railway bridge", "in the car park", "at dusk", "in bright sunlight"]
+
+
+def build_large_report(
+    report_dir: Path, sources: list[Path], keyframes: int, duration: float
+) -> dict[str, Any]:
+    """A long run: `keyframes` keyframes spread over `duration` seconds, each with its own frame file
+    (hard links to the real frames in `sources`, so every thumbnail is encoded as in a real report)."""
+    report = build_report(report_dir, draw_frames=False)
+    frames = report_dir / "frames"
+    frames.mkdir(parents=True, exist_ok=True)
+    step = duration / keyframes
+    rows = []
+    for index in range(keyframes):
+        time = round(index * step + step / 3, 2)
+        image = f"frames/kf{index:04d}_{time:010.3f}s.jpg"
+        (report_dir / image).hardlink_to(sources[index % len(sources)])
+        description = (
+            f"{_SUBJECTS[index % 6]} {_ACTIONS[index % 5]} {_PLACES[index % 4]}; "
+            f"the scene is otherwise quiet (view {index})."
+        )
+        rows.append(
+            {
+                "index": index,
+                "time": time,
+                "image": image,
+                "reason": ["cut", "coverage", "fade", "text-change"][index % 4],
+                "segment": [round(index * step, 2), round((index + 1) * step, 2)],
+                "duplicate_of": None,
+                "caption": {
+                    "description": description,
+                    "visible_text": f"GATE {index % 7}\nBUS {index % 40}" if index % 3 == 0 else "",
+                    "objects": ["bicycle", "road", "person"][: 1 + index % 3],
+                },
+                "error": None,
+            }
+        )
+    report["keyframes"] = rows
+    report["video"].update(duration=duration, width=1280, height=720, name="two-hours.mp4")
+    report["run"].update(status="complete", problems=[])
+    chapter = duration / 12
+    report["summary"]["chapters"] = [
+        {"start": i * chapter, "end": (i + 1) * chapter, "title": f"Part {i + 1}", "summary": "Traffic."}
+        for i in range(12)
+    ]
+    report["summary"]["events"] = [
+        {
+            "time": rows[j * 10]["time"],
+            "description": rows[j * 10]["caption"]["description"],
+            "keyframes": [j * 10],
+            "level": j % 3,
+        }
+        for j in range(keyframes // 10)
+    ]
+    report["timeline"] = {
+        "cuts": [row["segment"][0] for row in rows[1::2]],
+        "activity": activity_curve(duration, step=1.0),
+    }
+    return report

@@ -197,15 +197,16 @@ def _frame_file(report_dir: Path, image: Any) -> Path | None:
 
 def _thumbnails_for(keyframes: Sequence[dict], report_dir: Path) -> list[str | None]:
     files = [_frame_file(report_dir, kf.get("image")) for kf in keyframes]
-
-    def make(path: Path | None) -> str | None:
-        return thumbnail_data_uri(path) if path is not None else None
-
-    if len(files) < 8:
-        return [make(path) for path in files]
-    # Pillow releases the GIL while decoding, so threads speed up reports with hundreds of frames.
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        return list(pool.map(make, files))
+    # Keyframes that share a frame file share its thumbnail: each file is encoded once.
+    unique = [path for path in dict.fromkeys(files) if path is not None]
+    if len(unique) < 8:
+        encoded = [thumbnail_data_uri(path) for path in unique]
+    else:
+        # Pillow releases the GIL while decoding, so threads speed up reports with hundreds of frames.
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
+            encoded = list(pool.map(thumbnail_data_uri, unique))
+    by_file = dict(zip(unique, encoded, strict=True))
+    return [by_file[path] if path is not None else None for path in files]
 
 
 # --- the report page ------------------------------------------------------------------------------------
