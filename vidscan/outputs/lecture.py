@@ -104,8 +104,9 @@ def _slide_notes(slide: Slide) -> list[str]:
     if slide.same_as is not None:
         out += [f"Same slide as slide {slide.same_as}.", ""]
     elif slide.text_lines:
-        out += ["**On the slide:**", ""] + [f"> {line}" for line in md_lines("\n".join(slide.text_lines))]
-        out.append("")
+        # Quoted lines with empty quote lines between: each slide line stays its own line when rendered.
+        quoted = "\n>\n".join(f"> {line}" for line in md_lines("\n".join(slide.text_lines)))
+        out += ["**On the slide:**", "", quoted, ""]
     if slide.description and slide.same_as is None:
         out += [f"**What it shows:** {md_inline(slide.description)}", ""]
     if slide.key_terms and slide.same_as is None:
