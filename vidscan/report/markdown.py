@@ -1,8 +1,8 @@
 """report.md: the report as Markdown, from the same dict and the same normalisation as report.html.
 
-Model output, OCR text and file names are untrusted: they are escaped so that they stay text in any
-CommonMark renderer (no raw HTML, no links, no headings or lists of their own). Visible text goes in fenced
-code blocks, where nothing is interpreted at all.
+Model output, OCR text and file names are untrusted: they are escaped (with the profile writers' helpers)
+so that they stay text in any CommonMark renderer (no raw HTML, no links, no headings or lists of their
+own). Visible text goes in fenced code blocks, where nothing is interpreted at all.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..outputs.text import md_inline, md_lines
 from .html import (
     PRECISE_TIMES_BELOW_SECONDS,
     _chapter_views,
@@ -24,15 +25,6 @@ from .html import (
     format_clock,
     level_label,
 )
-
-# Backslash escapes work for every ASCII punctuation character in CommonMark; these are the ones that
-# can start emphasis, code, links, tables, strike-through or (at a line's start) a heading.
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-# Characters that could start raw HTML or an entity are written as entities, which every renderer decodes.
-_ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-# What would turn a paragraph into a list item, a heading underline or a thematic break: the marker
-# (after a list number's digits) gets the backslash.
-_BLOCK_START = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+=]))")
 
 
 def render_report_markdown(report: Mapping[str, Any]) -> str:
@@ -53,7 +45,7 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
     def clock(seconds: Any) -> str:
         return format_clock(seconds, precise=precise, hours=True)
 
-    lines = [f"# {escape_inline(title or name)}", ""]
+    lines = [f"# {md_inline(title or name)}", ""]
     lines += _facts_lines(name, _header_facts(video, run, duration, len(cards)))
     if run.get("status") == "partial":
         lines += _partial_lines(run.get("problems") or [], cards, clock)
@@ -66,8 +58,8 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
     if chapters:
         lines += ["## Chapters", ""]
         for chapter in chapters:
-            text = escape_inline(chapter["title"]) or "Untitled"
-            about = f" — {escape_inline(chapter['summary'])}" if chapter["summary"] else ""
+            text = md_inline(chapter["title"]) or "Untitled"
+            about = f" — {md_inline(chapter['summary'])}" if chapter["summary"] else ""
             lines.append(f"- **{clock(chapter['start'])}–{clock(chapter['end'])}** {text}{about}")
         lines.append("")
     image_by_index = {card["index"]: card["image_url"] for card in cards}
@@ -79,10 +71,10 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
             if event["end"] is not None and event["end"] > event["time"]:
                 when += f"–{clock(event['end'])}"
             level = level_label(event["level"])
-            label = f" ({escape_inline(level)})" if level else ""
+            label = f" ({md_inline(level)})" if level else ""
             links = _frame_links((e["index"] for e in event["evidence"]), image_by_index)
             evidence = f" — frames: {links}" if links else ""
-            lines.append(f"- **{when}**{label} {escape_inline(event['description'])}{evidence}")
+            lines.append(f"- **{when}**{label} {md_inline(event['description'])}{evidence}")
         lines.append("")
     lines += ["## Keyframes", ""]
     if not cards:
@@ -93,21 +85,6 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
 
 
 # --- escaping -------------------------------------------------------------------------------------------
-
-
-def escape_inline(value: Any) -> str:
-    """Untrusted text as one line of literal Markdown text (line breaks become spaces)."""
-    text = " ".join(_text(value).split())
-    text = _ENTITY_START.sub("&amp;", text)
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return _INLINE_SPECIAL.sub(r"\\\1", text)
-
-
-def escape_paragraphs(value: Any) -> list[str]:
-    """Untrusted prose as escaped paragraphs (split at blank lines), none of which can start a block."""
-    paragraphs = re.split(r"\n\s*\n", _text(value))
-    escaped = (escape_inline(paragraph) for paragraph in paragraphs)
-    return [_BLOCK_START.sub(r"\1\\", paragraph) for paragraph in escaped if paragraph]
 
 
 def fenced(value: Any) -> list[str]:
@@ -122,22 +99,23 @@ def fenced(value: Any) -> list[str]:
 
 
 def _facts_lines(name: str, facts: Iterable[tuple[str, str]]) -> list[str]:
-    lines = [f"- **Video:** {escape_inline(name)}"]
-    lines += [f"- **{label}:** {escape_inline(value)}" for label, value in facts]
+    lines = [f"- **Video:** {md_inline(name)}"]
+    lines += [f"- **{label}:** {md_inline(value)}" for label, value in facts]
     return [*lines, ""]
 
 
 def _paragraph_lines(value: Any) -> list[str]:
-    return [line for paragraph in escape_paragraphs(value) for line in (paragraph, "")]
+    lines = md_lines(_text(value))
+    return [*lines, ""] if lines else []
 
 
 def _partial_lines(
     problems: Iterable[Any], cards: Iterable[Mapping[str, Any]], clock: Callable[[Any], str]
 ) -> list[str]:
     lines = ["> **This report is incomplete** (status: partial); below is what succeeded.", ">"]
-    lines += [f"> - {escape_inline(problem)}" for problem in problems if _text(problem)]
+    lines += [f"> - {md_inline(problem)}" for problem in problems if _text(problem)]
     lines += [
-        f"> - Keyframe {card['index']} at {clock(card['time'])}: {escape_inline(card['error'])}"
+        f"> - Keyframe {card['index']} at {clock(card['time'])}: {md_inline(card['error'])}"
         for card in cards
         if card["error"]
     ]
@@ -154,26 +132,26 @@ def _frame_links(indices: Iterable[int], image_by_index: Mapping[int, str | None
 
 
 def _keyframe_lines(card: Mapping[str, Any], when: str) -> list[str]:
-    reason = escape_inline(card["reason"]) or "keyframe"
+    reason = md_inline(card["reason"]) or "keyframe"
     lines = [f"### {when} · keyframe {card['index']} · {reason}", ""]
     if card["image_url"]:
         lines += [f"![Keyframe {card['index']} at {when}]({card['image_url']})", ""]
     if card["description"]:
         lines += _paragraph_lines(card["description"])
     elif card["error"]:
-        lines += [f"*No caption:* {escape_inline(card['error'])}", ""]
+        lines += [f"*No caption:* {md_inline(card['error'])}", ""]
     details = []
     duplicate_of = _int_or_none(card["duplicate_of"])
     if duplicate_of is not None:
         details.append(f"- Same view as keyframe {duplicate_of}; its caption is reused.")
     if card["objects"]:
-        details.append(f"- Objects: {', '.join(escape_inline(obj) for obj in card['objects'] if obj)}")
+        details.append(f"- Objects: {', '.join(md_inline(obj) for obj in card['objects'] if obj)}")
     if card["verdicts"]:
-        details.append(f"- Verdicts: {'; '.join(escape_inline(v) for v in card['verdicts'])}")
+        details.append(f"- Verdicts: {'; '.join(md_inline(v) for v in card['verdicts'])}")
     lines += [*details, ""] if details else []
     for label, key in (("Visible text", "visible_text"), ("Text read from the frame", "ocr_text")):
         if card[key]:
             lines += [f"{label}:", "", *fenced(card[key]), ""]
     if card["transcript"]:
-        lines += [f"> *Transcript:* {escape_inline(card['transcript'])}", ""]
+        lines += [f"> *Transcript:* {md_inline(card['transcript'])}", ""]
     return lines

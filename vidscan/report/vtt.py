@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..outputs.vtt import cue_text, vtt_time
 from .html import _int_or_none, _number, _summary_list, _text, _video_duration, level_label
 
 # How long an event without an `end` stays on screen.
@@ -19,6 +20,7 @@ EVENT_CUE_SECONDS = 4.0
 # How long a keyframe's cue lasts when the video's end does not come after it (a bad or missing probe).
 FALLBACK_CUE_SECONDS = 1.0
 
+# Control characters have no business in a subtitle (a strict parser rejects NUL).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -38,25 +40,14 @@ def render_captions_vtt(report: Mapping[str, Any]) -> str:
     cues = [*_keyframe_cues(keyframes, duration_ms), *_event_cues(report.get("summary"), duration_ms)]
     blocks = ["WEBVTT", "NOTE\nKeyframe descriptions written by vidscan; events are shown at the top."]
     for cue in sorted(cues, key=lambda c: (c.start_ms, c.end_ms)):
-        timing = f"{format_vtt_timestamp(cue.start_ms)} --> {format_vtt_timestamp(cue.end_ms)}"
+        timing = f"{vtt_time(cue.start_ms / 1000)} --> {vtt_time(cue.end_ms / 1000)}"
         blocks.append(f"{cue.identifier}\n{timing}{' ' + cue.settings if cue.settings else ''}\n{cue.text}")
     return "\n\n".join(blocks) + "\n"
 
 
-def format_vtt_timestamp(milliseconds: int) -> str:
-    """hh:mm:ss.mmm, the form every WebVTT parser accepts (hours may exceed 99)."""
-    seconds, millis = divmod(max(milliseconds, 0), 1000)
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
-
-
-def cue_text(value: Any) -> str:
-    """Untrusted text as plain cue text: no markup, no `-->`, no blank line (which would end the cue)."""
-    text = _CONTROL.sub("", _text(value))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+def plain_cue_text(value: Any) -> str:
+    """Untrusted text as one line of cue text: no markup, no `-->`, no blank line, no control characters."""
+    return cue_text(_CONTROL.sub("", _text(value)))
 
 
 def _milliseconds(seconds: Any) -> int:
@@ -73,7 +64,7 @@ def _keyframe_cues(keyframes: Iterable[Mapping[str, Any]], duration_ms: int) -> 
         texts = texts_at.setdefault(start, [])
         first_index_at.setdefault(start, _int_or_none(kf.get("index")) or 0)
         caption = kf.get("caption")
-        text = cue_text(caption.get("description")) if isinstance(caption, dict) else ""
+        text = plain_cue_text(caption.get("description")) if isinstance(caption, dict) else ""
         if text and text not in texts:
             texts.append(text)
     starts = sorted(texts_at)
@@ -98,7 +89,7 @@ def _event_cues(summary: Any, duration_ms: int) -> list[Cue]:
     """Events with an `end` last until it; others for a few seconds, cut short by the next event (so they
     do not pile up at the top of the picture) and by the video's end."""
     events = sorted(
-        (event for event in _summary_list(summary, "events") if cue_text(event.get("description"))),
+        (event for event in _summary_list(summary, "events") if plain_cue_text(event.get("description"))),
         key=lambda event: _number(event.get("time")),
     )
     starts = sorted(_milliseconds(event.get("time")) for event in events)
@@ -109,8 +100,8 @@ def _event_cues(summary: Any, duration_ms: int) -> list[Cue]:
         if end <= start:
             limits = [start + round(EVENT_CUE_SECONDS * 1000), duration_ms, *starts]
             end = min(limit for limit in limits if limit > start)
-        level = cue_text(level_label(event.get("level")))
+        level = plain_cue_text(level_label(event.get("level")))
         label = f"[{level}] " if level else ""
-        text = label + cue_text(event.get("description"))
+        text = label + plain_cue_text(event.get("description"))
         cues.append(Cue(f"event-{number}", start, end, text, "line:0"))
     return cues
