@@ -454,6 +454,8 @@ def test_batch_index_of_a_real_run(driver: webdriver.Chrome, fake_ollama: FakeOl
     out = tmp_path / "out"
     result = run_cli("analyze", str(clips), "--out", str(out), "--host", fake_ollama.url)
     assert result.code == 1, result.stderr  # one input failed, the others are complete
+    videos = json.loads((out / "index.json").read_text("utf-8"))["videos"]
+    assert [v["status"] for v in videos] == ["complete", "complete", "failed"], result.stderr
     open_page(driver, out / "index.html")
     assert severe_logs(driver) == []
     rows = driver.execute_script(
