@@ -94,16 +94,3 @@ def test_screencast_every_screen_gets_a_keyframe() -> None:
     selection = _select(shared_video("screen_lecture/gh-scoped-creds_screencast.mp4"))
     for lo, hi in zip(screens, screens[1:], strict=False):
         assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
-
-
-def test_each_visit_to_a_fixed_camera_gets_a_keyframe() -> None:
-    visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 70.4), (74.8, 87.4), (92.5, 120.5), (123.8, 136.6)]
-    selection = _select(shared_video("surveillance/intel_one-by-one-person-detection.mp4"))
-    for lo, hi in visits:
-        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
-    assert len(selection.keyframes) <= 3 * len(visits)
-
-
-def test_constant_walking_is_not_a_keyframe_per_second() -> None:
-    selection = _select(shared_video("surveillance/opencv_vtest.avi"))
-    assert len(selection.keyframes) <= selection.video.duration / 10

@@ -7,7 +7,12 @@ from pathlib import Path
 from tests.conftest import Shot, make_video, shared_video
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
-from vidscan.types import Keyframe
+from vidscan.types import Keyframe, KeyframeSelection
+
+
+def _select_default(path: Path) -> KeyframeSelection:
+    return select_keyframes(media.probe(str(path)))
+
 
 BIKES_SHOTS = [0.0, 1.20, 3.04, 5.48, 7.48, 9.68, 10.0]
 
@@ -89,3 +94,19 @@ def test_activity_curve_is_bounded() -> None:
     selection = select_keyframes(info)
     assert 0 < len(selection.activity) <= 600
     assert max(v for _, v in selection.activity) == 1.0
+
+
+# Fixed cameras (real clips): they sit here rather than in test_keyframe_strategies.py so that the two
+# files take about as long (pytest-xdist runs one file per worker).
+def test_each_visit_to_a_fixed_camera_gets_a_keyframe() -> None:
+    visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 70.4), (74.8, 87.4), (92.5, 120.5), (123.8, 136.6)]
+    selection = _select_default(shared_video("surveillance/intel_one-by-one-person-detection.mp4"))
+    times = [k.time for k in selection.keyframes]
+    for lo, hi in visits:
+        assert [t for t in times if lo <= t < hi], (lo, hi, times)
+    assert len(selection.keyframes) <= 3 * len(visits)
+
+
+def test_constant_walking_is_not_a_keyframe_per_second() -> None:
+    selection = _select_default(shared_video("surveillance/opencv_vtest.avi"))
+    assert len(selection.keyframes) <= selection.video.duration / 10

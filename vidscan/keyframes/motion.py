@@ -29,7 +29,8 @@ class MotionDetector:
         self._lagged: deque[np.ndarray] = deque(maxlen=max(1, int(round(rate * _LAG_SECONDS))))
         self._background: np.ndarray | None = None
         self._before: np.ndarray | None = None  # the scene as it was when the current activity began
-        self.activity = array("f")  # per frame: share of the picture that differs from the background
+        self.activity = array("f")  # per frame: share of the picture that differs from the background (1 on
+        # a global change)
         self.resets = 0  # global changes seen (cuts, camera moves): a fixed camera has few
         self._candidates: list[Candidate] = []
         self._active_since: float | None = None  # activity in progress
@@ -54,8 +55,9 @@ class MotionDetector:
             self._background = now.copy()
             self._before = now.copy()
         diff = cv2.absdiff(now, self._background)
-        # Noise threshold from the picture itself: most pixels are still background.
-        threshold = max(10.0, 4.0 * float(np.median(diff)))
+        # Noise threshold from the picture itself: most pixels are still background (a sparse grid of
+        # them gives the same median at a fraction of the cost).
+        threshold = max(10.0, 4.0 * float(np.median(diff[::3, ::3])))
         share = self._share(diff, threshold)
         lagged = self._lagged[0] if self._lagged else now
         moving = self._share(cv2.absdiff(now, lagged), threshold)
@@ -65,7 +67,7 @@ class MotionDetector:
             self._background = now.copy()
             self._before = now.copy()
             self._active_since = self._above_since = self._still_since = None
-            self.activity.append(0.0)
+            self.activity.append(1.0)
             return
         self.activity.append(share)
         cv2.accumulateWeighted(now, self._background, self._learn, mask=(diff <= threshold).astype(np.uint8))

@@ -25,6 +25,7 @@ class KeyframeOptions:
     activity_interval: float = 20.0  # one keyframe per this many seconds while activity lasts
     heartbeat: float = 300.0  # seconds between keyframes of a still scene (0 = off)
     fixed_camera_min: float = 8.0  # seconds: auto uses motion keyframes only in static shots this long
+    edited_cuts: float = 0.5  # cuts per minute over which auto treats a video as edited (no motion keyframes)
     # text: screens and slides
     text_threshold: float = 0.0012  # share of the picture whose edges changed: a text or layout change
     text_settle: float = 1.0  # seconds a screen must stay unchanged before its keyframe is taken

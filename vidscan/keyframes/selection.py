@@ -70,13 +70,15 @@ def _start(duration: float) -> Candidate:
 def _auto(
     p: _Pass, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> tuple[list[Candidate], str]:
-    """Per shot: a screen gets text-change keyframes, a long static-camera shot gets motion keyframes,
-    anything else (edited, moving camera) one keyframe for the shot."""
+    """Per shot: a screen gets text-change keyframes; a long shot of a fixed camera (in a video that is not
+    edited, and rarely a global change) gets motion keyframes; anything else one keyframe for the shot."""
     assert p.motion is not None and p.text is not None
     activity = np.frombuffer(p.motion.activity, np.float32)
     # Screens are still most of the time (no pixel changes at all between frames); cameras never are.
     unchanged = np.frombuffer(p.stats.change, np.float32) < _UNCHANGED
     motion, text = p.motion.finish(), p.text.finish()
+    # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
+    edited = len(p.scenes.cuts) > options.edited_cuts * max(end, 1.0) / 60.0
     used = {"scenes"}
     out = list(shots)
     for i, shot in enumerate(shots):
@@ -85,7 +87,11 @@ def _auto(
         inside = [c for c in (text if unchanged[lo:hi].mean() >= 0.5 else []) if shot.start < c.start < stop]
         if inside:
             used.add("text")
-        elif stop - shot.start >= options.fixed_camera_min and (activity[lo:hi] >= 0.5).mean() < 0.05:
+        elif (
+            not edited
+            and stop - shot.start >= options.fixed_camera_min
+            and (activity[lo:hi] >= 1).mean() < 0.05
+        ):
             inside = [c for c in motion if shot.start < c.start < stop]
             used.add("motion")
         out += inside
