@@ -24,6 +24,7 @@ from benchmarks.clips import ALL, Clip, Units
 @dataclass(frozen=True)
 class Run:
     times: list[float]  # keyframe (or scene-middle) times
+    calls: int  # keyframes that need a model call (not marked as a duplicate of an earlier one)
     wall: float
     rss_mb: float
 
@@ -44,7 +45,7 @@ def _measure(args: list[str]) -> tuple[str, float, float]:
 def _child(kind: str, path: Path) -> Run:
     out, _, rss = _measure([sys.executable, "-m", "benchmarks.keyframes", "--child", kind, str(path)])
     result = json.loads(out)
-    return Run(result["times"], result["wall"], rss)
+    return Run(result["times"], result.get("calls", len(result["times"])), result["wall"], rss)
 
 
 def _ffmpeg_decode(path: Path) -> float:
@@ -59,14 +60,17 @@ def _run_child(kind: str, path: str) -> None:
         from vidscan.keyframes import select_keyframes
 
         start = time.perf_counter()
-        times = [k.time for k in select_keyframes(media.probe(path)).keyframes]
+        keyframes = select_keyframes(media.probe(path)).keyframes
+        times = [k.time for k in keyframes]
+        calls = sum(k.duplicate_of is None for k in keyframes)
     else:
         from scenedetect import ContentDetector, detect
 
         start = time.perf_counter()
         scenes = detect(path, ContentDetector())
         times = [(a.get_seconds() + b.get_seconds()) / 2 for a, b in scenes] or [0.0]
-    print(json.dumps({"times": times, "wall": time.perf_counter() - start}))
+        calls = len(times)
+    print(json.dumps({"times": times, "calls": calls, "wall": time.perf_counter() - start}))
 
 
 def recall(units: Units, times: list[float]) -> int:
@@ -100,6 +104,7 @@ def _fmt_row(r: Row) -> str:
         f"{r.duration:.0f}",
         f"{found}/{units}" if units else "-",
         str(kfs),
+        str(r.ours.calls),
         quality,
         f"{r.ours.wall:.1f}",
         f"{r.duration / r.ours.wall:.1f}",
@@ -112,9 +117,9 @@ def _fmt_row(r: Row) -> str:
 
 
 HEADER = (
-    "| clip | kind | s | recall | keyframes | redundancy | wall s | ×realtime | peak RSS MB "
+    "| clip | kind | s | recall | keyframes | model calls | redundancy | wall s | ×realtime | peak RSS MB "
     "| ffmpeg decode s | ÷ decode | PySceneDetect ContentDetector: recall, scenes, wall (÷ decode) |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

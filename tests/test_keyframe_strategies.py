@@ -9,8 +9,8 @@ import pytest
 from tests import synthetic
 from tests.conftest import shared_video
 from vidscan import media
-from vidscan.keyframes import STRATEGIES, KeyframeOptions, select_keyframes
-from vidscan.types import KeyframeSelection
+from vidscan.keyframes import STRATEGIES, KeyframeOptions, apply_budget, select_keyframes
+from vidscan.types import Keyframe, KeyframeSelection
 
 REASONS = {
     "start",
@@ -94,3 +94,13 @@ def test_screencast_every_screen_gets_a_keyframe() -> None:
     selection = _select(shared_video("screen_lecture/gh-scoped-creds_screencast.mp4"))
     for lo, hi in zip(screens, screens[1:], strict=False):
         assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+
+
+def test_budget_trims_the_least_important_keyframes_first() -> None:
+    def kf(i: int, time: float, reason: str, score: float) -> Keyframe:
+        return Keyframe(index=i, time=time, reason=reason, segment=(time, time + 1.0), score=score)
+
+    keyframes = [kf(0, 0.5, "start", 2.0), kf(1, 2.0, "activity-peak", 1.0), kf(2, 3.0, "cut", 2.0)]
+    keyframes += [kf(3, 8.0, "heartbeat", 0.2), kf(4, 9.0, "settled", 1.5)]
+    kept = apply_budget(keyframes, 3, 10.0)
+    assert [k.reason for k in kept] == ["start", "cut", "settled"]
