@@ -63,10 +63,6 @@ class _Pass:
             progress(len(self.stats), self.stats.times[-1] if len(self.stats) else 0.0)
 
 
-def _start(duration: float) -> Candidate:
-    return Candidate("start", 0.0, (0.0, min(duration, 2.0)), 2.0)
-
-
 def _auto(
     p: _Pass, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> tuple[list[Candidate], str]:
@@ -116,7 +112,9 @@ def _pick(stats: FrameStats, lo: int, hi: int) -> int:
         return lo + (hi - lo) // 2
     idx = np.arange(lo, hi)
     sharp = np.frombuffer(stats.sharpness, np.float32)[lo:hi]
-    change = np.frombuffer(stats.change, np.float32)[lo:hi]
+    change = np.frombuffer(stats.change, np.float32)[lo:hi].copy()
+    if lo == 0:  # the first frame has nothing to differ from: that does not make it settled
+        change[0] = change.max()
     bright = np.frombuffer(stats.brightness, np.float32)[lo:hi]
     score = 0.5 * sharp / (sharp.max() + 1e-6) + 0.5 * (1.0 - change / (change.max() + 1e-6))
     score = score * (1.0 - 0.2 * np.abs(idx - (lo + hi) / 2) / (hi - lo))
@@ -245,9 +243,9 @@ def select_keyframes(
     if strategy == "auto":
         candidates, strategy = _auto(p, shots, options, duration)
     elif strategy == "motion" and p.motion is not None:
-        candidates = [_start(duration), *p.motion.finish()]
+        candidates = [*shots, *p.motion.finish()]  # a cut is a boundary whatever the footage
     elif strategy == "text" and p.text is not None:
-        candidates = [_start(duration), *p.text.finish()]
+        candidates = [*shots, *p.text.finish()]
     elif strategy == "interval":
         candidates = even_candidates(0.0, duration, options.interval)
     else:
