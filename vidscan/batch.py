@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import ReplyCache
-from .errors import EXIT_FAILED, EXIT_OK, VidscanError
+from .errors import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, VidscanError
+from .outputs import BATCH_OUTPUTS
+from .outputs.inspection import any_fail
+from .outputs.security import fails
 from .pipeline import Options, analyze, open_cache
+from .profiles import Profile
 from .progress import QUIET, Progress
 from .report import write_atomic
 
@@ -104,11 +108,22 @@ def _one(
     return BatchEntry(video, report_dir, status, result.exit_code, None, result.data)
 
 
-def batch_exit_code(entries: list[BatchEntry]) -> int:
-    """Failed beats partial beats complete."""
+def batch_exit_code(entries: list[BatchEntry], fail_on: int | None = None) -> int:
+    """1 if a video failed; else 4 if a check failed or an event reached --fail-on (for automation);
+    else 3 if a report is partial; else 0."""
     if any(e.status in ("failed", "interrupted") for e in entries):
         return EXIT_FAILED
+    reports = [e.data for e in entries if e.data is not None]
+    if any_fail(reports) or (fail_on is not None and any(fails(r, fail_on) for r in reports)):
+        return EXIT_FINDINGS
     return max((e.exit_code for e in entries), default=EXIT_OK)
+
+
+def write_batch_outputs(reports: list[dict], profile: Profile, out: Path) -> list[str]:
+    """The profile's files about the whole batch (verdicts.csv, verdicts.json) in the output folder."""
+    for name in profile.batch_outputs:
+        write_atomic(out / name, BATCH_OUTPUTS[name](reports).encode())
+    return list(profile.batch_outputs)
 
 
 def index_entry(entry: BatchEntry, out: Path) -> dict:

@@ -68,7 +68,7 @@ class ModelCaller:
             return None
         reply, _ = self.backend.chat_json(model, prompt, schema, images, system, num_ctx, num_predict)
         if self.cache is not None:
-            self.cache.put(key, model, reply.model_dump())
+            self.cache.put(key, model, reply.model_dump(mode="json", by_alias=True))
         return reply
 
     def require_json(

@@ -19,12 +19,14 @@ from pathlib import Path
 
 from . import __version__, media
 from .backends import BACKENDS
-from .batch import BatchEntry, batch_exit_code, run_batch
+from .batch import BatchEntry, batch_exit_code, run_batch, write_batch_outputs
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .doctor import run_checks
-from .errors import EXIT_FAILED, EXIT_USAGE, VidscanError
+from .errors import EXIT_FAILED, EXIT_USAGE, UsageError, VidscanError
 from .keyframes import STRATEGIES, KeyframeOptions, select_keyframes
+from .outputs.inspection import verdict_table
 from .pipeline import DEFAULT_VLM, Options
+from .profiles import load_profile
 from .progress import Progress
 
 
@@ -100,9 +102,9 @@ def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keyframes",
         choices=STRATEGIES,
-        default=defaults.strategy,
+        default=None,
         help="how keyframes are found: scenes (cuts, fades), motion (fixed cameras), text (slides, screens), "
-        "interval (even sampling), auto (all of them, per shot) (default: auto)",
+        "interval (even sampling), auto (all of them, per shot) (default: the profile's; auto)",
     )
     parser.add_argument(
         "--heartbeat",
@@ -135,6 +137,39 @@ def _size(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"expected a size like 500M or 2G, got {text!r}")
     return int(float(match.group(1)) * units[match.group(2)])
+
+
+def _add_profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        default="general",
+        help="what to ask of each frame and what to write: general, lecture, security, inspection, "
+        "or the path of your own TOML file (default: general)",
+    )
+    parser.add_argument("--prompt", help="more instructions for the model, added to the profile's")
+    parser.add_argument(
+        "--context", help='what is normal in this footage, e.g. "a loading dock; trucks by day"'
+    )
+    parser.add_argument(
+        "--check",
+        action="append",
+        metavar="TEXT",
+        help='inspection: what must hold, e.g. "three bottles stand"',
+    )
+    parser.add_argument(
+        "--checklist", metavar="FILE", help="inspection: checks from a file (one per line, TOML, YAML)"
+    )
+    parser.add_argument(
+        "--fail-on",
+        type=int,
+        metavar="LEVEL",
+        help="security: exit 4 when an event at this level (1 unusual, 2 threat) or above is found",
+    )
+    parser.add_argument(
+        "--whisper-model",
+        metavar="PATH_OR_SIZE",
+        help="lecture: a local faster-whisper model folder, or a Whisper size to download (default: base)",
+    )
 
 
 def _add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -172,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--pull", action="store_true", help="pull missing models instead of stopping")
     run.add_argument("--force", action="store_true", help="redo videos whose report is complete and current")
+    _add_profile_options(run)
     _add_cache_options(run)
     run.add_argument(
         "--timeout",
@@ -202,13 +238,13 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress("quiet" if args.quiet else "auto")
 
 
-def _keyframe_options(args: argparse.Namespace) -> KeyframeOptions:
+def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") -> KeyframeOptions:
     if args.min_coverage < 0:
         raise VidscanError("--min-coverage must be 0 (off) or more")
     if args.heartbeat < 0:
         raise VidscanError("--heartbeat must be 0 (off) or more")
     return KeyframeOptions(
-        strategy=args.keyframes,
+        strategy=args.keyframes or profile_strategy,
         max_frames=args.max_frames,
         min_coverage=args.min_coverage,
         heartbeat=args.heartbeat,
@@ -218,7 +254,12 @@ def _keyframe_options(args: argparse.Namespace) -> KeyframeOptions:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    if args.fail_on is not None and args.fail_on not in (1, 2):
+        raise UsageError("--fail-on takes 1 (unusual) or 2 (threat)")
+    profile = load_profile(args.profile, args.prompt, args.context, args.check, args.checklist)
     options = Options(
+        profile=profile,
+        whisper_model=args.whisper_model,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         cache_max_bytes=args.cache_max_size,
@@ -233,13 +274,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         parallel=args.parallel,
         pull=args.pull,
         timeout=args.timeout,
-        keyframes=_keyframe_options(args),
+        keyframes=_keyframe_options(args, profile.keyframes),
     )
     progress = _progress(args)
     entries = run_batch(args.videos, options, progress, on_done=_print_entry)
     if len(entries) > 1:
         print(f"index: {options.out / 'index.html'}")
-    return batch_exit_code(entries)
+    if profile.batch_outputs:
+        reports = [e.data for e in entries if e.data is not None]
+        for name in write_batch_outputs(reports, profile, options.out):
+            print(f"{options.out / name}")
+        print(verdict_table(reports))
+    return batch_exit_code(entries, fail_on=args.fail_on)
 
 
 def _print_entry(entry: BatchEntry) -> None:

@@ -9,6 +9,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
+EXIT_FINDINGS = 4  # an inspection check failed, or a security event reached --fail-on
 
 
 class VidscanError(Exception):

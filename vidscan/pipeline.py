@@ -13,24 +13,23 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import media
+from . import media, ocr
 from .backends import Backend, ServerDown, is_local_host, make_backend
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .calls import ModelCaller
-from .caption import CAPTION_SCHEMA_VERSION, describe_frame, prepare_image
+from .caption import CAPTION_SCHEMA_VERSION, CaptionJob, caption_keyframes
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
 from .keyframes import KeyframeOptions, select_keyframes
+from .profiles import Profile, apply_profile, load_profile, profile_outputs
 from .progress import QUIET, Progress
-from .report import current_umask, write_report
+from .report import current_umask, report_to_dict, write_report
 from .summarize import SUMMARY_SCHEMA_VERSION, SummaryContext, SummaryOptions, summarize
-from .types import CaptionResult, Keyframe, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
+from .types import CaptionResult, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
 
 DEFAULT_VLM = "qwen2.5vl:3b"
 
@@ -54,6 +53,8 @@ class Options:
     use_cache: bool = True
     cache_max_bytes: int = DEFAULT_MAX_BYTES
     force: bool = False  # redo a video whose report is complete and current
+    profile: Profile = field(default_factory=lambda: load_profile("general"))
+    whisper_model: str | None = None  # a local faster-whisper (CTranslate2) model folder, or a size name
 
     def fingerprint(self) -> str:
         """What decides a report's content: a report made with other values is not current."""
@@ -64,6 +65,8 @@ class Options:
             "max_side": self.max_side,
             "keyframes": asdict(self.keyframes),
             "window": self.summary_window_chars,
+            "profile": asdict(self.profile),
+            "whisper": self.whisper_model,
             "caption_schema": CAPTION_SCHEMA_VERSION,
             "summary_schema": SUMMARY_SCHEMA_VERSION,
         }
@@ -177,17 +180,27 @@ def _run(
     staging.chmod(0o777 & ~current_umask())
     try:
         (staging / "frames").mkdir()
-        captions, server_ok = _caption_all(
-            caller, options, info, selection, staging / "frames", server_ok, progress, problems
+        job = CaptionJob(
+            model=options.vlm,
+            profile=options.profile,
+            max_side=options.max_side,
+            workers=max(1, options.parallel) * (1 + len(options.more_hosts)),
+            transcripts=_transcripts(info, selection, options, staging, progress, problems),
+            ocr=_ocr_ready(options.profile, problems),
+        )
+        captions, server_ok = caption_keyframes(
+            caller, job, info, selection.keyframes, staging / "frames", server_ok, progress, problems
         )
         summary = _summarize(caller, options, info, captions, progress, problems) if server_ok else None
         failed = sum(1 for c in captions if c.caption is None)
         if failed and server_ok:  # when the server is down, problems already say why
             problems.append(f"{failed} of {len(captions)} keyframes have no caption (see each frame's error)")
-        data = _finish(
-            options, info, selection, captions, summary, caller, problems, key, started, clock, staging
-        )
-        _publish(staging, report_dir)
+        data = _finish(options, info, selection, captions, summary, caller, problems, key, started, clock)
+        try:
+            written = write_report(data, staging, profile_outputs(data, options.profile))
+        except OSError as exc:
+            raise OutputError(f"cannot write the report in {report_dir}: {exc.strerror or exc}") from None
+        _publish(staging, report_dir, written)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return AnalysisResult(report_dir, data, EXIT_OK if data["run"]["status"] == "complete" else EXIT_PARTIAL)
@@ -204,7 +217,6 @@ def _finish(
     key: str,
     started: datetime,
     clock: float,
-    staging: Path,
 ) -> dict:
     status = "complete" if not problems else "partial"
     run = RunInfo(
@@ -220,12 +232,10 @@ def _finish(
         keyframe_strategy=selection.strategy,
         problems=tuple(problems),
         input_key=key,
+        profile=options.profile.name,
     )
     report = Report(video=info, selection=selection, captions=tuple(captions), summary=summary, run=run)
-    try:
-        return write_report(report, staging)
-    except OSError as exc:
-        raise OutputError(f"cannot write the report in {staging.parent}: {exc.strerror or exc}") from None
+    return apply_profile(report_to_dict(report), options.profile)
 
 
 def _preflight(caller: ModelCaller, options: Options, progress: Progress, problems: list[str]) -> bool:
@@ -297,88 +307,56 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _publish(staging: Path, report_dir: Path) -> None:
+def _publish(staging: Path, report_dir: Path, names: list[str]) -> None:
     """Move a finished report into place: renames only, nothing that a full disk can stop halfway.
     The old frames go (no stale frames from an earlier run remain); report.html is renamed last."""
     old_frames = staging / "frames-old"
     if (report_dir / "frames").exists():
         (report_dir / "frames").rename(old_frames)
     (staging / "frames").rename(report_dir / "frames")
-    for name in ("report.json", "report.md", "captions.vtt", "report.html"):
+    for name in names:
         os.replace(staging / name, report_dir / name)
 
 
-def frame_file_name(kf: Keyframe) -> str:
-    return f"kf{kf.index:04d}_{kf.time:010.3f}s.jpg"
-
-
-def _caption_all(
-    caller: ModelCaller,
-    options: Options,
+def _transcripts(
     info: VideoInfo,
     selection: KeyframeSelection,
-    frames_dir: Path,
-    server_ok: bool,
+    options: Options,
+    staging: Path,
     progress: Progress,
     problems: list[str],
-) -> tuple[list[CaptionResult], bool]:
-    down = threading.Event()
-    if not server_ok:
-        down.set()
-    why_down: list[str] = [problems[-1]] if problems else []
-    originals = [kf for kf in selection.keyframes if kf.duplicate_of is None]
-    stage = progress.stage("keyframes captioned", len(selection.keyframes))
-    done = 0
-    lock = threading.Lock()
+) -> dict[int, str]:
+    """What was said while each keyframe was on screen, when the profile wants speech and there is audio."""
+    if not options.profile.transcribe or not info.has_audio:
+        return {}
+    stage = progress.stage("speech transcribed", None)
+    try:
+        from .transcribe import align_to_keyframes, transcribe
 
-    by_index: dict[int, CaptionResult] = {}
+        wav = media.extract_audio(info, staging / "audio.wav")
+        model_path = (
+            options.whisper_model if options.whisper_model and Path(options.whisper_model).is_dir() else None
+        )
+        segments = transcribe(wav, model=options.whisper_model or "base", model_path=model_path)
+        return align_to_keyframes(segments, selection.keyframes)
+    except VidscanError as exc:
+        problems.append(f"no transcript: {exc}")
+        progress.message(problems[-1])
+        return {}
+    finally:
+        (staging / "audio.wav").unlink(missing_ok=True)  # temporary audio never stays behind
+        stage.close()
 
-    def caption_one(kf: Keyframe) -> CaptionResult:
-        nonlocal done
-        image_name = f"frames/{frame_file_name(kf)}"
-        try:
-            frame = media.grab_frame(info, kf.time)
-            try:
-                frame.save(frames_dir / frame_file_name(kf), format="JPEG", quality=90)
-            except OSError as exc:
-                raise OutputError(
-                    f"cannot write frames in {frames_dir.parent.parent}: {exc.strerror or exc}"
-                ) from None
-            if kf.duplicate_of is not None:
-                # A revisited view reuses the caption of its first appearance: no second model call.
-                twin = by_index[kf.duplicate_of]
-                return CaptionResult(kf, image_name, twin.caption, twin.error, from_cache=True)
-            jpeg = prepare_image(frame, max_side=options.max_side)
-            # Once the server is gone only the cache can still answer: no more calls are made.
-            caption = describe_frame(caller, options.vlm, jpeg, kf.time, cached_only=down.is_set())
-            if caption is None:
-                return CaptionResult(kf, image_name, None, error=f"not captioned: {why_down[0]}")
-            return CaptionResult(kf, image_name, caption)
-        except ServerDown as exc:
-            with lock:
-                if not down.is_set():
-                    why_down.append(str(exc))
-                    problems.append(f"the model server went away during the run: {exc}")
-                    progress.message(problems[-1])
-                down.set()
-            return CaptionResult(kf, image_name, None, error=str(exc))
-        except OutputError:
-            raise  # a full disk stops the run; it is not one frame's problem
-        except VidscanError as exc:
-            return CaptionResult(kf, image_name, None, error=str(exc))
-        finally:
-            with lock:
-                done += 1
-                stage.update(done)
 
-    repeats = [kf for kf in selection.keyframes if kf.duplicate_of is not None]
-    workers = max(1, options.parallel) * (1 + len(options.more_hosts))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, originals))
-        by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, repeats))
-    results = [by_index[kf.index] for kf in selection.keyframes]
-    stage.close()
-    return results, not down.is_set()
+def _ocr_ready(profile: Profile, problems: list[str]) -> bool:
+    if not profile.ocr:
+        return False
+    if ocr.available_engine() is None:
+        problems.append(
+            "no OCR: install an engine (pip install 'vidscan[ocr]', or sudo apt-get install tesseract-ocr)"
+        )
+        return False
+    return True
 
 
 def _summarize(
@@ -399,7 +377,12 @@ def _summarize(
             caller,
             options.summary_model,
             captions,
-            SummaryContext(name=Path(info.path).name, duration=info.duration),
+            SummaryContext(
+                name=Path(info.path).name,
+                duration=info.duration,
+                guidance=options.profile.summary_guidance(),
+                leveled=options.profile.schema == "security",
+            ),
             SummaryOptions(window_chars=options.summary_window_chars, parallel=options.parallel),
             progress=lambda done, total: stage.update(done, total),
         )

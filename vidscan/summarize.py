@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from .calls import ModelCaller
 from .caption import format_timestamp
+from .profiles.prompts import defuse
 from .types import CaptionResult, Chapter, Event, Summary
 
 SUMMARY_SCHEMA_VERSION = 1
@@ -63,6 +64,17 @@ class SummaryReply(BaseModel):
     events: list[EventReply]
 
 
+class LeveledEventReply(EventReply):
+    end: float = Field(description="End time in seconds.")
+    level: int = Field(ge=0, le=2, description="0 normal, 1 unusual, 2 threat.")
+
+
+class LeveledSummaryReply(SummaryReply):
+    """Security: events have an end and a level."""
+
+    events: list[LeveledEventReply]  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class SummaryOptions:
     num_ctx: int = 8192
@@ -76,6 +88,12 @@ class SummaryOptions:
 class SummaryContext:
     name: str
     duration: float
+    guidance: str = ""  # the profile's summary instructions, context and the user's --prompt
+    leveled: bool = False  # events carry an end and a level (security)
+
+    @property
+    def reply_model(self) -> type[SummaryReply]:
+        return LeveledSummaryReply if self.leveled else SummaryReply
 
 
 def keyframe_line(result: CaptionResult) -> str:
@@ -84,6 +102,11 @@ def keyframe_line(result: CaptionResult) -> str:
     parts = [f"[#{kf.index} @ {kf.time:.2f}s] {cap.description}"]
     if cap.visible_text:
         parts.append(f'text: "{cap.visible_text[:400]}"')
+    if result.level is not None:
+        parts.append(f"level {result.level}")
+    if result.transcript:
+        # What was said is untrusted too: quoted, never to be followed.
+        parts.append(f'speech: "{defuse(result.transcript[:800])}"')
     if kf.duplicate_of is not None:
         parts.append(f"(same view as #{kf.duplicate_of})")
     return " | ".join(parts)
@@ -132,7 +155,11 @@ def summarize(
             lines="\n".join(group),
         )
         reply = caller.require_json(
-            model, prompt, SummaryReply, system=SYSTEM_PROMPT, num_ctx=options.num_ctx
+            model,
+            _guided(prompt, context),
+            context.reply_model,
+            system=SYSTEM_PROMPT,
+            num_ctx=options.num_ctx,
         )
         done += 1
         if progress:
@@ -147,6 +174,10 @@ def summarize(
     return check_summary(merged, by_index, context.duration)
 
 
+def _guided(prompt: str, context: SummaryContext) -> str:
+    return f"{prompt}\n\n{context.guidance}" if context.guidance else prompt
+
+
 def _span(group: list[str], by_index: dict[int, CaptionResult]) -> tuple[float, float]:
     indices = [int(line[2 : line.index(" @")]) for line in group]
     first, last = by_index[indices[0]].keyframe, by_index[indices[-1]].keyframe
@@ -159,8 +190,13 @@ def render_partial(number: int, part: SummaryReply) -> str:
     for event in part.events:
         if event.keyframes:
             cited = " ".join(f"#{k}" for k in event.keyframes)
+            level = (
+                f", level {event.level}, until {event.end:.2f}s"
+                if isinstance(event, LeveledEventReply)
+                else ""
+            )
             lines.append(
-                f"[#{event.keyframes[0]} @ {event.time:.2f}s] {event.description} (evidence {cited})"
+                f"[#{event.keyframes[0]} @ {event.time:.2f}s] {event.description} (evidence {cited}{level})"
             )
     return "\n".join(lines)
 
@@ -181,7 +217,11 @@ def _reduce(
             name=context.name, duration=format_timestamp(context.duration), parts="\n\n".join(group)
         )
         reply = caller.require_json(
-            model, prompt, SummaryReply, system=SYSTEM_PROMPT, num_ctx=options.num_ctx
+            model,
+            _guided(prompt, context),
+            context.reply_model,
+            system=SYSTEM_PROMPT,
+            num_ctx=options.num_ctx,
         )
         merged.append(reply)
     if len(merged) == 1:
@@ -201,7 +241,17 @@ def check_summary(reply: SummaryReply, by_index: dict[int, CaptionResult], durat
         times = [by_index[k].keyframe for k in cited]
         inside = any(kf.segment[0] - 1.0 <= event.time <= kf.segment[1] + 1.0 for kf in times)
         time = event.time if inside else times[0].time
-        events.append(Event(time=round(time, 3), description=event.description.strip(), keyframes=cited))
+        end = getattr(event, "end", None)
+        level = getattr(event, "level", None)
+        events.append(
+            Event(
+                time=round(time, 3),
+                description=event.description.strip(),
+                keyframes=cited,
+                end=round(max(end, time), 3) if end is not None else None,
+                level=level,
+            )
+        )
     events.sort(key=lambda e: e.time)
     chapters: list[Chapter] = []
     for ch in sorted(reply.chapters, key=lambda c: c.start):

@@ -59,6 +59,11 @@ class CaptionResult:
     caption: Caption | None
     error: str | None = None
     from_cache: bool = False
+    reply: dict | None = None  # the profile's whole reply (lecture, security, inspection fields)
+    ocr_text: str = ""  # text read from the frame by OCR
+    transcript: str = ""  # what was said while the frame was on screen
+    level: int | None = None  # security: the frame's level 0-2, from its schema field
+    verdicts: tuple[dict, ...] = ()  # inspection: per-check verdicts of this frame
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class Event:
     time: float
     description: str
     keyframes: tuple[int, ...]
+    end: float | None = None
+    level: int | None = None  # 0 normal, 1 unusual, 2 threat (security)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ class RunInfo:
     status: str  # "complete" | "partial"
     keyframe_strategy: str
     problems: tuple[str, ...] = field(default_factory=tuple)  # why the run is partial, for the header
+    profile: str = "general"
     calls_by_host: tuple[tuple[str, int], ...] = ()  # with several hosts: how many calls each served
     input_key: str = ""  # file identity + options: a complete report with the same key is current
 

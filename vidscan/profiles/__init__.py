@@ -8,6 +8,7 @@ caption = as_caption(reply); level = frame_level(reply); verdicts = frame_verdic
 
 from __future__ import annotations
 
+from .apply import apply_profile, profile_outputs
 from .checklist import Check, load_checklist
 from .evidence import check_verdicts, event_levels, uncited_alerts
 from .profile import BUILTIN_PROFILES, Profile, load_profile
@@ -36,6 +37,7 @@ __all__ = [
     "Level",
     "Profile",
     "SecurityReply",
+    "apply_profile",
     "as_caption",
     "check_verdicts",
     "event_levels",
@@ -44,6 +46,7 @@ __all__ = [
     "inspection_reply_model",
     "load_checklist",
     "load_profile",
+    "profile_outputs",
     "reply_model",
     "uncited_alerts",
     "untrusted_block",

@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..caption import CaptionReply
 from ..types import Caption
 from .checklist import Check
 
@@ -30,6 +29,14 @@ class Level(IntEnum):
     NORMAL = 0
     UNUSUAL = 1  # worth a look
     THREAT = 2
+
+
+class CaptionReply(BaseModel):
+    """What the vision model must return for each frame."""
+
+    description: str = Field(min_length=1, description="What the frame shows, in 2-4 sentences.")
+    visible_text: str = Field(default="", description="Text readable in the frame, verbatim.")
+    objects: list[str] = Field(default_factory=list, description="Main things seen.")
 
 
 class LectureReply(BaseModel):

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..types import Report
+from ..types import Event, Report
 
 SCHEMA_VERSION = 1
 
@@ -34,6 +35,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "caption": None
                 if result.caption is None
                 else {
+                    **(result.reply or {}),  # the profile's own fields (slide_title, level, checks, ...)
                     "description": result.caption.description,
                     "visible_text": result.caption.visible_text,
                     "objects": list(result.caption.objects),
@@ -41,13 +43,20 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "error": result.error,
             }
         )
+        optional = {
+            "ocr_text": result.ocr_text,
+            "transcript": result.transcript,
+            "level": result.level,
+            "verdicts": list(result.verdicts),
+        }
+        keyframes[-1].update({k: v for k, v in optional.items() if v not in ("", None, [])})
     summary = None
     if report.summary is not None:
         summary = {
             "title": report.summary.title,
             "overview": report.summary.overview,
             "chapters": [asdict(c) for c in report.summary.chapters],
-            "events": [{**asdict(e), "keyframes": list(e.keyframes)} for e in report.summary.events],
+            "events": [_event_dict(e) for e in report.summary.events],
         }
     run = asdict(report.run)
     run["problems"] = list(report.run.problems)
@@ -64,6 +73,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "activity": [list(p) for p in report.selection.activity],
         },
     }
+
+
+def _event_dict(event: Event) -> dict[str, Any]:
+    data = {**asdict(event), "keyframes": list(event.keyframes)}
+    return {k: v for k, v in data.items() if v is not None or k not in ("end", "level")}
 
 
 def current_umask() -> int:
@@ -88,16 +102,21 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_report(report: Report, report_dir: Path) -> dict[str, Any]:
-    """report.json, the exports report.md and captions.vtt, then report.html (all rendered from the same
-    dict; thumbnails read from report_dir/frames; the page links the exports it finds). Returns the dict."""
+def write_report(data: dict[str, Any], report_dir: Path, extra: Mapping[str, str] | None = None) -> list[str]:
+    """report.json, the exports report.md and captions.vtt, the profile's files (`extra`: name -> text),
+    then report.html (all from the same dict; thumbnails read from report_dir/frames; the page links the
+    exports it finds). Returns the names written, report.html last."""
     from .html import render_report_html
     from .markdown import render_report_markdown
     from .vtt import render_captions_vtt
 
-    data = report_to_dict(report)
-    write_atomic(report_dir / "report.json", json.dumps(data, indent=2, ensure_ascii=False).encode())
-    write_atomic(report_dir / "report.md", render_report_markdown(data).encode())
-    write_atomic(report_dir / "captions.vtt", render_captions_vtt(data).encode())
+    files = {
+        "report.json": json.dumps(data, indent=2, ensure_ascii=False),
+        "report.md": render_report_markdown(data),
+        "captions.vtt": render_captions_vtt(data),
+        **(extra or {}),
+    }
+    for name, text in files.items():
+        write_atomic(report_dir / name, text.encode())
     write_atomic(report_dir / "report.html", render_report_html(data, report_dir).encode())
-    return data
+    return [*files, "report.html"]
