@@ -7,7 +7,8 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,18 +118,39 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("OLLAMA_HOST", None)
+    return full_env
+
+
 def run_cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 240
 ) -> CliResult:
     """Run `python -m vidscan ARGS` in a real subprocess, as a user would."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    full_env.pop("OLLAMA_HOST", None)
     proc = subprocess.run(
         [sys.executable, "-m", "vidscan", *args],
         capture_output=True,
         text=True,
-        env=full_env,
+        env=_cli_env(env),
         cwd=cwd,
         timeout=timeout,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_cli(*args: str) -> subprocess.Popen[str]:
+    """`python -m vidscan ARGS` started in the background, to be signalled or killed by the test."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "vidscan", *args],
+        env=_cli_env(None),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
+from tests.conftest import REPO, SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video, start_cli, wait_until
 from tests.fake_ollama import ERR_RUNNER_STOPPED, ERR_SERVER_BUSY, FakeOllama
 from vidscan import Options, analyze
 from vidscan.cache import ReplyCache
@@ -61,10 +61,7 @@ def test_cache_key_includes_model_digest(fake_ollama: FakeOllama, tmp_path: Path
 
 def test_killed_run_resumes_where_it_stopped(tmp_path: Path, eight_shots: Path) -> None:
     with FakeOllama(latency=0.4, slots=1) as server:
-        cmd = [
-            sys.executable,
-            "-m",
-            "vidscan",
+        proc = start_cli(
             "analyze",
             str(eight_shots),
             "--out",
@@ -74,12 +71,8 @@ def test_killed_run_resumes_where_it_stopped(tmp_path: Path, eight_shots: Path) 
             "--parallel",
             "1",
             "-q",
-        ]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while server.calls < 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        )
+        wait_until(lambda: server.calls >= 4)
         proc.kill()  # kill -9: no cleanup code runs
         proc.wait()
         answered_before_kill = server.calls - 1  # the call in flight was lost
@@ -484,32 +477,19 @@ def test_ctrl_c_in_a_batch_keeps_finished_reports_and_leaves_nothing_half(tmp_pa
         for i, c in enumerate(COLOURS[:3])
     ]
     with FakeOllama(latency=0.3, slots=1) as server:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "vidscan",
-                "analyze",
-                *map(str, clips),
-                "--out",
-                str(tmp_path / "out"),
-                "--host",
-                server.url,
-                "--parallel",
-                "1",
-                "-q",
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        proc = start_cli(
+            "analyze",
+            *map(str, clips),
+            "--out",
+            str(tmp_path / "out"),
+            "--host",
+            server.url,
+            "--parallel",
+            "1",
+            "-q",
         )
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "out" / "c0" / "report.json").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        while server.calls < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: (tmp_path / "out" / "c0" / "report.json").exists())
+        wait_until(lambda: server.calls >= 5)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
@@ -524,30 +504,18 @@ def test_ctrl_c_in_a_batch_keeps_finished_reports_and_leaves_nothing_half(tmp_pa
 
 def test_sigterm_cleans_up_temporary_frames(tmp_path: Path, eight_shots: Path) -> None:
     with FakeOllama(latency=0.5, slots=1) as server:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "vidscan",
-                "analyze",
-                str(eight_shots),
-                "--out",
-                str(tmp_path / "out"),
-                "--host",
-                server.url,
-                "--parallel",
-                "1",
-                "-q",
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        proc = start_cli(
+            "analyze",
+            str(eight_shots),
+            "--out",
+            str(tmp_path / "out"),
+            "--host",
+            server.url,
+            "--parallel",
+            "1",
+            "-q",
         )
-        deadline = time.monotonic() + 60
-        while server.calls < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: server.calls >= 2)
         proc.terminate()
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in stderr
