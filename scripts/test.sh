@@ -16,6 +16,7 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)              # narration for the lecture test video
 command -v tesseract >/dev/null || need+=(tesseract-ocr)          # the second OCR engine
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)  # legible test slides
+command -v ip >/dev/null || need+=(iproute2)   # the Ray test runs in a loopback-only network namespace
 python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq

@@ -63,43 +63,71 @@ class BatchEntry:
     data: dict | None
 
 
+Job = tuple[str, Path]  # (video, its report folder)
+
+
 def run_batch(
     inputs: list[str],
     options: Options,
     progress: Progress = QUIET,
     on_done: Callable[[BatchEntry], None] | None = None,
+    ray_address: str | None = None,
 ) -> list[BatchEntry]:
+    """Every video of `inputs`, here one after another, or as Ray tasks on a cluster (`ray_address`)."""
     videos = expand_inputs(inputs)
-    dirs = report_dirs(videos, options.out)
+    jobs = list(zip(videos, report_dirs(videos, options.out), strict=True))
     entries: list[BatchEntry] = []
-    cache = open_cache(options)
+
+    def finished(entry: BatchEntry) -> None:
+        entries.append(entry)
+        if on_done:
+            on_done(entry)
+
     try:
-        for number, (video, report_dir) in enumerate(zip(videos, dirs, strict=True), start=1):
-            if len(videos) > 1:
-                progress.message(f"[{number}/{len(videos)}] {video}")
-            entry = _one(video, report_dir, options, progress, cache)
-            entries.append(entry)
-            if on_done:
-                on_done(entry)
+        if ray_address:
+            from .ray_batch import run_on_ray
+
+            run_on_ray(jobs, options, ray_address, progress, finished)
+        else:
+            _run_here(jobs, options, progress, finished)
     except KeyboardInterrupt:
         done = {e.video for e in entries}
         entries += [
             BatchEntry(v, d, "interrupted", EXIT_FAILED, "interrupted before it finished", None)
-            for v, d in zip(videos, dirs, strict=True)
+            for v, d in jobs
             if v not in done
         ]
         raise
     finally:
-        if cache is not None:
-            cache.close()
+        order = {video: i for i, (video, _) in enumerate(jobs)}
+        entries.sort(key=lambda e: order[e.video])
         if len(videos) > 1:
             write_index(entries, options.out)
     return entries
 
 
-def _one(
-    video: str, report_dir: Path, options: Options, progress: Progress, cache: ReplyCache | None
+def _run_here(
+    jobs: list[Job], options: Options, progress: Progress, finished: Callable[[BatchEntry], None]
+) -> None:
+    cache = open_cache(options)
+    try:
+        for number, (video, report_dir) in enumerate(jobs, start=1):
+            if len(jobs) > 1:
+                progress.message(f"[{number}/{len(jobs)}] {video}")
+            finished(analyze_one(video, report_dir, options, progress, cache))
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def analyze_one(
+    video: str,
+    report_dir: Path,
+    options: Options,
+    progress: Progress = QUIET,
+    cache: ReplyCache | None = None,
 ) -> BatchEntry:
+    """One video of a batch: its failure is an entry, never an exception that stops the others."""
     try:
         result = analyze(video, options, progress, report_dir=report_dir, cache=cache)
     except VidscanError as exc:

@@ -208,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pull", action="store_true", help="pull missing models instead of stopping")
     run.add_argument("--force", action="store_true", help="redo videos whose report is complete and current")
     _add_profile_options(run)
+    run.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run each video as a task on a Ray cluster: auto (a running one), local (start one here), "
+        "or HOST:PORT; needs pip install 'vidscan[ray]'",
+    )
     _add_cache_options(run)
     run.add_argument(
         "--timeout",
@@ -277,7 +283,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         keyframes=_keyframe_options(args, profile.keyframes),
     )
     progress = _progress(args)
-    entries = run_batch(args.videos, options, progress, on_done=_print_entry)
+    entries = run_batch(args.videos, options, progress, on_done=_print_entry, ray_address=args.ray)
     if len(entries) > 1:
         print(f"index: {options.out / 'index.html'}")
     if profile.batch_outputs:
