@@ -59,19 +59,13 @@ def test_cache_key_includes_model_digest(fake_ollama: FakeOllama, tmp_path: Path
     assert fake_ollama.calls > calls
 
 
+def _start_one_at_a_time(video: Path, out: Path, server: FakeOllama) -> subprocess.Popen[str]:
+    return start_cli("analyze", str(video), "--out", str(out), "--host", server.url, "--parallel", "1", "-q")
+
+
 def test_killed_run_resumes_where_it_stopped(tmp_path: Path, eight_shots: Path) -> None:
     with FakeOllama(latency=0.4, slots=1) as server:
-        proc = start_cli(
-            "analyze",
-            str(eight_shots),
-            "--out",
-            str(tmp_path / "out"),
-            "--host",
-            server.url,
-            "--parallel",
-            "1",
-            "-q",
-        )
+        proc = _start_one_at_a_time(eight_shots, tmp_path / "out", server)
         wait_until(lambda: server.calls >= 4)
         proc.kill()  # kill -9: no cleanup code runs
         proc.wait()
@@ -504,17 +498,7 @@ def test_ctrl_c_in_a_batch_keeps_finished_reports_and_leaves_nothing_half(tmp_pa
 
 def test_sigterm_cleans_up_temporary_frames(tmp_path: Path, eight_shots: Path) -> None:
     with FakeOllama(latency=0.5, slots=1) as server:
-        proc = start_cli(
-            "analyze",
-            str(eight_shots),
-            "--out",
-            str(tmp_path / "out"),
-            "--host",
-            server.url,
-            "--parallel",
-            "1",
-            "-q",
-        )
+        proc = _start_one_at_a_time(eight_shots, tmp_path / "out", server)
         wait_until(lambda: server.calls >= 2)
         proc.terminate()
         _, stderr = proc.communicate(timeout=60)

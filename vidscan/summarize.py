@@ -154,13 +154,7 @@ def summarize(
             end=format_timestamp(end),
             lines="\n".join(group),
         )
-        reply = caller.require_json(
-            model,
-            _guided(prompt, context),
-            context.reply_model,
-            system=SYSTEM_PROMPT,
-            num_ctx=options.num_ctx,
-        )
+        reply = _ask(caller, model, prompt, context, options)
         done += 1
         if progress:
             progress(done, total_steps)
@@ -174,8 +168,14 @@ def summarize(
     return check_summary(merged, by_index, context.duration)
 
 
-def _guided(prompt: str, context: SummaryContext) -> str:
-    return f"{prompt}\n\n{context.guidance}" if context.guidance else prompt
+def _ask(
+    caller: ModelCaller, model: str, prompt: str, context: SummaryContext, options: SummaryOptions
+) -> SummaryReply:
+    """One summary call, with the profile's guidance after the task."""
+    guided = f"{prompt}\n\n{context.guidance}" if context.guidance else prompt
+    return caller.require_json(
+        model, guided, context.reply_model, system=SYSTEM_PROMPT, num_ctx=options.num_ctx
+    )
 
 
 def _span(group: list[str], by_index: dict[int, CaptionResult]) -> tuple[float, float]:
@@ -216,14 +216,7 @@ def _reduce(
         prompt = REDUCE_PROMPT.format(
             name=context.name, duration=format_timestamp(context.duration), parts="\n\n".join(group)
         )
-        reply = caller.require_json(
-            model,
-            _guided(prompt, context),
-            context.reply_model,
-            system=SYSTEM_PROMPT,
-            num_ctx=options.num_ctx,
-        )
-        merged.append(reply)
+        merged.append(_ask(caller, model, prompt, context, options))
     if len(merged) == 1:
         return merged[0]
     if len(merged) >= len(partials):  # no progress: a single part is larger than a window
