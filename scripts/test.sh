@@ -34,4 +34,6 @@ quiet_pip install -q -e '.[test]'
 .venv/bin/ruff check vidscan tests benchmarks
 .venv/bin/ruff format --check vidscan tests benchmarks
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# Plugins named explicitly (autoloading is off), so the run is the same whatever else is installed;
+# two workers, one per core, each taking whole test files.
+PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 .venv/bin/python -m pytest -p xdist -p pytest_timeout -n 2 --dist loadfile "$@"
