@@ -33,6 +33,7 @@ class OpenAIBackend(Backend):
         super().__init__(base, timeout, retries)
         key = api_key or os.environ.get("VIDSCAN_API_KEY")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._schema_style = "json_schema"  # the OpenAI way; "json_object" + schema for llama-cpp-python
         self._http = httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(timeout, connect=3.0))
 
     def _models(self) -> list[dict[str, Any]]:
@@ -66,23 +67,17 @@ class OpenAIBackend(Backend):
         body = {
             "model": model,
             "messages": [_openai_message(m) for m in messages],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": str(schema.get("title") or "reply"), "schema": schema},
-            },
+            "response_format": self._response_format(schema),
             "temperature": 0,
             "seed": 42,
             "max_tokens": num_predict,
             "stream": False,
         }
-        try:
-            reply = self._http.post("/chat/completions", json=body)
-        except httpx.ConnectError as exc:
-            raise ServerDown(str(self.unreachable(exc))) from None
-        except httpx.TimeoutException:
-            raise TransientError(f"no answer from {self.host} within {self.timeout:g}s (--timeout)") from None
-        except httpx.HTTPError as exc:
-            raise ServerDown(str(self.unreachable(exc))) from None
+        reply = self._post(body)
+        if reply.status_code >= 400 and self._schema_style == "json_schema" and _refuses_json_schema(reply):
+            # llama-cpp-python's server takes {"type": "json_object", "schema": ...} instead.
+            self._schema_style = "json_object"
+            reply = self._post({**body, "response_format": self._response_format(schema)})
         if reply.status_code >= 400:
             self._raise_for(reply, model)
         try:
@@ -90,6 +85,24 @@ class OpenAIBackend(Backend):
             return ChatReply(choice["message"].get("content") or "", choice.get("finish_reason"))
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise TransientError(f"{self.host} sent a reply that is not a chat completion") from None
+
+    def _response_format(self, schema: dict) -> dict[str, Any]:
+        if self._schema_style == "json_object":
+            return {"type": "json_object", "schema": schema}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": str(schema.get("title") or "reply"), "schema": schema},
+        }
+
+    def _post(self, body: dict[str, Any]) -> httpx.Response:
+        try:
+            return self._http.post("/chat/completions", json=body)
+        except httpx.ConnectError as exc:
+            raise ServerDown(str(self.unreachable(exc))) from None
+        except httpx.TimeoutException:
+            raise TransientError(f"no answer from {self.host} within {self.timeout:g}s (--timeout)") from None
+        except httpx.HTTPError as exc:
+            raise ServerDown(str(self.unreachable(exc))) from None
 
     def _raise_for(self, reply: httpx.Response, model: str) -> None:
         text = _error_text(reply)
@@ -111,6 +124,11 @@ def _openai_message(message: Message) -> dict[str, Any]:
         encoded = base64.b64encode(image).decode()
         parts.append({"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{encoded}"}})
     return {"role": message["role"], "content": parts}
+
+
+def _refuses_json_schema(reply: httpx.Response) -> bool:
+    text = _error_text(reply)
+    return "response_format" in text and "json_schema" in text
 
 
 def _error_text(reply: httpx.Response) -> str:
