@@ -50,6 +50,8 @@ def _no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
     monkeypatch.delenv("VIDSCAN_DEBUG", raising=False)
+    # Models load from local files only: a test that tried to download one would fail, not reach out.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     # Never touch the user's real cache; each test starts with an empty one.
     monkeypatch.setenv("VIDSCAN_CACHE_DIR", str(tmp_path / "vidscan-cache"))
 
