@@ -107,7 +107,7 @@ def cut_clip(path: Path, seconds: float, size: str, fps: int) -> Path:
     labels = "".join(f"[s{i}]" for i in range(len(starts)))
     graph = ";".join(parts) + f";{labels}concat=n={len(starts)}:v=1:a=0"
     tmp = path.with_suffix(".part.mp4")
-    synthetic._encode(tmp, inputs, graph, fps, ["-crf", "26"])
+    synthetic.encode(tmp, inputs, graph, fps * 2, ["-crf", "26"])
     tmp.rename(path)
     return path
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.synthetic import encode
+
 if TYPE_CHECKING:
     from tests.fake_ollama import FakeOllama
 
@@ -85,29 +87,8 @@ def make_video(
         else:
             graph.append(f"[{base}:v]null[s{i}]")
         labels.append(f"[s{i}]")
-    graph.append(f"{''.join(labels)}concat=n={len(shots)}:v=1:a=0,format=yuv420p[out]")
-    cmd = [
-        "ffmpeg",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        *inputs,
-        "-filter_complex",
-        ";".join(graph),
-        "-map",
-        "[out]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        str(fps),
-        *(extra or []),
-        str(path),
-    ]
-    subprocess.run(cmd, check=True)
-    return path
+    graph.append(f"{''.join(labels)}concat=n={len(shots)}:v=1:a=0")
+    return encode(path, inputs, ";".join(graph), keyframe_every=fps, extra=extra)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ from pathlib import Path
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 
 
-def _encode(path: Path, inputs: list[str], graph: str, fps: int, extra: list[str] | None = None) -> Path:
+def encode(
+    path: Path, inputs: list[str], graph: str, keyframe_every: int, extra: list[str] | None = None
+) -> Path:
+    """H.264 from lavfi inputs and a filter graph whose last output is unnamed (labelled [out] here)."""
     cmd = [
         "ffmpeg",
         "-hide_banner",
@@ -29,7 +32,7 @@ def _encode(path: Path, inputs: list[str], graph: str, fps: int, extra: list[str
         "-preset",
         "ultrafast",
         "-g",
-        str(fps * 2),
+        str(keyframe_every),
         *(extra or []),
         str(path),
     ]
@@ -55,13 +58,13 @@ def appearing_object(path: Path, appear: float = 4.0, seconds: float = 10.0, fps
     inputs += ["-f", "lavfi", "-i", f"color=c=0xc02020:s=50x70:r={fps}:d={seconds}"]
     slide = f"if(lt(t,{appear}),-80,min(160,-80+(t-{appear})*480))"
     graph = f"[0:v]{_FURNITURE},noise=alls=4:allf=t[bg];[bg][1:v]overlay=x='{slide}':y=120"
-    return _encode(path, inputs, graph, fps)
+    return encode(path, inputs, graph, fps * 2)
 
 
 def noisy_static(path: Path, seconds: float = 12.0, fps: int = 15) -> Path:
     """A still room with sensor noise and a slow brightness drift: nothing happens."""
     graph = f"[0:v]{_FURNITURE},noise=alls=10:allf=t,eq=brightness='0.06*sin(2*PI*t/6)':eval=frame"
-    return _encode(path, _room(seconds, "320x240", fps), graph, fps, ["-crf", "32"])
+    return encode(path, _room(seconds, "320x240", fps), graph, fps * 2, ["-crf", "32"])
 
 
 def _text(text: str, x: int, y: int, size: int, start: float) -> str:
@@ -77,7 +80,9 @@ def slides(path: Path, bullet_times: list[float], seconds: float, fps: int = 10)
             _text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start)
         )
     graph = f"[0:v]{','.join(parts)}"
-    return _encode(path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps)
+    return encode(
+        path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2
+    )
 
 
 def typing(path: Path, start: float = 1.0, chars_per_second: float = 6.0, seconds: float = 14.0) -> Path:
@@ -92,7 +97,7 @@ def typing(path: Path, start: float = 1.0, chars_per_second: float = 6.0, second
         parts.append(char.replace("black", "white"))
     graph = f"[0:v]{','.join(parts)}"
     inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=640x360:r={fps}:d={seconds}"]
-    return _encode(path, inputs, graph, fps)
+    return encode(path, inputs, graph, fps * 2)
 
 
 def fade_through_black(path: Path, fps: int = 25) -> Path:
@@ -106,4 +111,4 @@ def fade_through_black(path: Path, fps: int = 25) -> Path:
         "[0:v]fade=t=out:st=2:d=1[a];[2:v]hflip,vflip,hue=h=180,fade=t=in:st=0:d=1[c];"
         "[a][1:v][c]concat=n=3:v=1:a=0"
     )
-    return _encode(path, inputs, graph, fps)
+    return encode(path, inputs, graph, fps * 2)

@@ -138,20 +138,9 @@ def _security_replies(server: FakeOllama) -> None:
 def test_security_event_keeps_its_level_and_fail_on_exits_4(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     _security_replies(fake_ollama)
     clip = _activity_clip(tmp_path)
-    result = run_cli(
-        "analyze",
-        str(clip),
-        "--out",
-        str(tmp_path / "out"),
-        "--host",
-        fake_ollama.url,
-        "--profile",
-        "security",
-        "--context",
-        "a back yard; nobody comes here at night",
-        "--fail-on",
-        "2",
-    )
+    security = ["analyze", str(clip), "--out", str(tmp_path / "out"), "--host", fake_ollama.url,
+                "--profile", "security", "--context", "a back yard; nobody comes here at night"]  # fmt: skip
+    result = run_cli(*security, "--fail-on", "2")
     assert result.code == 4, result.stderr
     report = json.loads((tmp_path / "out" / "yard" / "report.json").read_text())
     assert report["run"]["keyframe_strategy"] != "scenes"
@@ -166,19 +155,7 @@ def test_security_event_keeps_its_level_and_fail_on_exits_4(fake_ollama: FakeOll
     assert vtt.startswith("WEBVTT") and "box" in vtt
     prompts = [body["messages"][-1]["content"] for body in fake_ollama.requests_to("/api/chat")]
     assert any("nobody comes here at night" in p for p in prompts)
-    quiet = run_cli(
-        "analyze",
-        str(clip),
-        "--out",
-        str(tmp_path / "out"),
-        "--host",
-        fake_ollama.url,
-        "--profile",
-        "security",
-        "--context",
-        "a back yard; nobody comes here at night",
-        "--force",
-    )
+    quiet = run_cli(*security, "--force")
     assert quiet.code == 0  # without --fail-on, findings do not change the exit code
 
 
