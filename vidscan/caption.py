@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .backends import ServerDown
 from .calls import ModelCaller
 from .errors import OutputError, VidscanError
 from .profiles import Profile, as_caption, frame_level, frame_verdicts
-from .progress import Progress
+from .progress import Progress, Stage
 from .types import CaptionResult, Keyframe, VideoInfo
 
 CAPTION_SCHEMA_VERSION = 1
@@ -77,58 +77,160 @@ def frame_file_name(kf: Keyframe) -> str:
     return f"kf{kf.index:04d}_{kf.time:010.3f}s.jpg"
 
 
-def caption_keyframes(
-    caller: ModelCaller,
-    job: CaptionJob,
-    info: VideoInfo,
-    keyframes: Sequence[Keyframe],
-    frames_dir: Path,
-    server_ok: bool,
-    progress: Progress,
-    problems: list[str],
-) -> tuple[list[CaptionResult], bool]:
-    """Grab, save and describe every keyframe, `job.workers` at a time. Returns the results in time
-    order and whether the server is still up. Once it is gone, only the cache answers: no more calls."""
-    down = threading.Event()
-    if not server_ok:
-        down.set()
-    why_down: list[str] = [problems[-1]] if problems else []
-    stage = progress.stage("keyframes captioned", len(keyframes))
-    done = 0
-    lock = threading.Lock()
-    by_index: dict[int, CaptionResult] = {}
+class Captioner:
+    """Grabs, saves and describes keyframes on `job.workers` threads.
 
-    def caption_one(kf: Keyframe) -> CaptionResult:
-        nonlocal done
+    `early(kf)` starts on a keyframe while keyframe selection still runs (its frame is saved under a
+    provisional name); `finish(keyframes)` describes the final selection, reusing every early result
+    whose time is in it, and deletes the frames of early ones it does not use. Once the server is
+    gone, only the cache answers: no more calls.
+    Use it as a context manager: on an error or Ctrl-C, queued work is cancelled."""
+
+    def __init__(
+        self,
+        caller: ModelCaller,
+        job: CaptionJob,
+        info: VideoInfo,
+        frames_dir: Path,
+        server_ok: bool,
+        progress: Progress,
+        problems: list[str],
+    ) -> None:
+        self._caller, self._job, self._info, self._frames_dir = caller, job, info, frames_dir
+        self._progress, self._problems = progress, problems
+        self._down = threading.Event()
+        if not server_ok:
+            self._down.set()
+        self._why_down: list[str] = [problems[-1]] if problems else []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, job.workers), thread_name_prefix="caption")
+        # Selection never runs more than this far ahead of the model: a bounded queue between them.
+        self._room = threading.BoundedSemaphore(max(8, 4 * job.workers))
+        self._early: dict[float, Future[CaptionResult]] = {}
+        self._stage: Stage | None = None
+        self._done = 0
+        self._started = 0
+        self.unused = 0  # early keyframes the final selection does not contain
+
+    def __enter__(self) -> Captioner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def started(self) -> int:
+        """Keyframes whose description started early."""
+        return self._started
+
+    def set_transcripts(self, transcripts: Mapping[int, str]) -> None:
+        """What was said over each final keyframe (by index): known only once selection is over."""
+        self._job = replace(self._job, transcripts=transcripts)
+
+    def early(self, kf: Keyframe) -> None:
+        """Start describing a keyframe the final selection will almost surely contain."""
+        if kf.time in self._early:
+            return
+        self._room.acquire()
+        provisional = replace(kf, index=len(self._early) + 9000)
+        future = self._pool.submit(self._caption, provisional, "early-")
+        future.add_done_callback(lambda _f: self._room.release())
+        self._early[kf.time] = future
+        self._started += 1
+
+    def finish(self, keyframes: Sequence[Keyframe]) -> tuple[list[CaptionResult], bool]:
+        """The results for `keyframes` in time order, and whether the server is still up."""
+        stage = self._stage_for(len(keyframes))
+        by_index: dict[int, CaptionResult] = {}
+        futures: dict[int, Future[CaptionResult]] = {}
+        early: dict[int, Future[CaptionResult]] = {}
+        for kf in keyframes:
+            if kf.duplicate_of is None:
+                if kf.time in self._early:
+                    early[kf.index] = self._early.pop(kf.time)
+                else:
+                    futures[kf.index] = self._pool.submit(self._caption, kf)
+        for kf in keyframes:
+            if kf.index in early:
+                by_index[kf.index] = self._adopt(early[kf.index], kf)
+            elif kf.index in futures:
+                by_index[kf.index] = futures[kf.index].result()
+        repeats = [kf for kf in keyframes if kf.duplicate_of is not None]
+        for result in self._pool.map(lambda kf: self._repeat(kf, by_index[kf.duplicate_of]), repeats):
+            by_index[result.keyframe.index] = result
+        for future in self._early.values():  # bets lost: described, but not in the final selection
+            self.unused += 1
+            self._discard(future.result())
+        self._early.clear()
+        stage.close()
+        return [by_index[kf.index] for kf in keyframes], not self._down.is_set()
+
+    def _stage_for(self, total: int | None) -> Stage:
+        with self._lock:
+            if self._stage is None:
+                self._stage = self._progress.stage("keyframes captioned", total)
+            elif total is not None:
+                self._stage.update(self._done, total)
+            return self._stage
+
+    def _counted(self) -> None:
+        with self._lock:
+            self._done += 1
+            done = self._done
+        self._stage_for(None).update(done)
+
+    def _adopt(self, early: Future[CaptionResult], kf: Keyframe) -> CaptionResult:
+        """An early result under the final keyframe's index and frame name."""
+        result = early.result()
         image_name = f"frames/{frame_file_name(kf)}"
-        transcript = job.transcripts.get(kf.index, "")
+        (self._frames_dir.parent / result.image).rename(self._frames_dir.parent / image_name)
+        return replace(result, keyframe=kf, image=image_name)
+
+    def _discard(self, result: CaptionResult) -> None:
+        (self._frames_dir.parent / result.image).unlink(missing_ok=True)
+
+    def _repeat(self, kf: Keyframe, twin: CaptionResult) -> CaptionResult:
+        """A revisited view reuses the reply of its first appearance: no second model call."""
+        image_name = f"frames/{frame_file_name(kf)}"
+        transcript = self._job.transcripts.get(kf.index, "")
         try:
-            frame = media.grab_frame(info, kf.time)
-            try:
-                frame.save(frames_dir / frame_file_name(kf), format="JPEG", quality=90)
-            except OSError as exc:
-                raise OutputError(
-                    f"cannot write frames in {frames_dir.parent.parent}: {exc.strerror or exc}"
-                ) from None
-            if kf.duplicate_of is not None:
-                # A revisited view reuses the reply of its first appearance: no second model call.
-                return replace(
-                    by_index[kf.duplicate_of],
-                    keyframe=kf,
-                    image=image_name,
-                    transcript=transcript,
-                    from_cache=True,
-                )
+            self._grab_and_save(kf, image_name)
+        except OutputError:
+            raise
+        except VidscanError as exc:
+            return CaptionResult(kf, image_name, None, error=str(exc), transcript=transcript)
+        finally:
+            self._counted()
+        return replace(twin, keyframe=kf, image=image_name, transcript=transcript, from_cache=True)
+
+    def _grab_and_save(self, kf: Keyframe, image_name: str) -> Image.Image:
+        frame = media.grab_frame(self._info, kf.time)
+        try:
+            frame.save(self._frames_dir.parent / image_name, format="JPEG", quality=90)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write frames in {self._frames_dir.parent.parent}: {exc.strerror or exc}"
+            ) from None
+        return frame
+
+    def _caption(self, kf: Keyframe, prefix: str = "") -> CaptionResult:
+        job = self._job
+        transcript = job.transcripts.get(kf.index, "")
+        image_name = f"frames/{prefix}{frame_file_name(kf)}"
+        try:
+            frame = self._grab_and_save(kf, image_name)
             ocr_text = ocr.read_text(frame) if job.ocr else ""
             prompt = job.profile.frame_prompt(format_timestamp(kf.time), ocr_text, transcript)
             jpeg = prepare_image(frame, max_side=job.max_side)
-            reply = describe_frame(caller, job.model, jpeg, prompt, job.profile.reply_model, down.is_set())
+            reply = describe_frame(
+                self._caller, job.model, jpeg, prompt, job.profile.reply_model, self._down.is_set()
+            )
             if reply is None:
                 return CaptionResult(
                     kf,
                     image_name,
                     None,
-                    error=f"not captioned: {why_down[0]}",
+                    error=f"not captioned: {self._why_down[0]}",
                     ocr_text=ocr_text,
                     transcript=transcript,
                 )
@@ -143,26 +245,16 @@ def caption_keyframes(
                 verdicts=tuple(frame_verdicts(reply, job.profile.checks)),
             )
         except ServerDown as exc:
-            with lock:
-                if not down.is_set():
-                    why_down.append(str(exc))
-                    problems.append(f"the model server went away during the run: {exc}")
-                    progress.message(problems[-1])
-                down.set()
+            with self._lock:
+                if not self._down.is_set():
+                    self._why_down.append(str(exc))
+                    self._problems.append(f"the model server went away during the run: {exc}")
+                    self._progress.message(self._problems[-1])
+                self._down.set()
             return CaptionResult(kf, image_name, None, error=str(exc), transcript=transcript)
         except OutputError:
             raise  # a full disk stops the run; it is not one frame's problem
         except VidscanError as exc:
             return CaptionResult(kf, image_name, None, error=str(exc), transcript=transcript)
         finally:
-            with lock:
-                done += 1
-                stage.update(done)
-
-    originals = [kf for kf in keyframes if kf.duplicate_of is None]
-    repeats = [kf for kf in keyframes if kf.duplicate_of is not None]
-    with ThreadPoolExecutor(max_workers=max(1, job.workers)) as pool:
-        by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, originals))
-        by_index.update((r.keyframe.index, r) for r in pool.map(caption_one, repeats))
-    stage.close()
-    return [by_index[kf.index] for kf in keyframes], not down.is_set()
+            self._counted()

@@ -22,7 +22,7 @@ from . import media, ocr
 from .backends import Backend, ServerDown, is_local_host, make_backend
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .calls import ModelCaller
-from .caption import CAPTION_SCHEMA_VERSION, CaptionJob, caption_keyframes
+from .caption import CAPTION_SCHEMA_VERSION, Captioner, CaptionJob
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
 from .keyframes import KeyframeOptions, select_keyframes
 from .profiles import Profile, apply_profile, load_profile, profile_outputs
@@ -55,6 +55,8 @@ class Options:
     force: bool = False  # redo a video whose report is complete and current
     profile: Profile = field(default_factory=lambda: load_profile("general"))
     whisper_model: str | None = None  # a local faster-whisper (CTranslate2) model folder, or a size name
+    # Describe keyframes while selection still runs (not with a transcript: it needs the final keyframes).
+    early_captions: bool = True
 
     def fingerprint(self) -> str:
         """What decides a report's content: a report made with other values is not current."""
@@ -169,11 +171,6 @@ def _run(
     problems: list[str] = []
     server_ok = _preflight(caller, options, progress, problems)
 
-    stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
-    selection = select_keyframes(info, options.keyframes, lambda n, _t: stage.update(n))
-    stage.close()
-    info = selection.video
-
     _remove_leftovers(report_dir)
     # Everything is made in a staging folder beside the report and moved into place only when whole.
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=report_dir))
@@ -185,17 +182,32 @@ def _run(
             profile=options.profile,
             max_side=options.max_side,
             workers=max(1, options.parallel) * (1 + len(options.more_hosts)),
-            transcripts=_transcripts(info, selection, options, staging, progress, problems),
             ocr=_ocr_ready(options.profile, problems),
         )
-        captions, server_ok = caption_keyframes(
-            caller, job, info, selection.keyframes, staging / "frames", server_ok, progress, problems
-        )
+        wants_speech = options.profile.transcribe and info.has_audio
+        early = options.early_captions and server_ok and not wants_speech
+        with Captioner(caller, job, info, staging / "frames", server_ok, progress, problems) as captioner:
+            frames = info.frame_count or int(info.duration * info.fps) or None
+            stage = progress.stage("frames decoded", frames)
+            selection = select_keyframes(
+                info,
+                options.keyframes,
+                lambda n, _t: stage.update(n),
+                on_stable=captioner.early if early else None,
+            )
+            stage.close()
+            info = selection.video
+            if wants_speech:
+                captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))
+            captions, server_ok = captioner.finish(selection.keyframes)
+        early_counts = (captioner.started, captioner.unused)
         summary = _summarize(caller, options, info, captions, progress, problems) if server_ok else None
         failed = sum(1 for c in captions if c.caption is None)
         if failed and server_ok:  # when the server is down, problems already say why
             problems.append(f"{failed} of {len(captions)} keyframes have no caption (see each frame's error)")
-        data = _finish(options, info, selection, captions, summary, caller, problems, key, started, clock)
+        data = _finish(
+            options, info, selection, captions, summary, caller, problems, key, started, clock, early_counts
+        )
         try:
             written = write_report(data, staging, profile_outputs(data, options.profile))
         except OSError as exc:
@@ -217,6 +229,7 @@ def _finish(
     key: str,
     started: datetime,
     clock: float,
+    early_counts: tuple[int, int] = (0, 0),
 ) -> dict:
     status = "complete" if not problems else "partial"
     run = RunInfo(
@@ -233,6 +246,8 @@ def _finish(
         problems=tuple(problems),
         input_key=key,
         profile=options.profile.name,
+        early_captions=early_counts[0],
+        unused_captions=early_counts[1],
     )
     report = Report(video=info, selection=selection, captions=tuple(captions), summary=summary, run=run)
     return apply_profile(report_to_dict(report), options.profile)

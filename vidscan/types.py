@@ -106,6 +106,8 @@ class RunInfo:
     profile: str = "general"
     calls_by_host: tuple[tuple[str, int], ...] = ()  # with several hosts: how many calls each served
     input_key: str = ""  # file identity + options: a complete report with the same key is current
+    early_captions: int = 0  # keyframes whose description started while selection was still running
+    unused_captions: int = 0  # of those, the ones the final selection did not contain
 
 
 @dataclass(frozen=True)

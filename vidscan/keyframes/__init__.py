@@ -5,14 +5,17 @@ The pass keeps a few numbers per frame, never the frames themselves, so memory s
 full-resolution frames are grabbed later, only for the chosen times.
 """
 
+from .early import StableFn
 from .frames import hamming
 from .options import STRATEGIES, KeyframeOptions
-from .selection import ProgressFn, apply_budget, looks_same, select_keyframes
+from .plan import apply_budget, looks_same
+from .selection import ProgressFn, select_keyframes
 
 __all__ = [
     "STRATEGIES",
     "KeyframeOptions",
     "ProgressFn",
+    "StableFn",
     "apply_budget",
     "hamming",
     "looks_same",

@@ -121,6 +121,17 @@ class MotionDetector:
         if share > self._options.motion_threshold and at - self._active_since >= 2.0:
             self._emit("activity-peak", at, (at - 0.5, at + 0.5), 1.0)
 
+    def so_far(self) -> list[Candidate]:
+        """The candidates proposed up to now, without ending the pass."""
+        return sorted(self._candidates, key=lambda c: c.start)
+
+    def horizon(self, now: float) -> float:
+        """No candidate proposed later will start before this time: an activity in progress may still
+        give a peak in its current interval, and a settling scene a keyframe from where it went still."""
+        if self._active_since is None:
+            return now
+        return min(now, self._window_start, self._still_since if self._still_since is not None else now)
+
     def finish(self) -> list[Candidate]:
         if self._active_since is not None:
             self._emit_peak()

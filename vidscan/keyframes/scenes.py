@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 from scenedetect.common import FrameTimecode
 from scenedetect.detectors import AdaptiveDetector, ThresholdDetector
 
@@ -36,6 +39,31 @@ class SceneDetector:
     def finish(self) -> list[Candidate]:
         self._content += self._cut_detector.post_process(self._timecode)
         self._fades += self._fade_detector.post_process(self._timecode)
+        self.cuts = self._boundaries()
+        times = self._stats.times
+        return shot_candidates(self.cuts, times[-1] if len(times) else 0.0)
+
+    def so_far(self, end: float) -> list[Candidate]:
+        """The shots found up to now, without ending the pass; the open last shot's pick range is
+        unbounded (math.inf): where its keyframe lies depends on where the shot will end."""
+        shots = shot_candidates(self._boundaries(), end)
+        if shots:
+            shots[-1] = replace(shots[-1], pick=(shots[-1].pick[0], math.inf))
+        return shots
+
+    def horizon(self) -> float:
+        """No cut found later will lie before this time: cuts are reported `window_width` frames late,
+        and a fade's cut lies between its fade-out and fade-in."""
+        times = self._stats.times
+        if not len(times):
+            return 0.0
+        frame = self._timecode.frame_num - self._cut_detector.window_width - 1
+        fade = self._fade_detector.last_fade
+        if fade.get("type") == "out" and fade.get("frame") is not None:
+            frame = min(frame, fade["frame"].frame_num - 1)
+        return times[max(0, min(frame, len(times) - 1))] if frame >= 0 else 0.0
+
+    def _boundaries(self) -> list[tuple[float, str]]:
         times = self._stats.times
 
         # Detectors count frames; map frame numbers back to real timestamps.
@@ -45,11 +73,11 @@ class SceneDetector:
         tagged = sorted(
             [(to_time(t), "cut") for t in self._content] + [(to_time(t), "fade") for t in self._fades]
         )
-        self.cuts = []
+        cuts: list[tuple[float, str]] = []
         for time, kind in tagged:  # a fade within min_shot of a cut is the same boundary
-            if time > 0 and not (self.cuts and time - self.cuts[-1][0] < self._min_shot):
-                self.cuts.append((time, kind))
-        return shot_candidates(self.cuts, times[-1] if len(times) else 0.0)
+            if time > 0 and not (cuts and time - cuts[-1][0] < self._min_shot):
+                cuts.append((time, kind))
+        return cuts
 
 
 def shot_candidates(cuts: list[tuple[float, str]], end: float) -> list[Candidate]:

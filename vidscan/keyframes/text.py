@@ -85,5 +85,14 @@ class TextDetector:
         self._reference = edges
         self._drift_since = None
 
+    def so_far(self) -> list[Candidate]:
+        return list(self._candidates)
+
+    def horizon(self, now: float) -> float:
+        """No candidate proposed later will start before this time: a change or a drift in progress
+        gets its keyframe, starting where it began, once the screen settles."""
+        pending = [t for t in (self._changed_since, self._drift_since) if t is not None]
+        return min([now, *pending])
+
     def finish(self) -> list[Candidate]:
         return self._candidates

@@ -1,0 +1,226 @@
+"""From detector candidates to keyframes: which candidates a strategy uses, one sharp settled frame for
+each, repeats merged or marked, and the frame budget. Pure functions of the per-frame numbers, so the
+same code plans the final selection and the early one made while the pass still runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..types import Keyframe
+from .frames import BLACK, Candidate, FrameStats, hamming
+from .interval import even_candidates, with_coverage
+from .options import KeyframeOptions
+
+_UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
+
+ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade")
+
+# Which candidate stands when two fall within min_gap of each other.
+_PRIORITY = {
+    "start": 6,
+    "cut": 5,
+    "fade": 5,
+    "text-change": 4,
+    "settled": 4,
+    "activity-start": 3,
+    "activity-peak": 2,
+    "heartbeat": 1,
+    "coverage": 0,
+}
+
+
+def shot_kinds(
+    stats: FrameStats, activity: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
+) -> list[tuple[bool, bool]]:
+    """Per shot: (looks like a screen, looks like a fixed camera)."""
+    # Screens are still most of the time (no pixel changes at all between frames); cameras never are.
+    unchanged = np.frombuffer(stats.change, np.float32) < _UNCHANGED
+    # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
+    edited = len(shots) - 1 > options.edited_cuts * max(end, 1.0) / 60.0
+    kinds = []
+    for i, shot in enumerate(shots):
+        stop = shots[i + 1].start if i + 1 < len(shots) else end
+        lo, hi = stats.index_at(shot.start), max(stats.index_at(stop), stats.index_at(shot.start) + 1)
+        screen = bool(unchanged[lo:hi].mean() >= 0.5)
+        fixed = (
+            not edited
+            and stop - shot.start >= options.fixed_camera_min
+            and bool((activity[lo:hi] >= 1).mean() < 0.05)
+        )
+        kinds.append((screen, fixed))
+    return kinds
+
+
+def auto_candidates(
+    stats: FrameStats,
+    activity: np.ndarray,
+    shots: list[Candidate],
+    motion: list[Candidate],
+    text: list[Candidate],
+    options: KeyframeOptions,
+    end: float,
+) -> tuple[list[Candidate], str]:
+    """Per shot: a screen gets text-change keyframes; a long shot of a fixed camera (in a video that is not
+    edited, and rarely a global change) gets motion keyframes; anything else one keyframe for the shot."""
+    used = {"scenes"}
+    out = list(shots)
+    for i, (screen, fixed) in enumerate(shot_kinds(stats, activity, shots, options, end)):
+        start, stop = shots[i].start, shots[i + 1].start if i + 1 < len(shots) else end
+        inside = [c for c in (text if screen else []) if start < c.start < stop]
+        if inside:
+            used.add("text")
+        elif fixed:
+            inside = [c for c in motion if start < c.start < stop]
+            used.add("motion")
+        out += inside
+    return sorted(out, key=lambda c: c.start), "auto:" + "+".join(sorted(used))
+
+
+def plan_candidates(
+    strategy: str,
+    options: KeyframeOptions,
+    stats: FrameStats,
+    activity: np.ndarray,
+    detected: tuple[list[Candidate], list[Candidate], list[Candidate]],
+    end: float,
+    span: float,
+) -> tuple[list[Candidate], str]:
+    """The candidates of `strategy` in time order, merged, with the coverage floor; and what auto did.
+    `detected` = (shots, motion, text) candidates; `end` = the last time seen; `span` = the video's
+    length (even sampling splits it)."""
+    shots, motion, text = detected
+    if strategy == "auto":
+        candidates, strategy = auto_candidates(stats, activity, shots, motion, text, options, end)
+    elif strategy == "motion":
+        candidates = [*shots, *motion]  # a cut is a boundary whatever the footage
+    elif strategy == "text":
+        candidates = [*shots, *text]
+    elif strategy == "interval":
+        candidates = even_candidates(0.0, span, options.interval)
+    else:
+        candidates = shots
+    return with_coverage(merge(candidates, options.min_gap), end, options.min_coverage), strategy
+
+
+def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
+    """Candidates in time order, at most one per `min_gap` seconds (the one with the strongest reason)."""
+    kept: list[Candidate] = []
+    for cand in sorted(candidates, key=lambda c: c.start):
+        if kept and cand.start - kept[-1].start < min_gap:
+            if _PRIORITY[cand.reason] > _PRIORITY[kept[-1].reason]:
+                kept[-1] = replace(cand, start=kept[-1].start)
+            continue
+        kept.append(cand)
+    return kept
+
+
+def _pick(stats: FrameStats, lo: int, hi: int) -> int:
+    """The sharpest, most settled, non-black frame in [lo, hi), favouring the middle on ties."""
+    if hi - lo <= 2:
+        return lo + (hi - lo) // 2
+    idx = np.arange(lo, hi)
+    sharp = np.frombuffer(stats.sharpness, np.float32)[lo:hi]
+    change = np.frombuffer(stats.change, np.float32)[lo:hi].copy()
+    if lo == 0:  # the first frame has nothing to differ from: that does not make it settled
+        change[0] = change.max()
+    bright = np.frombuffer(stats.brightness, np.float32)[lo:hi]
+    score = 0.5 * sharp / (sharp.max() + 1e-6) + 0.5 * (1.0 - change / (change.max() + 1e-6))
+    score = score * (1.0 - 0.2 * np.abs(idx - (lo + hi) / 2) / (hi - lo))
+    score[bright < BLACK] -= 10.0  # never a black frame inside a fade when anything else is there
+    return int(idx[int(np.argmax(score))])
+
+
+def choose(stats: FrameStats, candidates: list[Candidate], end: float) -> list[tuple[Candidate, int]]:
+    """Each candidate with the frame chosen inside its own stretch; all-black stretches give none."""
+    bright = np.frombuffer(stats.brightness, np.float32)
+    chosen: list[tuple[Candidate, int]] = []
+    for i, cand in enumerate(candidates):
+        stop = candidates[i + 1].start if i + 1 < len(candidates) else end + 1e-3
+        own_lo, own_hi = stats.index_at(cand.start), stats.index_at(stop)
+        lo = max(own_lo, stats.index_at(cand.pick[0]))
+        hi = min(own_hi, stats.index_at(cand.pick[1]))
+        if hi <= lo:  # the pick range fell outside its own stretch: take from the stretch
+            lo, hi = own_lo, own_hi
+        lo, hi = min(lo, len(stats) - 1), min(max(hi, lo + 1), len(stats))
+        if bright[own_lo : max(own_hi, own_lo + 1)].max() < BLACK and len(candidates) > 1:
+            continue  # an all-black stretch (between fades) shows nothing
+        chosen.append((cand, _pick(stats, lo, hi)))
+    return chosen
+
+
+def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: float) -> list[Keyframe]:
+    """The keyframes of chosen candidates; each stands for the stretch up to the next one."""
+    out = []
+    for i, (cand, at) in enumerate(chosen):
+        stop = chosen[i + 1][0].start if i + 1 < len(chosen) else end
+        reason = cand.reason if i or cand.reason != "coverage" else "start"
+        out.append(
+            Keyframe(
+                index=i,
+                time=round(stats.times[at], 6),
+                reason=reason,
+                segment=(round(cand.start if i else 0.0, 3), round(stop, 3)),
+                sharpness=round(float(stats.sharpness[at]), 2),
+                phash=int(stats.hashes[at]),
+                colour=stats.colour(at),
+                score=cand.importance,
+            )
+        )
+    return out
+
+
+def looks_same(a: Keyframe, b: Keyframe, distance: int) -> bool:
+    """Same picture: perceptual hashes close and mean colours close."""
+    colour_gap = max(abs(x - y) for x, y in zip(a.colour, b.colour, strict=True))
+    return hamming(a.phash, b.phash) <= distance and colour_gap < 12.0
+
+
+def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
+    """Merge a keyframe into the previous one when they look the same (A-A); mark A-B-A revisits."""
+    kept: list[Keyframe] = []
+    for kf in keyframes:
+        # Coverage and heartbeat frames stay (they are the floor), and so do shots: a cut or a fade between
+        # two alike pictures is still a boundary. Those become duplicates below: no model call.
+        if kept and kf.reason not in ALWAYS_KEPT and looks_same(kf, kept[-1], distance):
+            prev = kept[-1]
+            kept[-1] = replace(
+                prev, segment=(prev.segment[0], kf.segment[1]), score=max(prev.score, kf.score)
+            )
+            continue
+        kept.append(kf)
+    marked: list[Keyframe] = []
+    for kf in kept:
+        twin = next((m for m in marked if m.duplicate_of is None and looks_same(kf, m, distance)), None)
+        marked.append(replace(kf, duplicate_of=twin.index if twin else None))
+    return marked
+
+
+def _worth(kf: Keyframe) -> tuple[float, float]:
+    return (kf.score, kf.segment[1] - kf.segment[0])
+
+
+def budget_bin(time: float, budget: int, span: float) -> int:
+    return int(time * budget // span)
+
+
+def apply_budget(keyframes: list[Keyframe], budget: int, duration: float) -> list[Keyframe]:
+    """Keep at most `budget` keyframes spread over the video: in each of `budget` equal time bins the most
+    important (then the longest segment), then the most important of the rest. Time order is kept."""
+    if budget <= 0 or len(keyframes) <= budget:
+        return keyframes
+    span = max(duration, keyframes[-1].time + 1e-3)
+    by_bin: dict[int, int] = {}
+    for i, kf in enumerate(keyframes):  # the first of the most important wins its bin
+        b = budget_bin(kf.time, budget, span)
+        if b < budget and (b not in by_bin or _worth(kf) > _worth(keyframes[by_bin[b]])):
+            by_bin[b] = i
+    chosen = set(by_bin.values())
+    rest = sorted(
+        (i for i in range(len(keyframes)) if i not in chosen),
+        key=lambda i: _worth(keyframes[i]),
+        reverse=True,
+    )
+    chosen.update(rest[: budget - len(chosen)])
+    return [keyframes[i] for i in sorted(chosen)]
