@@ -107,6 +107,8 @@ class Captioner:
         # Selection never runs more than this far ahead of the model: a bounded queue between them.
         self._room = threading.BoundedSemaphore(max(8, 4 * job.workers))
         self._early: dict[float, Future[CaptionResult]] = {}
+        self._early_frames: dict[float, tuple[Future[Image.Image], str]] = {}  # repeats: frame only
+        self._provisional = 9000  # indices of early keyframes, for their provisional frame names
         self._stage: Stage | None = None
         self._done = 0
         self._started = 0
@@ -128,15 +130,22 @@ class Captioner:
         self._job = replace(self._job, transcripts=transcripts)
 
     def early(self, kf: Keyframe) -> None:
-        """Start describing a keyframe the final selection will almost surely contain."""
-        if kf.time in self._early:
+        """Start on a keyframe the final selection will almost surely contain: describe it, or for a
+        repeat of an earlier view (`duplicate_of` set), only save its frame."""
+        if kf.time in self._early or kf.time in self._early_frames:
             return
         self._room.acquire()
-        provisional = replace(kf, index=len(self._early) + 9000)
-        future = self._pool.submit(self._caption, provisional, "early-")
+        self._provisional += 1
+        provisional = replace(kf, index=self._provisional)
+        if kf.duplicate_of is None:
+            future: Future = self._pool.submit(self._caption, provisional, "early-")
+            self._early[kf.time] = future
+            self._started += 1
+        else:
+            name = f"frames/early-{frame_file_name(provisional)}"
+            future = self._pool.submit(self._grab_and_save, provisional, name)
+            self._early_frames[kf.time] = (future, name)
         future.add_done_callback(lambda _f: self._room.release())
-        self._early[kf.time] = future
-        self._started += 1
 
     def finish(self, keyframes: Sequence[Keyframe]) -> tuple[list[CaptionResult], bool]:
         """The results for `keyframes` in time order, and whether the server is still up."""
@@ -160,8 +169,12 @@ class Captioner:
             by_index[result.keyframe.index] = result
         for future in self._early.values():  # bets lost: described, but not in the final selection
             self.unused += 1
-            self._discard(future.result())
+            self._discard(future.result().image)
+        for frame, name in self._early_frames.values():
+            frame.exception()  # wait for it: the file must not appear after it was deleted
+            self._discard(name)
         self._early.clear()
+        self._early_frames.clear()
         stage.close()
         return [by_index[kf.index] for kf in keyframes], not self._down.is_set()
 
@@ -186,15 +199,20 @@ class Captioner:
         (self._frames_dir.parent / result.image).rename(self._frames_dir.parent / image_name)
         return replace(result, keyframe=kf, image=image_name)
 
-    def _discard(self, result: CaptionResult) -> None:
-        (self._frames_dir.parent / result.image).unlink(missing_ok=True)
+    def _discard(self, image_name: str) -> None:
+        (self._frames_dir.parent / image_name).unlink(missing_ok=True)
 
     def _repeat(self, kf: Keyframe, twin: CaptionResult) -> CaptionResult:
         """A revisited view reuses the reply of its first appearance: no second model call."""
         image_name = f"frames/{frame_file_name(kf)}"
         transcript = self._job.transcripts.get(kf.index, "")
+        early = self._early_frames.pop(kf.time, None)
         try:
-            self._grab_and_save(kf, image_name)
+            if early is None:
+                self._grab_and_save(kf, image_name)
+            else:
+                early[0].result()
+                (self._frames_dir.parent / early[1]).rename(self._frames_dir.parent / image_name)
         except OutputError:
             raise
         except VidscanError as exc:

@@ -5,7 +5,8 @@ when nothing the pass has still to see can change it:
 - its stretch ends (the next candidate starts) and its pick range lies before the detectors' horizon,
   the time before which no detector will propose anything new (scene cuts are reported a few frames
   late, an activity or a screen change in progress gets its keyframe from where it began);
-- it is not a repeat of an earlier keyframe (repeats reuse a caption and cost no call anyway);
+- (a repeat of an earlier keyframe is passed on too, marked: its frame is saved early, and it reuses
+  the caption of its first appearance at the end);
 - under a frame budget, it wins its budget bin, and that bin is over: the budget keeps every bin's
   winner whatever comes later.
 The final selection is still made from scratch when the pass ends; early keyframes are a bet that it
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 StableFn = Callable[[Keyframe], None]
 
 _EVERY_VIDEO_SECONDS = 0.5  # plan again once the pass has moved on this far
-_MAX_SHARE = 0.05  # of the wall time spent planning early: waits 1/_MAX_SHARE times the last plan's cost
+_MAX_SHARE = 0.01  # of the wall time spent planning early: waits 1/_MAX_SHARE times the last plan's cost
 
 
 class EarlyKeyframes:
@@ -85,7 +86,7 @@ class EarlyKeyframes:
         known_until = min(limit, chosen[settled][0].start)
         kept = drop_repeats(keyframes_of(stats, chosen, now), options.dedup_distance)
         settled_times = {round(stats.times[at], 6) for _, at in chosen[:settled]}
-        sure = [kf for kf in kept if kf.duplicate_of is None and kf.time in settled_times]
+        sure = [kf for kf in kept if kf.time in settled_times]
         return [kf for kf in sure if self._within_budget(kf, kept, known_until)]
 
     @staticmethod
