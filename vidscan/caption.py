@@ -107,7 +107,7 @@ class Captioner:
         # Selection never runs more than this far ahead of the model: a bounded queue between them.
         self._room = threading.BoundedSemaphore(max(8, 4 * job.workers))
         self._early: dict[float, Future[CaptionResult]] = {}
-        self._early_frames: dict[float, tuple[Future[Image.Image], str]] = {}  # repeats: frame only
+        self._early_frames: dict[float, tuple[Future[None], str]] = {}  # repeats: frame only
         self._provisional = 9000  # indices of early keyframes, for their provisional frame names
         self._stage: Stage | None = None
         self._done = 0
@@ -143,7 +143,7 @@ class Captioner:
             self._started += 1
         else:
             name = f"frames/early-{frame_file_name(provisional)}"
-            future = self._pool.submit(self._grab_and_save, provisional, name)
+            future = self._pool.submit(self._save_only, provisional, name)
             self._early_frames[kf.time] = (future, name)
         future.add_done_callback(lambda _f: self._room.release())
 
@@ -220,6 +220,9 @@ class Captioner:
         finally:
             self._counted()
         return replace(twin, keyframe=kf, image=image_name, transcript=transcript, from_cache=True)
+
+    def _save_only(self, kf: Keyframe, image_name: str) -> None:
+        self._grab_and_save(kf, image_name)  # the picture itself is not kept: memory stays flat
 
     def _grab_and_save(self, kf: Keyframe, image_name: str) -> Image.Image:
         frame = media.grab_frame(self._info, kf.time)
