@@ -196,7 +196,9 @@ class Captioner:
         """An early result under the final keyframe's index and frame name."""
         result = early.result()
         image_name = f"frames/{frame_file_name(kf)}"
-        (self._frames_dir.parent / result.image).rename(self._frames_dir.parent / image_name)
+        saved = self._frames_dir.parent / result.image
+        if saved.exists():  # not when grabbing the frame failed: the result then carries the error
+            saved.rename(self._frames_dir.parent / image_name)
         return replace(result, keyframe=kf, image=image_name)
 
     def _discard(self, image_name: str) -> None:

@@ -46,11 +46,6 @@ class EarlyKeyframes:
         self._planned_at = -math.inf  # video time of the last early plan
         self._next_wall = 0.0
 
-    @property
-    def sent(self) -> frozenset[float]:
-        """Times of the keyframes passed on."""
-        return frozenset(self._sent)
-
     def after_frame(self, p: _Pass, now: float) -> None:
         if now - self._planned_at < _EVERY_VIDEO_SECONDS or time.monotonic() < self._next_wall:
             return
