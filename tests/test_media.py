@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,35 @@ def test_name_with_leading_dash_and_spaces(tmp_path: Path) -> None:
     info = media.probe(str(path))
     assert info.width == 320
     assert sum(1 for _ in media.decode_small(info, 64)) == 25
+
+
+def test_detail_pictures_come_with_every_nth_frame_of_the_same_decode(tmp_path: Path) -> None:
+    path = make_video(
+        tmp_path / "shots.mp4", [Shot("red", 1.0), Shot("white", 1.0, pattern=False)], "640x480"
+    )
+    info = media.probe(str(path))
+    frames = list(media.decode_small(info, 160, detail_side=480, detail_step=3))
+    assert len(frames) == 50
+    with_detail = [f.number for f in frames if f.detail is not None]
+    assert with_detail == list(range(0, 50, 3))
+    for frame in frames:
+        assert frame.size == (160, 120)
+        if frame.detail is not None:
+            assert frame.detail.shape == (360, 480)
+            # The same picture: the detail, scaled down, matches the small frame's luma.
+            small_luma = frame.yuv[:120].astype(float)
+            detail_small = frame.detail.reshape(120, 3, 160, 3).mean(axis=(1, 3))
+            expected = (small_luma - 16) * 255 / 219  # detail pictures are full-range grey
+            assert abs(detail_small - expected).mean() < 12
+    white = frames[39].detail  # 39 = 13 x 3, in the white shot
+    assert white is not None and white.min() >= 250  # full range: white is 255, not 235
+
+
+def test_stopping_early_with_detail_pictures_does_not_hang(tmp_path: Path) -> None:
+    path = make_video(tmp_path / "long.mp4", [Shot("blue", 20.0)], "640x480")
+    info = media.probe(str(path))
+    started = time.monotonic()
+    for frame in media.decode_small(info, 160, detail_side=480, detail_step=2):
+        if frame.number == 5:
+            break
+    assert time.monotonic() - started < 10

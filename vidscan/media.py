@@ -7,6 +7,8 @@ it has no ffprobe, so probing then parses `ffmpeg -i` output instead.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
 import queue
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import ffmpeg
 import numpy as np
 from PIL import Image
@@ -213,62 +216,172 @@ def analysis_size(info: VideoInfo, long_side: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class DecodedFrame:
-    number: int
+    number: int  # 0, 1, 2... in decoding order
     time: float  # seconds from the start of the video stream
-    image: np.ndarray  # BGR, shape (h, w, 3), uint8
+    yuv: np.ndarray  # I420 as decoded (BT.601, limited range): shape (h * 3 // 2, w), uint8
+    detail: np.ndarray | None = None  # full-range grey at the detail size, on every detail_step-th frame
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        return self.yuv.shape[1], self.yuv.shape[0] * 2 // 3
+
+    @property
+    def image(self) -> np.ndarray:
+        """BGR, shape (h, w, 3)."""
+        return cv2.cvtColor(self.yuv, cv2.COLOR_YUV2BGR_I420)
 
 
 _PTS_RE = re.compile(r"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
 
 
-def decode_small(info: VideoInfo, long_side: int = 320) -> Iterator[DecodedFrame]:
-    """One pass over the whole video, every frame at a small size, upright, with its real timestamp.
+def decode_small(
+    info: VideoInfo, long_side: int = 320, detail_side: int = 0, detail_step: int = 1
+) -> Iterator[DecodedFrame]:
+    """One pass over the whole video: every frame at a small size, upright, with its real timestamp;
+    with `detail_side`, also a larger grey picture of every `detail_step`-th frame (frames 0, step,
+    2 step...), from the same decode through a second pipe.
 
     Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
     rate and late-starting streams get the true time of each frame rather than number / fps.
     """
     tools = find_tools()
     width, height = analysis_size(info, long_side)
-    stream = (
-        # The detectors need structure, not fidelity: skipping the deblocking filter and a cheap
-        # scaler cut decode time a lot; the frames sent to the model are grabbed separately, in full.
-        ffmpeg.input(_input_arg(info.path), skip_loop_filter="all")
-        .video.filter("scale", width, height, flags="fast_bilinear")
-        .filter("showinfo", checksum=0)
-        .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
-        .global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn")
+    # The detectors need structure, not fidelity: skipping the deblocking filter and a cheap scaler cut
+    # decode time a lot; the frames sent to the model are grabbed separately, in full.
+    video = ffmpeg.input(_input_arg(info.path), skip_loop_filter="all").video.filter("showinfo", checksum=0)
+    detail_pipe = os.pipe() if detail_side else None
+    if detail_pipe:
+        branches = video.split()
+        video = branches[0]
+        detail_width, detail_height = analysis_size(info, detail_side)
+        detail = branches[1].filter("framestep", step=detail_step) if detail_step > 1 else branches[1]
+        detail_out = detail.filter("scale", detail_width, detail_height, flags="fast_bilinear").output(
+            f"pipe:{detail_pipe[1]}", format="rawvideo", pix_fmt="gray", fps_mode="passthrough"
+        )
+    # YUV as decoded: no colour conversion in ffmpeg (half the bytes of BGR, and much less work).
+    out = video.filter("scale", width, height, flags="fast_bilinear").output(
+        "pipe:1", format="rawvideo", pix_fmt="yuv420p", fps_mode="passthrough"
     )
-    args = stream.compile(cmd=tools.ffmpeg)
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    outputs = ffmpeg.merge_outputs(out, detail_out) if detail_pipe else out
+    args = outputs.global_args(
+        "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn"
+    ).compile(cmd=tools.ffmpeg)
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        pass_fds=(detail_pipe[1],) if detail_pipe else (),
+    )
     assert proc.stdout is not None and proc.stderr is not None
+    stdout = proc.stdout
+    # Room for several frames in each pipe: ffmpeg's main thread, which feeds the decoding threads, then
+    # does not stop at every frame to wait for Python.
+    _widen_pipe(stdout.fileno())
+    if detail_pipe:
+        _widen_pipe(detail_pipe[0])
     pts_times: queue.Queue[float | None] = queue.Queue()
     stderr_tail: deque[str] = deque(maxlen=30)
-    reader = threading.Thread(target=_read_showinfo, args=(proc.stderr, pts_times, stderr_tail), daemon=True)
-    reader.start()
-    frame_bytes = width * height * 3
+    readers = [
+        threading.Thread(target=_read_showinfo, args=(proc.stderr, pts_times, stderr_tail), daemon=True)
+    ]
+    details: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=32)
+    stop = threading.Event()
+    if detail_pipe:
+        os.close(detail_pipe[1])  # only ffmpeg writes there: its end of file comes when ffmpeg exits
+        detail_file = os.fdopen(detail_pipe[0], "rb")
+        readers.append(
+            threading.Thread(
+                target=_read_frames,
+                args=(detail_file, (detail_height, detail_width), details, stop),
+                daemon=True,
+            )
+        )
+    for reader in readers:
+        reader.start()
+    frame_bytes = width * height * 3 // 2
     number = 0
     last_time = -1.0
-    step = 1.0 / info.fps if info.fps > 0 else 0.04
+    frame_time = 1.0 / info.fps if info.fps > 0 else 0.04
+    pending: deque[bytes] = deque()  # small frames read ahead while a detail picture is awaited
+    small_done = False
+
+    def read_small() -> None:
+        nonlocal small_done
+        buf = stdout.read(frame_bytes) if not small_done else b""
+        if len(buf) < frame_bytes:
+            small_done = True
+        else:
+            pending.append(buf)
+
+    details_left = bool(detail_pipe)
     try:
         while True:
-            buf = proc.stdout.read(frame_bytes)
-            if len(buf) < frame_bytes:
-                break
+            if not pending:
+                read_small()
+                if not pending:
+                    break
+            grey = None
+            if details_left and number % detail_step == 0:
+                # ffmpeg writes a detail picture a few small frames after its own (framestep waits for
+                # the end of its group): read small frames ahead until it comes, or ffmpeg would block.
+                while True:
+                    try:
+                        grey = details.get_nowait() if not small_done else details.get()
+                        break
+                    except queue.Empty:
+                        read_small()
+                details_left = grey is not None
+            buf = pending.popleft()
             pts = _next_pts(pts_times)
-            time = pts - info.start_offset if pts is not None else last_time + step
+            time = pts - info.start_offset if pts is not None else last_time + frame_time
             time = max(time, last_time + 1e-6, 0.0) if number else max(time, 0.0)
             last_time = time
-            image = np.frombuffer(buf, np.uint8).reshape(height, width, 3)
-            yield DecodedFrame(number, time, image)
+            yuv = np.frombuffer(buf, np.uint8).reshape(height * 3 // 2, width)
+            yield DecodedFrame(number, time, yuv, grey)
             number += 1
     finally:
+        stop.set()
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-        reader.join(timeout=5)
+        for reader in readers:
+            reader.join(timeout=5)
+        if detail_pipe:
+            detail_file.close()
     if number == 0:
-        detail = " ".join(stderr_tail) or "ffmpeg produced no frames"
-        raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail)})")
+        detail_text = " ".join(stderr_tail) or "ffmpeg produced no frames"
+        raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail_text)})")
+
+
+def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # over the system's limit, or not Linux
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+
+
+def _read_frames(
+    pipe: io.BufferedReader,
+    shape: tuple[int, int],
+    out: queue.Queue[np.ndarray | None],
+    stop: threading.Event,
+) -> None:
+    """Frames of `shape` from `pipe` into `out`, then None; gives up when `stop` is set."""
+
+    def put(item: np.ndarray | None) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    size = shape[0] * shape[1]
+    while len(buf := pipe.read(size)) == size:
+        if not put(np.frombuffer(buf, np.uint8).reshape(shape)):
+            return
+    put(None)
 
 
 def _next_pts(pts_times: queue.Queue[float | None]) -> float | None:

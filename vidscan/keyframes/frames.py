@@ -15,6 +15,9 @@ import numpy as np
 BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
 
 
+_FULL_RANGE = np.clip((np.arange(256) - 16) * 255 / 219 + 0.5, 0, 255).astype(np.uint8)  # Y 16-235 -> 0-255
+
+
 def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
     h, w = image.shape[:2]
     if max(h, w) <= long_side:
@@ -25,39 +28,45 @@ def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
 
 
 class FrameView:
-    """One decoded frame; each size is computed once, on first use by any detector."""
+    """One decoded frame; each view of it is computed once, on first use by any detector."""
 
-    def __init__(self, number: int, time: float, image: np.ndarray, small_side: int) -> None:
+    def __init__(self, number: int, time: float, yuv: np.ndarray, detail: np.ndarray | None = None) -> None:
         self.number = number
         self.time = time
-        self.image = image  # BGR at the decode size
-        self._small_side = small_side
+        self.yuv = yuv  # I420 at the analysis size
+        self.detail = detail  # full-range grey at the text size, where text is still legible (or None)
 
     @cached_property
     def small(self) -> np.ndarray:
-        """BGR at the scene detector's size."""
-        return resize_long_side(self.image, self._small_side)
+        """BGR at the analysis size."""
+        return cv2.cvtColor(self.yuv, cv2.COLOR_YUV2BGR_I420)
+
+    @cached_property
+    def mean_colour(self) -> np.ndarray:
+        """The mean B, G, R of the frame, as a 1x1 BGR image."""
+        return np.array(cv2.mean(self.small)[:3], np.float64).reshape(1, 1, 3)
 
     @cached_property
     def gray(self) -> np.ndarray:
-        return cv2.cvtColor(self.small, cv2.COLOR_BGR2GRAY)
+        """Full-range grey at the analysis size."""
+        return cv2.LUT(self.yuv[: self.yuv.shape[0] * 2 // 3], _FULL_RANGE)
 
     @cached_property
     def tiny(self) -> np.ndarray:
         """Blurred grey at 160 px: the motion detector's view, where sensor noise averages out."""
         return cv2.GaussianBlur(resize_long_side(self.gray, 160), (5, 5), 0)
 
-    @cached_property
-    def text_gray(self) -> np.ndarray:
-        """Grey at the decode size, where text is still legible."""
-        return cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
-
 
 def phash(gray: np.ndarray) -> int:
     """64-bit perceptual hash: signs of the low-frequency DCT coefficients around their median."""
+    # Two steps to 32x32: area scaling by a whole factor first is three times faster than in one.
+    h, w = gray.shape
+    whole = (max(1, w // 64), max(1, h // 36))
+    if whole != (1, 1):
+        gray = cv2.resize(gray, (w // whole[0], h // whole[1]), interpolation=cv2.INTER_AREA)
     small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
     low = cv2.dct(small)[:8, :8].flatten()
-    bits = np.packbits((low > np.median(low[1:])).astype(np.uint8), bitorder="little")
+    bits = np.packbits(low > np.partition(low[1:], 31)[31], bitorder="little")
     return int.from_bytes(bits.tobytes(), "little")
 
 
@@ -87,7 +96,7 @@ class FrameStats:
         previous = self._previous
         self.change.append(0.0 if previous is None else cv2.mean(cv2.absdiff(gray, previous))[0] / 255.0)
         self.hashes.append(phash(gray))
-        self.colours.extend(float(v) for v in cv2.mean(frame.small)[:3])
+        self.colours.extend(float(v) for v in frame.mean_colour.reshape(3))
         self._previous = gray
 
     def __len__(self) -> int:

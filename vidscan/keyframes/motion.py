@@ -24,6 +24,7 @@ class MotionDetector:
         self._options = options
         fps = fps if fps > 0 else 25.0
         self._every = max(1, int(fps / _RATE))
+        self._seen = 0
         rate = fps / self._every
         self._learn = 1.0 / (rate * _LEARN_SECONDS)
         self._lagged: deque[np.ndarray] = deque(maxlen=max(1, int(round(rate * _LAG_SECONDS))))
@@ -45,7 +46,8 @@ class MotionDetector:
         return float(mask.mean())
 
     def process(self, frame: FrameView) -> None:
-        if frame.number % self._every:
+        self._seen += 1
+        if (self._seen - 1) % self._every:
             self.activity.append(self.activity[-1] if self.activity else 0.0)
             return
         # Subtracting the mean makes a global brightness drift invisible: only structure is compared.

@@ -12,6 +12,9 @@ class KeyframeOptions:
     strategy: str = "auto"  # auto | scenes | motion | text | interval
     max_frames: int = 120  # budget of keyframes sent to the model
     min_coverage: float = 60.0  # no stretch longer than this without a keyframe (0 = off)
+    analysis_rate: float = 10.0  # frames per second the detectors look at (0 = every frame): cuts, motion
+    # and text changes all show at this rate, and skipping the rest is what makes the pass cost little
+    # more than decoding
     analysis_size: int = 320  # long side of the frames the scene and motion detectors see
     text_size: int = 640  # long side for the text detector: small text is still legible there
     # scenes: PySceneDetect AdaptiveDetector and ThresholdDetector

@@ -3,44 +3,79 @@
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import replace
 
+import cv2
+import numpy as np
 from scenedetect.common import FrameTimecode
 from scenedetect.detectors import AdaptiveDetector, ThresholdDetector
 
-from .frames import Candidate, FrameStats, FrameView
+from .frames import Candidate, FrameView
 from .options import KeyframeOptions
+
+
+class FastAdaptiveDetector(AdaptiveDetector):
+    """PySceneDetect's AdaptiveDetector with its frame score computed by OpenCV: the same numbers (the
+    mean absolute difference of hue, saturation and value from the previous frame) without NumPy's
+    int32 copies of every channel, at a fifth of the cost. (A score modelled from the YUV planes
+    would cost a tenth again, but it matches PySceneDetect's only to a correlation of 0.86.)"""
+
+    _last_hsv: np.ndarray | None = None
+
+    def _calculate_frame_score(self, timecode: FrameTimecode, frame_img: np.ndarray) -> float:
+        weights = self._weights
+        if weights.delta_edges > 0.0 or self.stats_manager is not None:
+            return float(super()._calculate_frame_score(timecode, frame_img))
+        hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
+        last, self._last_hsv = self._last_hsv, hsv
+        if last is None:
+            return 0.0
+        hue, sat, lum, _ = cv2.mean(cv2.absdiff(hsv, last))
+        total = hue * weights.delta_hue + sat * weights.delta_sat + lum * weights.delta_lum
+        return float(total / sum(abs(weight) for weight in weights))
 
 
 class SceneDetector:
     """Finds shot boundaries; proposes one keyframe per shot, from the middle half of the shot."""
 
-    def __init__(self, options: KeyframeOptions, fps: float, stats: FrameStats) -> None:
+    def __init__(self, options: KeyframeOptions, fps: float, step: int = 1) -> None:
         self._fps = fps if fps > 0 else 25.0
-        self._stats = stats
+        self.times = array("d")  # of every frame: cuts are looked for between any two
+        # Fades take a second or so: every `step`-th frame is enough for them.
+        self._step = step
+        self._fade_times = array("d")
+        self._fade_timecode = FrameTimecode(0, self._fps / step)
         self._min_shot = options.min_shot
         min_len = max(1, int(round(options.min_shot * self._fps)))
-        self._cut_detector = AdaptiveDetector(
+        self._cut_detector = FastAdaptiveDetector(
             adaptive_threshold=options.adaptive_threshold,
             min_scene_len=min_len,
             min_content_val=options.min_content,
         )
-        self._fade_detector = ThresholdDetector(threshold=options.fade_threshold, min_scene_len=min_len)
+        self._fade_detector = ThresholdDetector(
+            threshold=options.fade_threshold, min_scene_len=max(1, min_len // step)
+        )
         self._content: list[FrameTimecode] = []
         self._fades: list[FrameTimecode] = []
         self._timecode = FrameTimecode(0, self._fps)
         self.cuts: list[tuple[float, str]] = []  # (time, "cut" | "fade"), filled by finish()
 
     def process(self, frame: FrameView) -> None:
-        self._timecode = FrameTimecode(frame.number, self._fps)
+        self._timecode = FrameTimecode(len(self.times), self._fps)
         self._content += self._cut_detector.process_frame(self._timecode, frame.small)
-        self._fades += self._fade_detector.process_frame(self._timecode, frame.small)
+        if len(self.times) % self._step == 0:
+            self._fade_timecode = FrameTimecode(len(self._fade_times), self._fps / self._step)
+            self._fade_times.append(frame.time)
+            # ThresholdDetector only takes the frame's mean: one pixel of the mean colour has the same.
+            self._fades += self._fade_detector.process_frame(self._fade_timecode, frame.mean_colour)
+        self.times.append(frame.time)
 
     def finish(self) -> list[Candidate]:
         self._content += self._cut_detector.post_process(self._timecode)
-        self._fades += self._fade_detector.post_process(self._timecode)
+        self._fades += self._fade_detector.post_process(self._fade_timecode)
         self.cuts = self._boundaries()
-        times = self._stats.times
+        times = self.times
         return shot_candidates(self.cuts, times[-1] if len(times) else 0.0)
 
     def so_far(self, end: float) -> list[Candidate]:
@@ -54,24 +89,27 @@ class SceneDetector:
     def horizon(self) -> float:
         """No cut found later will lie before this time: cuts are reported `window_width` frames late,
         and a fade's cut lies between its fade-out and fade-in."""
-        times = self._stats.times
+        times = self.times
         if not len(times):
             return 0.0
         frame = self._timecode.frame_num - self._cut_detector.window_width - 1
+        horizon = times[max(0, min(frame, len(times) - 1))] if frame >= 0 else 0.0
         fade = self._fade_detector.last_fade
         if fade.get("type") == "out" and fade.get("frame") is not None:
-            frame = min(frame, fade["frame"].frame_num - 1)
-        return times[max(0, min(frame, len(times) - 1))] if frame >= 0 else 0.0
+            fade_frame = fade["frame"].frame_num - 1
+            horizon = min(horizon, self._fade_times[fade_frame] if fade_frame >= 0 else 0.0)
+        return horizon
 
     def _boundaries(self) -> list[tuple[float, str]]:
-        times = self._stats.times
+        times = self.times
 
         # Detectors count frames; map frame numbers back to real timestamps.
-        def to_time(tc: FrameTimecode) -> float:
+        def to_time(tc: FrameTimecode, times: array[float]) -> float:
             return times[min(tc.frame_num, len(times) - 1)]
 
         tagged = sorted(
-            [(to_time(t), "cut") for t in self._content] + [(to_time(t), "fade") for t in self._fades]
+            [(to_time(t, times), "cut") for t in self._content]
+            + [(to_time(t, self._fade_times), "fade") for t in self._fades]
         )
         cuts: list[tuple[float, str]] = []
         for time, kind in tagged:  # a fade within min_shot of a cut is the same boundary

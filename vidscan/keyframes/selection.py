@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from .. import media
@@ -20,34 +21,64 @@ from .text import TextDetector
 ProgressFn = Callable[[int, float], None]  # (frames decoded so far, time reached in seconds)
 
 
+def analysis_step(fps: float, rate: float) -> int:
+    """Look at every n-th frame, so that the detectors see about `rate` frames a second (never fewer)."""
+    if rate <= 0 or fps <= 0:
+        return 1
+    return max(1, int(fps / rate + 1e-6))
+
+
 class _Pass:
     """The detectors a strategy needs, fed from one decode."""
 
     def __init__(self, info: VideoInfo, options: KeyframeOptions) -> None:
         fps = info.fps if info.fps > 0 else 25.0
+        # Cuts are looked for in every frame (a cut's contrast with the frames around it fades when
+        # frames are skipped); everything else every `step`-th frame, and text every `text_step`-th.
+        self.step = analysis_step(fps, options.analysis_rate)
         self.options = options
         self.stats = FrameStats()
-        self.scenes = SceneDetector(options, fps, self.stats)
+        self.scenes = SceneDetector(options, fps, self.step)
         wants = {"auto": ("motion", "text"), "motion": ("motion",), "text": ("text",)}.get(
             options.strategy, ()
         )
-        self.motion = MotionDetector(options, fps) if "motion" in wants else None
-        self.text = TextDetector(options, fps) if "text" in wants else None
-        self.decode_side = options.text_size if self.text else options.analysis_size
+        self.motion = MotionDetector(options, fps / self.step) if "motion" in wants else None
+        self.text = TextDetector(options) if "text" in wants else None
+        self.text_step = self.step * analysis_step(fps / self.step, options.text_rate)
 
     def run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
-        detectors = [d for d in (self.scenes, self.motion, self.text) if d is not None]
-        for decoded in media.decode_small(info, self.decode_side):
-            frame = FrameView(decoded.number, decoded.time, decoded.image, self.options.analysis_size)
+        # ffmpeg's decoding threads keep the cores busy; OpenCV's own thread pool would only spin
+        # against them (Canny costs twice the CPU time with it).
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            self._run(info, progress, early)
+        finally:
+            cv2.setNumThreads(threads)
+
+    def _run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
+        detectors = [d for d in (self.motion, self.text) if d is not None]
+        frames = media.decode_small(
+            info,
+            self.options.analysis_size,
+            detail_side=self.options.text_size if self.text else 0,
+            detail_step=self.text_step,
+        )
+        for decoded in frames:
+            frame = FrameView(decoded.number, decoded.time, decoded.yuv, decoded.detail)
+            self.scenes.process(frame)
+            if decoded.number % self.step:
+                continue
             self.stats.add(frame)
             for detector in detectors:
                 detector.process(frame)
-            if progress and decoded.number % 10 == 0:
+            if progress and decoded.number % (10 * self.step) == 0:
                 progress(decoded.number + 1, decoded.time)
             if early is not None:
                 early.after_frame(self, decoded.time)
         if progress:
-            progress(len(self.stats), self.stats.times[-1] if len(self.stats) else 0.0)
+            times = self.scenes.times
+            progress(len(times), times[-1] if len(times) else 0.0)
 
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change
@@ -121,7 +152,8 @@ def select_keyframes(
     p.run(info, progress, early)
     stats = p.stats
     times = np.frombuffer(stats.times, np.float64)
-    duration = max(info.duration, float(times[-1]) + (1.0 / info.fps if info.fps else 0.0))
+    last = p.scenes.times[-1]  # the last frame decoded (stats has every step-th)
+    duration = max(info.duration, last + (1.0 / info.fps if info.fps else 0.0))
     candidates, strategy = plan_candidates(
         options.strategy, options, stats, p.activity(), p.detected(), duration, duration
     )
@@ -131,7 +163,7 @@ def select_keyframes(
         video=info if info.duration else replace(info, duration=round(duration, 3)),
         keyframes=tuple(final),
         strategy=strategy,
-        frames_decoded=len(stats),
+        frames_decoded=len(p.scenes.times),
         cuts=tuple(round(t, 3) for t, _ in p.scenes.cuts),
         activity=_activity_curve(p.activity(), times),
     )

@@ -24,9 +24,11 @@ def edge_change(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class TextDetector:
-    def __init__(self, options: KeyframeOptions, fps: float) -> None:
+    """Looks at the frames that come with a `detail` picture (the pass sends one `text_rate` times a
+    second)."""
+
+    def __init__(self, options: KeyframeOptions) -> None:
         self._options = options
-        self._every = max(1, int(round((fps if fps > 0 else 25.0) / options.text_rate)))
         self._reference: np.ndarray | None = None  # edges of the screen of the last keyframe
         self._previous: np.ndarray | None = None  # edges at the previous look
         self._previous_edges: np.ndarray | None = None  # and the look before that
@@ -37,9 +39,9 @@ class TextDetector:
         self._candidates: list[Candidate] = []
 
     def process(self, frame: FrameView) -> None:
-        if frame.number % self._every:
+        if frame.detail is None:
             return
-        edges = cv2.Canny(frame.text_gray, 60, 180)
+        edges = cv2.Canny(frame.detail, 60, 180)
         if self._previous is None:
             self._reference = self._previous = edges
             self._still_since = frame.time
