@@ -137,3 +137,12 @@ def test_cuts_are_looked_for_in_every_frame_and_the_rest_at_the_analysis_rate() 
     # bikes' cut at 3.04 s stands out from the camera motion around it only frame to frame.
     assert [round(t, 2) for t in selection.cuts] == [1.2, 3.04, 5.48, 7.48, 9.68]
     assert all(k.time == pytest.approx(round(k.time * 5) / 5, abs=1e-6) for k in selection.keyframes)
+
+
+def test_a_still_camera_has_no_cuts_at_its_i_frames() -> None:
+    # Decoding without the deblocking filter made every I-frame of this clip jump in hue, which
+    # PySceneDetect took for cuts, and auto then treated the camera as edited footage.
+    info = media.probe(str(shared_video("surveillance/intel_car-detection.mp4")))
+    selection = select_keyframes(info)
+    assert selection.cuts == ()
+    assert "motion" in selection.strategy

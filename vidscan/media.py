@@ -247,9 +247,10 @@ def decode_small(
     """
     tools = find_tools()
     width, height = analysis_size(info, long_side)
-    # The detectors need structure, not fidelity: skipping the deblocking filter and a cheap scaler cut
-    # decode time a lot; the frames sent to the model are grabbed separately, in full.
-    video = ffmpeg.input(_input_arg(info.path), skip_loop_filter="all").video.filter("showinfo", checksum=0)
+    # The detectors need structure, not fidelity: a cheap scaler; the frames sent to the model are grabbed
+    # separately, in full. (Skipping the deblocking filter would save more, but it makes I-frames pump
+    # and PySceneDetect then sees cuts in a still camera.)
+    video = ffmpeg.input(_input_arg(info.path)).video.filter("showinfo", checksum=0)
     detail_pipe = os.pipe() if detail_side else None
     if detail_pipe:
         branches = video.split()

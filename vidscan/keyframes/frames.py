@@ -59,11 +59,6 @@ class FrameView:
 
 def phash(gray: np.ndarray) -> int:
     """64-bit perceptual hash: signs of the low-frequency DCT coefficients around their median."""
-    # Two steps to 32x32: area scaling by a whole factor first is three times faster than in one.
-    h, w = gray.shape
-    whole = (max(1, w // 64), max(1, h // 36))
-    if whole != (1, 1):
-        gray = cv2.resize(gray, (w // whole[0], h // whole[1]), interpolation=cv2.INTER_AREA)
     small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
     low = cv2.dct(small)[:8, :8].flatten()
     bits = np.packbits(low > np.partition(low[1:], 31)[31], bitorder="little")

@@ -183,7 +183,9 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
     for kf in keyframes:
         # Coverage and heartbeat frames stay (they are the floor), and so do shots: a cut or a fade between
         # two alike pictures is still a boundary. Those become duplicates below: no model call.
-        if kept and kf.reason not in ALWAYS_KEPT and looks_same(kf, kept[-1], distance):
+        # A text change stays too: the text detector saw new text (one more bullet) that a perceptual hash
+        # of the whole picture can miss.
+        if kept and kf.reason not in (*ALWAYS_KEPT, "text-change") and looks_same(kf, kept[-1], distance):
             prev = kept[-1]
             kept[-1] = replace(
                 prev, segment=(prev.segment[0], kf.segment[1]), score=max(prev.score, kf.score)
@@ -192,7 +194,8 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
         kept.append(kf)
     marked: list[Keyframe] = []
     for kf in kept:
-        twin = next((m for m in marked if m.duplicate_of is None and looks_same(kf, m, distance)), None)
+        earlier = marked[:-1] if kf.reason == "text-change" else marked  # not the screen it changed
+        twin = next((m for m in earlier if m.duplicate_of is None and looks_same(kf, m, distance)), None)
         marked.append(replace(kf, duplicate_of=twin.index if twin else None))
     return marked
 
