@@ -30,8 +30,7 @@ def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
 class FrameView:
     """One decoded frame; each view of it is computed once, on first use by any detector."""
 
-    def __init__(self, number: int, time: float, yuv: np.ndarray, detail: np.ndarray | None = None) -> None:
-        self.number = number
+    def __init__(self, time: float, yuv: np.ndarray, detail: np.ndarray | None = None) -> None:
         self.time = time
         self.yuv = yuv  # I420 at the analysis size
         self.detail = detail  # full-range grey at the text size, where text is still legible (or None)

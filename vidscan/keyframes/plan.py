@@ -15,7 +15,10 @@ from .options import KeyframeOptions
 
 _UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 
-ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade")
+# Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
+# floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
+# more bullet) that a perceptual hash of the whole picture can miss.
+ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "text-change")
 
 # Which candidate stands when two fall within min_gap of each other.
 _PRIORITY = {
@@ -181,11 +184,9 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
     """Merge a keyframe into the previous one when they look the same (A-A); mark A-B-A revisits."""
     kept: list[Keyframe] = []
     for kf in keyframes:
-        # Coverage and heartbeat frames stay (they are the floor), and so do shots: a cut or a fade between
-        # two alike pictures is still a boundary. Those become duplicates below: no model call.
-        # A text change stays too: the text detector saw new text (one more bullet) that a perceptual hash
-        # of the whole picture can miss.
-        if kept and kf.reason not in (*ALWAYS_KEPT, "text-change") and looks_same(kf, kept[-1], distance):
+        # Those kept alike become duplicates below (no model call), except a text change of the screen
+        # right before it.
+        if kept and kf.reason not in ALWAYS_KEPT and looks_same(kf, kept[-1], distance):
             prev = kept[-1]
             kept[-1] = replace(
                 prev, segment=(prev.segment[0], kf.segment[1]), score=max(prev.score, kf.score)

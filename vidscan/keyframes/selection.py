@@ -65,7 +65,7 @@ class _Pass:
             detail_step=self.text_step,
         )
         for decoded in frames:
-            frame = FrameView(decoded.number, decoded.time, decoded.yuv, decoded.detail)
+            frame = FrameView(decoded.time, decoded.yuv, decoded.detail)
             self.scenes.process(frame)
             if decoded.number % self.step:
                 continue
