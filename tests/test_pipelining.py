@@ -21,10 +21,10 @@ CARS = "surveillance/intel_car-detection.mp4"
 PEOPLE = "surveillance/intel_one-by-one-person-detection.mp4"
 
 
-@pytest.mark.parametrize(
-    "video", [SAMPLE_VIDEOS / "bikes.mp4", shared_video(CARS), shared_video(PEOPLE)], ids=lambda p: p.stem
-)
-def test_early_keyframes_are_final_keyframes_found_mid_pass(video: Path) -> None:
+@pytest.mark.parametrize("clip", ["bikes", CARS, PEOPLE], ids=lambda p: Path(p).stem)
+def test_early_keyframes_are_final_keyframes_found_mid_pass(clip: str) -> None:
+    # Resolved here, not at collection: a missing shared clip skips this case, not the whole module.
+    video = SAMPLE_VIDEOS / "bikes.mp4" if clip == "bikes" else shared_video(clip)
     info = probe(str(video))
     reached = [0.0]
     early: list[tuple[float, float]] = []  # (keyframe time, how far the pass had got)
