@@ -35,6 +35,8 @@ StableFn = Callable[[Keyframe], None]
 
 _EVERY_VIDEO_SECONDS = 0.5  # plan again once the pass has moved on this far
 _MAX_SHARE = 0.01  # of the wall time spent planning early: waits 1/_MAX_SHARE times the last plan's cost
+_FLOOR_SHARE = 0.05  # but plans anyway once the pass has moved on by this share of the video: a fast pass
+# (a short clip, a loaded machine) would otherwise see no plan at all between start and end
 
 
 class EarlyKeyframes:
@@ -47,7 +49,10 @@ class EarlyKeyframes:
         self._next_wall = 0.0
 
     def after_frame(self, p: _Pass, now: float) -> None:
-        if now - self._planned_at < _EVERY_VIDEO_SECONDS or time.monotonic() < self._next_wall:
+        moved = now - self._planned_at
+        if moved < _EVERY_VIDEO_SECONDS:
+            return
+        if time.monotonic() < self._next_wall and moved < _FLOOR_SHARE * self._duration:
             return
         started = time.monotonic()
         self._planned_at = now
