@@ -763,6 +763,20 @@ class FakeOllama:
             self.in_flight += 1
             self.max_concurrent_seen = max(self.max_concurrent_seen, self.in_flight)
 
+    def wait_idle(self, timeout: float = 2.0) -> bool:
+        """Waits until no call holds a slot; True if that happened within ``timeout``.
+
+        A client can return as soon as the reply's last byte arrives, a moment before the
+        handler thread releases its slot, so tests that check ``in_flight`` wait here first.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.in_flight == 0:
+                    return True
+            time.sleep(0.01)
+        return False
+
     def _release_slot(self) -> None:
         with self._lock:
             self.in_flight -= 1

@@ -507,7 +507,7 @@ def test_slots_and_latency_limit_concurrency() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
-        assert fake.max_concurrent_seen == 2 and fake.calls == 4 and fake.in_flight == 0
+        assert fake.max_concurrent_seen == 2 and fake.calls == 4 and fake.wait_idle()
         assert 0.55 < elapsed < 3
 
 
