@@ -52,7 +52,9 @@ REAL = [
     Clip(
         "screencast",
         "screens",
-        _shots([0, 11.9, 15.6, 18.4, 20.5, 25.2, 29.3, 43.3, 46.5], 73.0),
+        # The 9 screens of the MANIFEST, with the install page (29.3-43.3) split where its dropdown
+        # changes (31, 34.7, 38.7): text-only changes the issue wants caught, so each is a unit of its own.
+        _shots([0, 11.9, 15.6, 18.4, 20.5, 25.2, 29.3, 31.0, 34.7, 38.7, 43.3, 46.5], 73.0),
         _shared("screen_lecture/gh-scoped-creds_screencast.mp4"),
     ),
     Clip(

@@ -67,18 +67,27 @@ def noisy_static(path: Path, seconds: float = 12.0, fps: int = 15) -> Path:
     return encode(path, _room(seconds, "320x240", fps), graph, fps * 2, ["-crf", "32"])
 
 
-def _text(text: str, x: int, y: int, size: int, start: float) -> str:
-    where = f"x={x}:y={y}:fontsize={size}:fontcolor=black:enable='gte(t,{start})'"
+def _text(text: str, x: int, y: int, size: int, start: float, stop: float | None = None) -> str:
+    shown = f"gte(t,{start})" if stop is None else f"gte(t,{start})*lt(t,{stop})"
+    where = f"x={x}:y={y}:fontsize={size}:fontcolor=black:enable='{shown}'"
     return f"drawtext=fontfile={FONT}:text='{text}':{where}"
 
 
-def slides(path: Path, bullet_times: list[float], seconds: float, fps: int = 10) -> Path:
-    """A white slide with a title; bullet i appears at bullet_times[i] (one line of text, nothing else)."""
+def slides(
+    path: Path, bullet_times: list[float], seconds: float, fps: int = 10, status_times: tuple[float, ...] = ()
+) -> Path:
+    """A white slide with a title; bullet i appears at bullet_times[i] (one line of text, nothing else).
+    With `status_times`, a status bar at the bottom edge shows another message from each of those times
+    (as a viewer's or a browser's status bar does, without the slide changing)."""
     parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
     for i, start in enumerate(bullet_times):
         parts.append(
             _text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start)
         )
+    bounds = [0.0, *status_times, seconds]
+    for i, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        message = f"{['Ready', 'Saving draft copy to the shared folder', 'Saved 12 changes'][i % 3]} {i}"
+        parts.append(_text(message, 8, 700, 16, start, stop))
     graph = f"[0:v]{','.join(parts)}"
     return encode(
         path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2
@@ -98,6 +107,43 @@ def typing(path: Path, start: float = 1.0, chars_per_second: float = 6.0, second
     graph = f"[0:v]{','.join(parts)}"
     inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=640x360:r={fps}:d={seconds}"]
     return encode(path, inputs, graph, fps * 2)
+
+
+def terminal_session(path: Path, seconds: float = 15.0) -> Path:
+    """A terminal where three commands are typed one after the other: each Enter prints output lines
+    and a new prompt at once, and typing goes on 0.4 s later. A clock ticks in the bottom strip all
+    along, and a cursor blinks at the last prompt from `TERMINAL_DONE` on."""
+    fps, cps, line = 15, _CPS, 24
+    parts = [_text("$", 10, 10, 18, 0.0)]
+    t, row = _TYPING_START, 0
+    for command, output in TERMINAL_COMMANDS:
+        for i, ch in enumerate(command):
+            if ch != " ":
+                parts.append(_text(ch, 30 + 11 * i, 10 + line * row, 18, t + i / cps))
+        t += len(command) / cps + 0.3  # Enter
+        for text in output:
+            row += 1
+            parts.append(_text(text, 10, 10 + line * row, 18, t))
+        row += 1
+        parts.append(_text("$", 10, 10 + line * row, 18, t))
+        t += 0.4
+    cursor = f"drawbox=x=30:y={10 + line * row}:w=10:h=18:c=white:t=fill"
+    parts.append(f"{cursor}:enable='gte(t,{TERMINAL_DONE})*lt(mod(t,1),0.5)'")
+    clock = f"drawtext=fontfile={FONT}:text='%{{eif\\:floor(t)\\:d}}':x=600:y=348:fontsize=11"
+    parts.append(clock + ":fontcolor=white")
+    graph = f"[0:v]{','.join(parts)}".replace("fontcolor=black", "fontcolor=white")
+    inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=640x360:r={fps}:d={seconds}"]
+    return encode(path, inputs, graph, fps * 2)
+
+
+TERMINAL_COMMANDS = (
+    ("ls -la /var/log", ("total 4312", "drwxr-xr-x 12 root syslog 4096 .")),
+    ("grep error syslog", ("syslog - error - disk quota exceeded",)),
+    ("tail -n 5 kern.log", ("kern.log - usb 1-1 - new device", "kern.log - eth0 link up", "kern.log - done")),
+)
+_TYPING_START, _CPS = 1.0, 6.0
+# The last output is printed then (each command: typed, Enter 0.3 s later, 0.4 s before the next).
+TERMINAL_DONE = _TYPING_START + sum(len(c) / _CPS + 0.7 for c, _ in TERMINAL_COMMANDS) - 0.4
 
 
 def fade_through_black(path: Path, fps: int = 25) -> Path:

@@ -52,6 +52,12 @@ def test_one_new_bullet_on_a_slide_gives_a_keyframe(tmp_path: Path, strategy: st
     assert [k.reason for k in selection.keyframes][1:] == ["text-change", "text-change"]
 
 
+def test_a_status_bar_that_changes_under_a_still_slide_gives_no_keyframe(tmp_path: Path) -> None:
+    path = synthetic.slides(tmp_path / "status.mp4", [2.0, 6.0], 12.0, status_times=(3.5, 8.0, 10.0))
+    selection = _select(path, strategy="text")
+    assert len(selection.keyframes) == 3, [(k.time, k.reason) for k in selection.keyframes]
+
+
 def test_a_fade_through_black_gives_no_keyframe_in_the_black(tmp_path: Path) -> None:
     selection = _select(synthetic.fade_through_black(tmp_path / "fade.mp4"))
     assert len(selection.keyframes) == 2
@@ -63,6 +69,25 @@ def test_steady_typing_gives_few_keyframes(tmp_path: Path) -> None:
     selection = _select(synthetic.typing(tmp_path / "typing.mp4"))
     assert len(selection.keyframes) <= 3, [(k.time, k.reason) for k in selection.keyframes]
     assert selection.keyframes[-1].time > 12.3  # the finished command, once typing stopped
+
+
+def test_a_terminal_session_typed_without_pause_gives_one_keyframe_once_it_rests(tmp_path: Path) -> None:
+    # Each Enter prints output and a prompt at once, but typing goes on at once: no keyframe per command
+    # line. The blinking cursor and the ticking clock in the bottom strip do not keep the rest from
+    # counting as settled.
+    selection = _select(synthetic.terminal_session(tmp_path / "terminal.mp4"))
+    middle = [k.time for k in selection.keyframes if 2.5 <= k.time < synthetic.TERMINAL_DONE]
+    assert not middle, _times(selection)
+    last = selection.keyframes[-1]
+    assert last.reason == "text-change" and last.time >= synthetic.TERMINAL_DONE, _times(selection)
+    assert last.segment[0] < 2.5  # it stands for the whole session
+    assert len(selection.keyframes) <= 2
+
+
+def test_typing_up_to_the_end_of_the_video_still_gives_its_last_state(tmp_path: Path) -> None:
+    selection = _select(synthetic.terminal_session(tmp_path / "cut-short.mp4", seconds=10.0))
+    last = selection.keyframes[-1]
+    assert last.reason == "text-change" and last.time >= 9.0, _times(selection)
 
 
 @pytest.mark.parametrize("strategy", ["auto", "motion"])

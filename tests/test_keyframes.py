@@ -9,6 +9,8 @@ import pytest
 from tests.conftest import Shot, make_video, shared_video
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
+from vidscan.keyframes.frames import Candidate
+from vidscan.keyframes.plan import merge
 from vidscan.types import Keyframe, KeyframeSelection
 
 
@@ -146,3 +148,14 @@ def test_a_still_camera_has_no_cuts_at_its_i_frames() -> None:
     selection = select_keyframes(info)
     assert selection.cuts == ()
     assert "motion" in selection.strategy
+
+
+def test_a_cut_merged_with_the_screen_settling_after_it_takes_the_settled_frame() -> None:
+    # A click opens a page that is still loading: the cut and the text change that settles 0.6 s later
+    # are one keyframe, a cut, taken where the page had settled (not in the cut's own, earlier range).
+    cut = Candidate("cut", 24.4, (24.5, 25.0), 2.0)
+    settled = Candidate("text-change", 25.0, (25.4, 26.4), 1.5)
+    (merged,) = merge([cut, settled], min_gap=1.0)
+    assert (merged.reason, merged.start, merged.pick) == ("cut", 24.4, (25.4, 26.4))
+    (kept,) = merge([cut, Candidate("activity-peak", 24.9, (24.9, 25.5), 1.0)], min_gap=1.0)
+    assert kept == cut  # a candidate that is not about settling leaves the cut as it was

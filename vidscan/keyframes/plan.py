@@ -20,6 +20,9 @@ _UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same
 # more bullet) that a perceptual hash of the whole picture can miss.
 ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "text-change")
 
+# Candidates whose frame is taken once the picture has settled.
+_SETTLED = ("text-change", "settled")
+
 # Which candidate stands when two fall within min_gap of each other.
 _PRIORITY = {
     "start": 6,
@@ -112,8 +115,13 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
     kept: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: c.start):
         if kept and cand.start - kept[-1].start < min_gap:
-            if _PRIORITY[cand.reason] > _PRIORITY[kept[-1].reason]:
-                kept[-1] = replace(cand, start=kept[-1].start)
+            stronger, weaker = (cand, kept[-1])
+            if _PRIORITY[cand.reason] <= _PRIORITY[kept[-1].reason]:
+                stronger, weaker = weaker, cand
+            # A screen that settles after a cut (a page still loading) is best shown once it has
+            # settled: the stronger reason stands, with the frame taken where the weaker one settled.
+            pick = weaker.pick if weaker.reason in _SETTLED else stronger.pick
+            kept[-1] = replace(stronger, start=kept[-1].start, pick=pick)
             continue
         kept.append(cand)
     return kept

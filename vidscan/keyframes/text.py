@@ -3,17 +3,22 @@ new terminal line counts even though few pixels change; a keyframe once the scre
 
 from __future__ import annotations
 
+from collections import deque
+
 import cv2
 import numpy as np
 
 from .frames import Candidate, FrameView
 from .options import KeyframeOptions
 
-_STILL = 0.0006  # share of the picture whose edges moved between looks: below this the screen is still
+_STILL = 0.0006  # share of the picture whose edges moved between looks: below this, no change at once
 # (a moving mouse pointer stays under it)
-_FROZEN = 0.00005  # below this nothing at all moved (a typed character is more)
+_TYPING = 0.00005  # share of the picture with new edges that stay (a typed character is more)
 _NEW_SCREEN = 0.02  # edges moved over this share of the picture at once: a different screen
 _NEAR = np.ones((3, 3), np.uint8)  # an edge one pixel away is the same edge (scaling, compression)
+_MEMORY = 1.6  # seconds of looks a new edge is checked against: longer than a cursor's blink
+_MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
+# and clocks change there without the screen's content changing
 
 
 def edge_change(a: np.ndarray, b: np.ndarray) -> float:
@@ -23,78 +28,108 @@ def edge_change(a: np.ndarray, b: np.ndarray) -> float:
     return (appeared + gone) / a.size
 
 
+class _NewEdges:
+    """Edges that appeared and stayed: in this look and the one before, in none of the looks before
+    those within `_MEMORY` seconds. Typing adds them with every key; a blinking cursor (seen in the
+    memory) and a moving mouse pointer (never in the same place twice) do not."""
+
+    def __init__(self, looks: int) -> None:
+        self._looks: deque[np.ndarray] = deque(maxlen=max(3, looks))
+
+    def share(self, edges: np.ndarray) -> float:
+        looks = self._looks
+        share = 0.0
+        if len(looks) == looks.maxlen:
+            older = looks[0].copy()
+            for i in range(1, len(looks) - 1):
+                cv2.bitwise_or(older, looks[i], dst=older)
+            stayed = cv2.bitwise_and(edges, cv2.dilate(looks[-1], _NEAR))
+            share = cv2.countNonZero(cv2.subtract(stayed, cv2.dilate(older, _NEAR))) / edges.size
+        looks.append(edges)
+        return share
+
+
 class TextDetector:
     """Looks at the frames that come with a `detail` picture (the pass sends one `text_rate` times a
     second)."""
 
     def __init__(self, options: KeyframeOptions) -> None:
         self._options = options
+        self._new_edges = _NewEdges(round(_MEMORY * options.text_rate) + 2)
         self._reference: np.ndarray | None = None  # edges of the screen of the last keyframe
         self._previous: np.ndarray | None = None  # edges at the previous look
         self._previous_edges: np.ndarray | None = None  # and the look before that
-        self._changed_since: float | None = None  # the screen began to change then
-        self._still_since: float | None = None
-        self._frozen_since: float | None = None  # nothing at all has moved since then
-        self._drift_since: float | None = None  # first small movement since the last keyframe
+        self._changed_since: float | None = None  # the screen began to change at once then
+        self._typing_since: float | None = None  # first new edges (typing) since the last keyframe
+        self._quiet_since: float | None = None  # no change at once and no new edges since then
+        self._just_changed = False  # the last look saw a change at once
+        self._last_time = 0.0
         self._candidates: list[Candidate] = []
 
     def process(self, frame: FrameView) -> None:
         if frame.detail is None:
             return
-        edges = cv2.Canny(frame.detail, 60, 180)
+        margin = int(frame.detail.shape[0] * _MARGIN)
+        edges = cv2.Canny(frame.detail[margin : frame.detail.shape[0] - margin], 60, 180)
         if self._previous is None:
             self._reference = self._previous = edges
-            self._still_since = frame.time
+            self._quiet_since = frame.time
         moved = edge_change(edges, self._previous)
+        # Right after a change at once, the new screen's edges are new and stay: that is not typing.
+        typed = self._new_edges.share(edges) >= _TYPING and not self._just_changed
+        self._just_changed = moved >= _STILL
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
-        if moved >= _FROZEN:
-            self._frozen_since = None
-            self._drift_since = t if self._drift_since is None else self._drift_since
-        elif self._frozen_since is None:
-            self._frozen_since = t
+        self._last_time = t
         if moved >= _STILL:
-            pending = self._changed_since
-            if pending is not None and moved > _NEW_SCREEN and t - pending >= 2 * self._options.text_settle:
-                # A new screen before the last one ever settled: the last one still gets its keyframe,
-                # the calmest frame of its stretch.
+            waiting = self._waiting()
+            if waiting and moved > _NEW_SCREEN and t - min(waiting) >= 2 * self._options.text_settle:
+                # A new screen before the last one ever settled (or while typing went on): the last one
+                # still gets its keyframe, the calmest frame of its stretch.
                 assert self._previous_edges is not None
-                self._emit(pending, (pending, t), self._previous_edges)
-                pending = None
-            self._still_since = None
-            self._changed_since = t if pending is None else pending
+                self._emit(min(waiting), (min(waiting), t), self._previous_edges)
+                self._changed_since = None
+            self._quiet_since = None
+            self._changed_since = t if self._changed_since is None else self._changed_since
             return
-        self._still_since = t if self._still_since is None else self._still_since
-        settle = self._options.text_settle
-        if self._changed_since is not None and t - self._still_since >= settle:
-            self._emit_if_changed(self._changed_since, (self._still_since, t + 1e-3), edges)
-        elif (
-            self._drift_since is not None
-            and self._frozen_since is not None
-            and t - self._frozen_since >= settle
-        ):
-            # Small steady changes (typing) add up: one keyframe once the screen is frozen again.
-            self._emit_if_changed(self._drift_since, (self._frozen_since, t + 1e-3), edges)
+        if typed:
+            # Typing holds the keyframe back until it pauses: one per settled screen, not one per key
+            # (nor one per command line a terminal echoes back while the user types on).
+            self._quiet_since = None
+            self._typing_since = t if self._typing_since is None else self._typing_since
+            return
+        self._quiet_since = t if self._quiet_since is None else self._quiet_since
+        waiting = self._waiting()
+        if waiting and t - self._quiet_since >= self._options.text_settle:
+            assert self._reference is not None
+            if edge_change(edges, self._reference) > self._options.text_threshold:
+                self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
+            self._changed_since = self._typing_since = None
 
-    def _emit_if_changed(self, start: float, pick: tuple[float, float], edges: np.ndarray) -> None:
-        assert self._reference is not None
-        if edge_change(edges, self._reference) > self._options.text_threshold:
-            self._emit(start, pick, edges)
-        self._changed_since = self._drift_since = None
+    def _waiting(self) -> list[float]:
+        """When the changes still waiting for the screen to settle began."""
+        return [t for t in (self._changed_since, self._typing_since) if t is not None]
 
     def _emit(self, start: float, pick: tuple[float, float], edges: np.ndarray) -> None:
         self._candidates.append(Candidate("text-change", start, pick, 1.5))
         self._reference = edges
-        self._drift_since = None
+        self._typing_since = None
 
     def so_far(self) -> list[Candidate]:
         return list(self._candidates)
 
     def horizon(self, now: float) -> float:
-        """No candidate proposed later will start before this time: a change or a drift in progress
+        """No candidate proposed later will start before this time: a change or typing in progress
         gets its keyframe, starting where it began, once the screen settles."""
-        pending = [t for t in (self._changed_since, self._drift_since) if t is not None]
-        return min([now, *pending])
+        return min([now, *self._waiting()])
 
     def finish(self) -> list[Candidate]:
+        waiting = self._waiting()
+        if waiting and self._previous is not None and self._reference is not None:
+            # The video ended before the screen settled (typing to the last second): its last state
+            # still gets a keyframe if it differs from the last one taken.
+            if edge_change(self._previous, self._reference) > self._options.text_threshold:
+                start, end = min(waiting), self._last_time + 1e-3
+                self._emit(start, (max(start, end - self._options.text_settle), end), self._previous)
+            self._changed_since = None
         return self._candidates
