@@ -107,6 +107,13 @@ def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
         "interval (even sampling), auto (all of them, per shot) (default: the profile's; auto)",
     )
     parser.add_argument(
+        "--iframes-first",
+        action="store_true",
+        help="edited footage on H.264/H.265: decode the keyframes (I-frames), and every frame only "
+        "between two that differ; finds the cuts of a full pass about 5x faster, but a cut and a cut "
+        "back within one keyframe interval can go unseen (implies --keyframes scenes)",
+    )
+    parser.add_argument(
         "--heartbeat",
         type=float,
         default=defaults.heartbeat,
@@ -249,8 +256,16 @@ def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") 
         raise VidscanError("--min-coverage must be 0 (off) or more")
     if args.heartbeat < 0:
         raise VidscanError("--heartbeat must be 0 (off) or more")
+    strategy = args.keyframes or profile_strategy
+    if args.iframes_first:
+        if args.keyframes in ("motion", "text"):
+            raise VidscanError(
+                f"--iframes-first finds cuts only; it does not go with --keyframes {args.keyframes}"
+            )
+        strategy = "scenes" if strategy == "auto" or args.keyframes is None else strategy
     return KeyframeOptions(
-        strategy=args.keyframes or profile_strategy,
+        iframes_first=args.iframes_first,
+        strategy=strategy,
         max_frames=args.max_frames,
         min_coverage=args.min_coverage,
         heartbeat=args.heartbeat,

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +59,22 @@ def find_tools() -> Tools:
             "ffmpeg not found: install it (Debian/Ubuntu: sudo apt-get install ffmpeg) "
             "or `pip install imageio-ffmpeg`"
         ) from exc
+
+
+@lru_cache(maxsize=1)
+def quick_ffmpeg() -> str:
+    """The ffmpeg for many short runs (a few seconds of video each): imageio-ffmpeg's static build
+    starts in 0.03 s where a shared build such as Debian's spends 0.15-0.2 s loading its libraries.
+    A VIDSCAN_FFMPEG the user set is always used."""
+    tools = find_tools()
+    if tools.source != "system":
+        return tools.ffmpeg
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        return tools.ffmpeg
 
 
 def ffmpeg_version(tools: Tools) -> str:
@@ -236,21 +252,38 @@ _PTS_RE = re.compile(r"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
 
 
 def decode_small(
-    info: VideoInfo, long_side: int = 320, detail_side: int = 0, detail_step: int = 1
-) -> Iterator[DecodedFrame]:
+    info: VideoInfo,
+    long_side: int = 320,
+    detail_side: int = 0,
+    detail_step: int = 1,
+    *,
+    keyframes_only: bool = False,
+    span: tuple[float, float] | None = None,
+) -> Generator[DecodedFrame, None, None]:
     """One pass over the whole video: every frame at a small size, upright, with its real timestamp;
     with `detail_side`, also a larger grey picture of every `detail_step`-th frame (frames 0, step,
     2 step...), from the same decode through a second pipe.
+
+    `keyframes_only` decodes the stream's keyframes (I-frames) and nothing else; `span` = (start, end)
+    seconds decodes the frames in [start, end) only (start is best a keyframe's time: decoding starts
+    at the keyframe before it). Times stay those of the whole video either way.
 
     Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
     rate and late-starting streams get the true time of each frame rather than number / fps.
     """
     tools = find_tools()
     width, height = analysis_size(info, long_side)
+    input_options: dict[str, str] = {"skip_frame": "nokey"} if keyframes_only else {}
+    # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
+    seek = 0.0
+    if span is not None:
+        seek = span[0] + info.start_offset
+        input_options["ss"] = f"{seek:.6f}"
+        input_options["to"] = f"{span[1] + info.start_offset:.6f}"
     # The detectors need structure, not fidelity: a cheap scaler; the frames sent to the model are grabbed
     # separately, in full. (Skipping the deblocking filter would save more, but it makes I-frames pump
     # and PySceneDetect then sees cuts in a still camera.)
-    video = ffmpeg.input(_input_arg(info.path)).video.filter("showinfo", checksum=0)
+    video = ffmpeg.input(_input_arg(info.path), **input_options).video.filter("showinfo", checksum=0)
     detail_pipe = os.pipe() if detail_side else None
     if detail_pipe:
         branches = video.split()
@@ -267,7 +300,7 @@ def decode_small(
     outputs = ffmpeg.merge_outputs(out, detail_out) if detail_pipe else out
     args = outputs.global_args(
         "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn"
-    ).compile(cmd=tools.ffmpeg)
+    ).compile(cmd=quick_ffmpeg() if span is not None else tools.ffmpeg)
     proc = subprocess.Popen(
         args,
         stdout=subprocess.PIPE,
@@ -336,7 +369,7 @@ def decode_small(
                 details_left = grey is not None
             buf = pending.popleft()
             pts = _next_pts(pts_times)
-            time = pts - info.start_offset if pts is not None else last_time + frame_time
+            time = pts + seek - info.start_offset if pts is not None else last_time + frame_time
             time = max(time, last_time + 1e-6, 0.0) if number else max(time, 0.0)
             last_time = time
             yuv = np.frombuffer(buf, np.uint8).reshape(height * 3 // 2, width)

@@ -33,6 +33,10 @@ class KeyframeOptions:
     text_threshold: float = 0.0012  # share of the picture whose edges changed: a text or layout change
     text_settle: float = 1.0  # seconds a screen must stay unchanged before its keyframe is taken
     text_rate: float = 5.0  # frames per second the text detector looks at (screens change slowly)
+    # I-frame-first (scenes on H.264/H.265): decode the keyframes, and in full only where two differ
+    iframes_first: bool = False
+    iframe_change: float = 7.5  # content score between two keyframes over which the stretch is decoded
+    # (half of min_content: a cut between them changes at least that much, whatever moves around it)
     # selection
     min_gap: float = 1.0  # seconds; keyframe candidates closer than this are one keyframe
     interval: float = 10.0  # seconds between keyframes of the interval strategy

@@ -31,15 +31,20 @@ class FastAdaptiveDetector(AdaptiveDetector):
         last, self._last_hsv = self._last_hsv, hsv
         if last is None:
             return 0.0
-        hue, sat, lum, _ = cv2.mean(cv2.absdiff(hsv, last))
-        total = hue * weights.delta_hue + sat * weights.delta_sat + lum * weights.delta_lum
-        return float(total / sum(abs(weight) for weight in weights))
+        return hsv_change(hsv, last, (weights.delta_hue, weights.delta_sat, weights.delta_lum))
+
+
+def hsv_change(a: np.ndarray, b: np.ndarray, weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> float:
+    """PySceneDetect's content score between two HSV pictures: the weighted mean absolute difference
+    of hue, saturation and value."""
+    hue, sat, lum, _ = cv2.mean(cv2.absdiff(a, b))
+    return float((hue * weights[0] + sat * weights[1] + lum * weights[2]) / sum(abs(w) for w in weights))
 
 
 class SceneDetector:
     """Finds shot boundaries; proposes one keyframe per shot, from the middle half of the shot."""
 
-    def __init__(self, options: KeyframeOptions, fps: float, step: int = 1) -> None:
+    def __init__(self, options: KeyframeOptions, fps: float, step: int = 1, sparse: bool = False) -> None:
         self._fps = fps if fps > 0 else 25.0
         self.times = array("d")  # of every frame: cuts are looked for between any two
         # Fades take a second or so: every `step`-th frame is enough for them.
@@ -47,7 +52,9 @@ class SceneDetector:
         self._fade_times = array("d")
         self._fade_timecode = FrameTimecode(0, self._fps / step)
         self._min_shot = options.min_shot
-        min_len = max(1, int(round(options.min_shot * self._fps)))
+        # Frames are counted for PySceneDetect's minimum scene length; sparse frames (I-frames first) are
+        # far apart, so there the shortest shot is kept by time only (see _boundaries).
+        min_len = 1 if sparse else max(1, int(round(options.min_shot * self._fps)))
         self._cut_detector = FastAdaptiveDetector(
             adaptive_threshold=options.adaptive_threshold,
             min_scene_len=min_len,

@@ -12,6 +12,7 @@ from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
 from .early import EarlyKeyframes, StableFn
 from .frames import Candidate, FrameStats, FrameView
+from .iframes import CODECS, SparseCounts, sparse_frames
 from .motion import MotionDetector
 from .options import STRATEGIES, KeyframeOptions
 from .plan import apply_budget, choose, drop_repeats, keyframes_of, plan_candidates
@@ -33,12 +34,14 @@ class _Pass:
 
     def __init__(self, info: VideoInfo, options: KeyframeOptions) -> None:
         fps = info.fps if info.fps > 0 else 25.0
+        # I-frames first: frames come sparse where nothing changes, and every one of them is looked at.
+        self.sparse = SparseCounts() if options.iframes_first else None
         # Cuts are looked for in every frame (a cut's contrast with the frames around it fades when
         # frames are skipped); everything else every `step`-th frame, and text every `text_step`-th.
-        self.step = analysis_step(fps, options.analysis_rate)
+        self.step = 1 if self.sparse else analysis_step(fps, options.analysis_rate)
         self.options = options
         self.stats = FrameStats()
-        self.scenes = SceneDetector(options, fps, self.step)
+        self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None)
         wants = {"auto": ("motion", "text"), "motion": ("motion",), "text": ("text",)}.get(
             options.strategy, ()
         )
@@ -58,13 +61,19 @@ class _Pass:
 
     def _run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
         detectors = [d for d in (self.motion, self.text) if d is not None]
-        frames = media.decode_small(
-            info,
-            self.options.analysis_size,
-            detail_side=self.options.text_size if self.text else 0,
-            detail_step=self.text_step,
-        )
+        if self.sparse is not None:
+            change = self.options.iframe_change
+            frames = sparse_frames(info, self.options.analysis_size, change, self.sparse)
+        else:
+            frames = media.decode_small(
+                info,
+                self.options.analysis_size,
+                detail_side=self.options.text_size if self.text else 0,
+                detail_step=self.text_step,
+            )
+        number, next_report = -1, 0
         for decoded in frames:
+            number = decoded.number
             frame = FrameView(decoded.time, decoded.yuv, decoded.detail)
             self.scenes.process(frame)
             if decoded.number % self.step:
@@ -72,13 +81,14 @@ class _Pass:
             self.stats.add(frame)
             for detector in detectors:
                 detector.process(frame)
-            if progress and decoded.number % (10 * self.step) == 0:
-                progress(decoded.number + 1, decoded.time)
+            if progress and number >= next_report:
+                progress(number + 1, decoded.time)
+                next_report = number + 10 * self.step
             if early is not None:
                 early.after_frame(self, decoded.time)
         if progress:
             times = self.scenes.times
-            progress(len(times), times[-1] if len(times) else 0.0)
+            progress(number + 1, times[-1] if len(times) else 0.0)
 
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change
@@ -134,6 +144,24 @@ def _renumber(keyframes: list[Keyframe]) -> list[Keyframe]:
     return out
 
 
+def _iframes_first(info: VideoInfo, options: KeyframeOptions) -> tuple[KeyframeOptions, str]:
+    """The options the pass runs with, and a note for the report when I-frame-first was asked for but
+    cannot be used."""
+    if not options.iframes_first:
+        return options, ""
+    if options.strategy in ("motion", "text"):
+        raise ValueError(
+            f"I-frames first finds cuts only: it does not work with the {options.strategy} strategy "
+            "(use scenes)"
+        )
+    if options.strategy == "interval":
+        return replace(options, iframes_first=False), "I-frames first is not needed for even sampling"
+    if info.codec not in CODECS:
+        codec = info.codec or "unknown"
+        return replace(options, iframes_first=False), f"I-frames first needs H.264 or H.265, not {codec}"
+    return replace(options, strategy="scenes"), ""
+
+
 def select_keyframes(
     info: VideoInfo,
     options: KeyframeOptions | None = None,
@@ -147,6 +175,7 @@ def select_keyframes(
     options = options or KeyframeOptions()
     if options.strategy not in STRATEGIES:
         raise ValueError(f"unknown keyframe strategy {options.strategy!r}; one of {', '.join(STRATEGIES)}")
+    options, note = _iframes_first(info, options)
     p = _Pass(info, options)
     early = EarlyKeyframes(options, info.duration, on_stable) if on_stable and info.duration > 0 else None
     p.run(info, progress, early)
@@ -157,6 +186,12 @@ def select_keyframes(
     candidates, strategy = plan_candidates(
         options.strategy, options, stats, p.activity(), p.detected(), duration, duration
     )
+    if p.sparse is not None:
+        counts = p.sparse
+        note = (
+            f"I-frames first: {counts.spans} of {max(counts.keyframes - 1, 0)} keyframe gaps decoded in full"
+        )
+    strategy += f" ({note})" if note else ""
     raw = keyframes_of(stats, choose(stats, candidates, duration), duration)
     final = _renumber(apply_budget(drop_repeats(raw, options.dedup_distance), options.max_frames, duration))
     return KeyframeSelection(

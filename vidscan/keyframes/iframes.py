@@ -1,0 +1,140 @@
+"""I-frame-first decoding for edited footage: decode only the stream's keyframes (I-frames, which need no
+other frame), and decode in full only the stretches between two keyframes that differ. A stretch whose
+two ends look alike holds no cut worth a keyframe; one whose ends differ is handed to the cut detector
+frame by frame, so cuts keep their exact times.
+
+It pays off on H.264/H.265 with a keyframe every few seconds (a 1080p file's keyframes decode ten times
+faster than all its frames); a cut and a cut back within one stretch (A-B-A) is what it can miss."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from .. import media
+from ..types import VideoInfo
+from .scenes import hsv_change
+
+CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
+_AHEAD = 2  # stretches decoded at once, beside the keyframes' own decode
+_MERGE = 10.0  # seconds: the longest run of differing stretches decoded by one ffmpeg (its frames wait
+# in memory until the detectors take them)
+_WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
+
+
+@dataclass
+class SparseCounts:
+    """What the sparse decode did, for the report."""
+
+    keyframes: int = 0  # I-frames decoded
+    spans: int = 0  # stretches between two I-frames decoded in full
+    frames: int = 0  # frames yielded in all
+
+
+def _hsv(frame: media.DecodedFrame) -> np.ndarray:
+    return cv2.cvtColor(cv2.cvtColor(frame.yuv, cv2.COLOR_YUV2BGR_I420), cv2.COLOR_BGR2HSV)
+
+
+def _span(
+    info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
+) -> list[media.DecodedFrame]:
+    """The frames strictly between two keyframes, up to a few past the first that already looks like
+    the second keyframe: from there on it is the same shot, and decoding it would find nothing. (The
+    stretch after the last keyframe has no second one: all of it.)"""
+    out: list[media.DecodedFrame] = []
+    after_match = -1
+    frames = media.decode_small(info, long_side, span=(first, last[0]))
+    try:
+        for frame in frames:
+            if not first + 1e-6 < frame.time < last[0] - 1e-6:
+                continue
+            out.append(frame)
+            if after_match < 0 and last[1] is not None and hsv_change(_hsv(frame), last[1]) < threshold / 3:
+                after_match = 0
+            elif after_match >= 0:
+                after_match += 1
+                if after_match > _WINDOW:
+                    break
+    finally:
+        frames.close()  # stops ffmpeg when it was not read to the end
+    return out
+
+
+def sparse_frames(
+    info: VideoInfo, long_side: int, threshold: float, counts: SparseCounts
+) -> Iterator[media.DecodedFrame]:
+    """The video's keyframes and, between two keyframes whose content score is `threshold` or more,
+    every frame; in time order, numbered by their place in the whole video (time x fps).
+
+    Stretches are decoded on worker threads (an ffmpeg each) while the keyframes are still being read,
+    at most `_AHEAD` at a time, so the two cores stay busy and few frames wait in memory."""
+    fps = info.fps if info.fps > 0 else 25.0
+    waiting: deque[Future[list[media.DecodedFrame]] | media.DecodedFrame] = deque()
+    spans_waiting = 0
+
+    def ready() -> Iterator[media.DecodedFrame]:
+        """Yield the waiting frames in order, up to the first stretch still being decoded (or all of
+        them when `_AHEAD` stretches are already waiting)."""
+        nonlocal spans_waiting
+        while waiting:
+            head = waiting[0]
+            if isinstance(head, Future):
+                if not head.done() and spans_waiting < _AHEAD:
+                    return
+                frames = head.result()
+                spans_waiting -= 1
+            else:
+                frames = [head]
+            waiting.popleft()
+            for frame in frames:
+                counts.frames += 1
+                yield replace(frame, number=round(frame.time * fps))
+
+    previous: tuple[float, np.ndarray] | None = None
+    # The stretch being put together: (start, its last keyframe, that keyframe's HSV). Neighbouring
+    # stretches that both differ (motion, a run of cuts) are decoded as one, by one ffmpeg.
+    stretch: tuple[float, media.DecodedFrame, np.ndarray] | None = None
+    with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
+
+        def submit() -> None:
+            nonlocal stretch, spans_waiting
+            if stretch is not None:
+                start, last, picture = stretch
+                spans_waiting += 1
+                waiting.append(pool.submit(_span, info, long_side, start, (last.time, picture), threshold))
+                waiting.append(last)
+                stretch = None
+
+        try:
+            for key in media.decode_small(info, long_side, keyframes_only=True):
+                counts.keyframes += 1
+                picture = _hsv(key)
+                if previous is not None and hsv_change(previous[1], picture) >= threshold:
+                    counts.spans += 1
+                    if stretch is not None and key.time - stretch[0] <= _MERGE:
+                        stretch = (stretch[0], key, picture)  # the keyframe before comes in the stretch
+                    else:
+                        submit()
+                        stretch = (previous[0], key, picture)
+                else:
+                    submit()
+                    waiting.append(key)
+                previous = (key.time, picture)
+                yield from ready()
+            submit()
+            if previous is not None and info.duration > previous[0] + 1.0 / fps:
+                # After the last keyframe: nothing to compare with, so every frame (at most a GOP).
+                spans_waiting += 1
+                end = info.duration + 1.0
+                waiting.append(pool.submit(_span, info, long_side, previous[0], (end, None), threshold))
+            spans_waiting = _AHEAD  # the end: wait for every stretch
+            yield from ready()
+        finally:
+            for item in waiting:
+                if isinstance(item, Future):
+                    item.cancel()
