@@ -1,7 +1,7 @@
 """Keyframe benchmark: recall, redundancy, speed and memory of vidscan's keyframe selection, next to
 PySceneDetect's default ContentDetector and a plain `ffmpeg -i FILE -f null -` decode of the same files.
 
-    python -m benchmarks.keyframes [--quick] [--clips NAME,NAME] [--no-pyscenedetect]
+    python -m benchmarks.keyframes [--quick] [--clips NAME,NAME] [--no-pyscenedetect] [--iframes-first]
 
 Every measured run is a subprocess, so wall time and peak RSS (os.wait4) are its own. Prints figures;
 never passes or fails on them.
@@ -55,14 +55,17 @@ def _ffmpeg_decode(path: Path) -> float:
 def _run_child(kind: str, path: str) -> None:
     """In the subprocess: select keyframes (or scenes) and print their times and the wall time (imports
     excluded, probe included) as JSON."""
-    if kind == "vidscan":
+    if kind in ("vidscan", "vidscan-iframes"):
         from vidscan import media
         from vidscan.keyframes import KeyframeOptions, select_keyframes
 
         start = time.perf_counter()
         # No frame budget: the benchmark measures what the detectors find (--max-frames would cap the
         # 2-hour clip's 312 shots at 120).
-        keyframes = select_keyframes(media.probe(path), KeyframeOptions(max_frames=0)).keyframes
+        options = KeyframeOptions(max_frames=0)
+        if kind == "vidscan-iframes":
+            options = KeyframeOptions(max_frames=0, strategy="scenes", iframes_first=True)
+        keyframes = select_keyframes(media.probe(path), options).keyframes
         times = [k.time for k in keyframes]
         calls = sum(k.duplicate_of is None for k in keyframes)
     else:
@@ -138,6 +141,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the long synthetic clips")
     parser.add_argument("--clips", help="comma-separated clip names (default: all)")
     parser.add_argument("--no-pyscenedetect", action="store_true", help="skip the PySceneDetect runs")
+    parser.add_argument(
+        "--iframes-first", action="store_true", help="vidscan with --iframes-first (scenes only)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -153,7 +159,7 @@ def main() -> None:
             print(f"| {clip.name} | missing: {path} |", flush=True)
             continue
         decode = _ffmpeg_decode(path)
-        ours = _child("vidscan", path)
+        ours = _child("vidscan-iframes" if args.iframes_first else "vidscan", path)
         # PySceneDetect on the 2-hour clip would take longer than the rest of the benchmark together.
         skip_psd = args.no_pyscenedetect or clip.name == "syn_2h_720p"
         psd = None if skip_psd else _child("pyscenedetect", path)
