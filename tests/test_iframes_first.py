@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Shot, make_video, shared_video
+from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
+from tests.fake_ollama import FakeOllama
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
 from vidscan.types import KeyframeSelection
@@ -73,3 +74,18 @@ def test_the_command_line_flag(edited: Path) -> None:
     data = json.loads(run.stdout)
     assert data["strategy"].startswith("scenes (I-frames first: 3 of 5")
     assert [k["reason"] for k in data["keyframes"]] == ["start", "cut", "cut", "cut"]
+
+
+def test_analyze_with_iframes_first_captions_every_shot(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    result = run_cli(
+        "analyze", str(SAMPLE_VIDEOS / "bikes.mp4"), "--out", str(tmp_path), "--host", fake_ollama.url,
+        "--iframes-first",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    report = json.loads((tmp_path / "bikes" / "report.json").read_text())
+    assert report["run"]["status"] == "complete"
+    assert report["run"]["keyframe_strategy"].startswith("scenes (I-frames first: ")
+    times = [k["time"] for k in report["keyframes"]]
+    for lo, hi in zip((0.0, 1.2, 3.04, 5.48, 7.48), (1.2, 3.04, 5.48, 7.48, 9.68), strict=True):
+        assert any(lo < t < hi for t in times), (lo, hi, times)  # bikes' shots, all of them
+    assert all(k["caption"] for k in report["keyframes"])
