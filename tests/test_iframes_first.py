@@ -49,7 +49,17 @@ def test_the_cuts_are_those_of_the_full_pass_from_a_fraction_of_the_frames(edite
     shots = zip((0.0, *CUTS), (*CUTS, 12.0), strict=True)
     assert all(lo < k.time < hi for k, (lo, hi) in zip(fast.keyframes, shots, strict=True))
     assert fast.frames_decoded < full.frames_decoded * 0.6  # 3 of 5 gaps, the tail, and 6 keyframes
-    assert fast.strategy == "scenes (I-frames first: 3 of 5 keyframe gaps decoded in full)"
+    assert fast.strategy == "scenes (I-frames first: 3 of 5 keyframe gaps decoded)"
+
+
+def test_a_file_with_one_keyframe_is_decoded_frame_by_frame(tmp_path: Path) -> None:
+    # One keyframe for 12 s (a long GOP, as screen recorders write): nothing to compare it with, so the
+    # whole stretch after it is decoded, streamed rather than held, and every cut is still found.
+    one_gop = make_video(tmp_path / "one-gop.mp4", SHOTS, extra=["-g", "1000"])
+    selection = _select(one_gop, strategy="scenes", iframes_first=True)
+    assert selection.cuts == CUTS
+    assert selection.strategy == "scenes (I-frames first: 0 of 0 keyframe gaps decoded)"
+    assert selection.frames_decoded == 300  # all of them, once
 
 
 def test_auto_becomes_scenes_and_motion_is_refused(edited: Path) -> None:

@@ -9,7 +9,7 @@ faster than all its frames); a cut and a cut back within one stretch (A-B-A) is 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from .. import media
+from ..errors import InputError
 from ..types import VideoInfo
 from .scenes import hsv_change
 
@@ -24,6 +25,8 @@ CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alo
 _AHEAD = 2  # stretches decoded at once, beside the keyframes' own decode
 _MERGE = 10.0  # seconds: the longest run of differing stretches decoded by one ffmpeg (its frames wait
 # in memory until the detectors take them)
+_HELD = 10.0  # seconds: a longer stretch (a long GOP, the tail) is not decoded ahead but when its turn
+# comes, so that its frames never wait in memory
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
 
@@ -32,28 +35,26 @@ class SparseCounts:
     """What the sparse decode did, for the report."""
 
     keyframes: int = 0  # I-frames decoded
-    spans: int = 0  # stretches between two I-frames decoded in full
-    frames: int = 0  # frames yielded in all
+    spans: int = 0  # stretches between two I-frames decoded frame by frame
 
 
 def _hsv(frame: media.DecodedFrame) -> np.ndarray:
     return cv2.cvtColor(cv2.cvtColor(frame.yuv, cv2.COLOR_YUV2BGR_I420), cv2.COLOR_BGR2HSV)
 
 
-def _span(
+def _span_frames(
     info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
-) -> list[media.DecodedFrame]:
+) -> Iterator[media.DecodedFrame]:
     """The frames strictly between two keyframes, up to a few past the first that already looks like
     the second keyframe: from there on it is the same shot, and decoding it would find nothing. (The
     stretch after the last keyframe has no second one: all of it.)"""
-    out: list[media.DecodedFrame] = []
     after_match = -1
     frames = media.decode_small(info, long_side, span=(first, last[0]))
     try:
         for frame in frames:
             if not first + 1e-6 < frame.time < last[0] - 1e-6:
                 continue
-            out.append(frame)
+            yield frame
             if after_match < 0 and last[1] is not None and hsv_change(_hsv(frame), last[1]) < threshold / 3:
                 after_match = 0
             elif after_match >= 0:
@@ -62,7 +63,31 @@ def _span(
                     break
     finally:
         frames.close()  # stops ffmpeg when it was not read to the end
-    return out
+
+
+def _span(
+    info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
+) -> list[media.DecodedFrame]:
+    return list(_span_frames(info, long_side, first, last, threshold))
+
+
+@dataclass(frozen=True)
+class _LongSpan:
+    """A stretch too long to hold in memory: decoded when its turn comes, frame by frame."""
+
+    first: float
+    last: tuple[float, np.ndarray | None]
+
+
+def _keyframes(info: VideoInfo, long_side: int) -> Iterator[media.DecodedFrame]:
+    """The stream's keyframes; none when it marks none (intra refresh instead of IDR frames): then the
+    stretch after the "last" one is the whole video, decoded frame by frame."""
+    try:
+        yield from media.decode_small(info, long_side, keyframes_only=True)
+    except InputError:
+        # decode_small only raises when no frame came at all; a file that cannot be decoded fails
+        # again, with its own error, in the full decode that follows.
+        return
 
 
 def sparse_frames(
@@ -74,7 +99,7 @@ def sparse_frames(
     Stretches are decoded on worker threads (an ffmpeg each) while the keyframes are still being read,
     at most `_AHEAD` at a time, so the two cores stay busy and few frames wait in memory."""
     fps = info.fps if info.fps > 0 else 25.0
-    waiting: deque[Future[list[media.DecodedFrame]] | media.DecodedFrame] = deque()
+    waiting: deque[Future[list[media.DecodedFrame]] | _LongSpan | media.DecodedFrame] = deque()
     spans_waiting = 0
 
     def ready() -> Iterator[media.DecodedFrame]:
@@ -83,16 +108,18 @@ def sparse_frames(
         nonlocal spans_waiting
         while waiting:
             head = waiting[0]
+            frames: Iterable[media.DecodedFrame]
             if isinstance(head, Future):
                 if not head.done() and spans_waiting < _AHEAD:
                     return
                 frames = head.result()
                 spans_waiting -= 1
+            elif isinstance(head, _LongSpan):
+                frames = _span_frames(info, long_side, head.first, head.last, threshold)
             else:
                 frames = [head]
             waiting.popleft()
             for frame in frames:
-                counts.frames += 1
                 yield replace(frame, number=round(frame.time * fps))
 
     previous: tuple[float, np.ndarray] | None = None
@@ -101,17 +128,24 @@ def sparse_frames(
     stretch: tuple[float, media.DecodedFrame, np.ndarray] | None = None
     with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
 
+        def decode(first: float, last: tuple[float, np.ndarray | None]) -> None:
+            nonlocal spans_waiting
+            if last[0] - first > _HELD:
+                waiting.append(_LongSpan(first, last))
+            else:
+                spans_waiting += 1
+                waiting.append(pool.submit(_span, info, long_side, first, last, threshold))
+
         def submit() -> None:
-            nonlocal stretch, spans_waiting
+            nonlocal stretch
             if stretch is not None:
                 start, last, picture = stretch
-                spans_waiting += 1
-                waiting.append(pool.submit(_span, info, long_side, start, (last.time, picture), threshold))
+                decode(start, (last.time, picture))
                 waiting.append(last)
                 stretch = None
 
         try:
-            for key in media.decode_small(info, long_side, keyframes_only=True):
+            for key in _keyframes(info, long_side):
                 counts.keyframes += 1
                 picture = _hsv(key)
                 if previous is not None and hsv_change(previous[1], picture) >= threshold:
@@ -127,11 +161,9 @@ def sparse_frames(
                 previous = (key.time, picture)
                 yield from ready()
             submit()
-            if previous is not None and info.duration > previous[0] + 1.0 / fps:
-                # After the last keyframe: nothing to compare with, so every frame (at most a GOP).
-                spans_waiting += 1
-                end = info.duration + 1.0
-                waiting.append(pool.submit(_span, info, long_side, previous[0], (end, None), threshold))
+            if previous is None or info.duration > previous[0] + 1.0 / fps:
+                # After the last keyframe: nothing to compare with, so every frame.
+                decode(previous[0] if previous else 0.0, (info.duration + 1.0, None))
             spans_waiting = _AHEAD  # the end: wait for every stretch
             yield from ready()
         finally:

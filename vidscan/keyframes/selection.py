@@ -188,9 +188,7 @@ def select_keyframes(
     )
     if p.sparse is not None:
         counts = p.sparse
-        note = (
-            f"I-frames first: {counts.spans} of {max(counts.keyframes - 1, 0)} keyframe gaps decoded in full"
-        )
+        note = f"I-frames first: {counts.spans} of {max(counts.keyframes - 1, 0)} keyframe gaps decoded"
     strategy += f" ({note})" if note else ""
     raw = keyframes_of(stats, choose(stats, candidates, duration), duration)
     final = _renumber(apply_budget(drop_repeats(raw, options.dedup_distance), options.max_frames, duration))
