@@ -65,10 +65,12 @@ def test_a_fade_through_black_gives_no_keyframe_in_the_black(tmp_path: Path) -> 
         assert not 2.5 <= t < 4.5, t  # dark part of the fade-out, black, dark part of the fade-in
 
 
-def test_steady_typing_gives_few_keyframes(tmp_path: Path) -> None:
+def test_steady_typing_gives_one_keyframe_of_the_finished_command(tmp_path: Path) -> None:
+    # The empty prompt before typing starts shows nothing the finished command does not: one keyframe.
     selection = _select(synthetic.typing(tmp_path / "typing.mp4"))
-    assert len(selection.keyframes) <= 3, [(k.time, k.reason) for k in selection.keyframes]
-    assert selection.keyframes[-1].time > 12.3  # the finished command, once typing stopped
+    assert len(selection.keyframes) == 1, [(k.time, k.reason) for k in selection.keyframes]
+    (typed,) = selection.keyframes
+    assert typed.time > 12.3 and typed.segment == (0.0, 14.0)  # once typing stopped, for all of it
 
 
 def test_a_terminal_session_typed_without_pause_gives_one_keyframe_once_it_rests(tmp_path: Path) -> None:

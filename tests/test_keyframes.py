@@ -159,3 +159,14 @@ def test_a_cut_merged_with_the_screen_settling_after_it_takes_the_settled_frame(
     assert (merged.reason, merged.start, merged.pick) == ("cut", 24.4, (25.4, 26.4))
     (kept,) = merge([cut, Candidate("activity-peak", 24.9, (24.9, 25.5), 1.0)], min_gap=1.0)
     assert kept == cut  # a candidate that is not about settling leaves the cut as it was
+
+
+def test_a_screen_typed_into_takes_over_the_keyframe_before_it() -> None:
+    start = Candidate("start", 0.0, (0.5, 1.5), 2.0)
+    typed = Candidate("text-change", 2.0, (12.8, 13.8), 1.5, extends=True)
+    bullet = Candidate("text-change", 16.0, (16.2, 17.2), 1.5)
+    merged = merge([start, typed, bullet], min_gap=1.0)
+    assert [(c.reason, c.start, c.pick) for c in merged] == [
+        ("start", 0.0, (12.8, 13.8)),  # however far apart: the typed-into state, standing for both
+        ("text-change", 16.0, (16.2, 17.2)),  # a change at once keeps its own keyframe
+    ]

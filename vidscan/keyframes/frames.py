@@ -113,6 +113,8 @@ class Candidate:
     start: float  # seconds: where its segment begins
     pick: tuple[float, float]  # seconds: the keyframe is the sharpest settled frame in [pick[0], pick[1])
     importance: float = 1.0  # what the budget keeps first
+    # The picture of the candidate before it only got more (typed into): this one stands for both.
+    extends: bool = False
 
 
 class Detector(Protocol):

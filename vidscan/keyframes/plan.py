@@ -111,17 +111,18 @@ def plan_candidates(
 
 
 def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
-    """Candidates in time order, at most one per `min_gap` seconds (the one with the strongest reason)."""
+    """Candidates in time order, at most one per `min_gap` seconds (the one with the strongest reason);
+    one that extends the candidate before it (typed into) is merged with it however far apart."""
     kept: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: c.start):
-        if kept and cand.start - kept[-1].start < min_gap:
+        if kept and (cand.start - kept[-1].start < min_gap or cand.extends):
             stronger, weaker = (cand, kept[-1])
             if _PRIORITY[cand.reason] <= _PRIORITY[kept[-1].reason]:
                 stronger, weaker = weaker, cand
             # A screen that settles after a cut (a page still loading) is best shown once it has
             # settled: the stronger reason stands, with the frame taken where the weaker one settled.
             pick = weaker.pick if weaker.reason in _SETTLED else stronger.pick
-            kept[-1] = replace(stronger, start=kept[-1].start, pick=pick)
+            kept[-1] = replace(stronger, start=kept[-1].start, pick=pick, extends=False)
             continue
         kept.append(cand)
     return kept

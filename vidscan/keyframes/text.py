@@ -17,6 +17,10 @@ _TYPING = 0.00005  # share of the picture with new edges that stay (a typed char
 _NEW_SCREEN = 0.02  # edges moved over this share of the picture at once: a different screen
 _NEAR = np.ones((3, 3), np.uint8)  # an edge one pixel away is the same edge (scaling, compression)
 _MEMORY = 1.6  # seconds of looks a new edge is checked against: longer than a cursor's blink
+_AT_ONCE = 0.0018  # edges moved over this share between two looks: a line of text came at once
+_TYPED_LOOKS = 4  # looks adding to the screen: fewer is a change at once, not typing
+_KEPT = 0.0002  # edges gone under this share of the picture: nothing was taken away (a cursor's blink
+# is less)
 _MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
 # and clocks change there without the screen's content changing
 
@@ -26,6 +30,11 @@ def edge_change(a: np.ndarray, b: np.ndarray) -> float:
     appeared = cv2.countNonZero(cv2.subtract(a, cv2.dilate(b, _NEAR)))
     gone = cv2.countNonZero(cv2.subtract(b, cv2.dilate(a, _NEAR)))
     return (appeared + gone) / a.size
+
+
+def _gone(before: np.ndarray, after: np.ndarray) -> float:
+    """Share of the picture with an edge in `before` and none near it in `after`."""
+    return cv2.countNonZero(cv2.subtract(before, cv2.dilate(after, _NEAR))) / before.size
 
 
 class _NewEdges:
@@ -64,6 +73,8 @@ class TextDetector:
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
         self._last_time = 0.0
+        self._adding_looks = 0  # looks that added something since the last keyframe
+        self._largest = 0.0  # the largest change between two looks since the last keyframe
         self._candidates: list[Candidate] = []
 
     def process(self, frame: FrameView) -> None:
@@ -78,6 +89,8 @@ class TextDetector:
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
         typed = self._new_edges.share(edges) >= _TYPING and not self._just_changed
         self._just_changed = moved >= _STILL
+        self._largest = max(self._largest, moved)
+        self._adding_looks += typed or moved >= _STILL
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
         self._last_time = t
@@ -111,9 +124,16 @@ class TextDetector:
         return [t for t in (self._changed_since, self._typing_since) if t is not None]
 
     def _emit(self, start: float, pick: tuple[float, float], edges: np.ndarray) -> None:
-        self._candidates.append(Candidate("text-change", start, pick, 1.5))
+        assert self._reference is not None
+        # Typed into (added to over several looks, never a line at once) and nothing taken away: the
+        # keyframe before (an empty prompt, a half-typed line) shows nothing this one does not. A new
+        # bullet comes at once, so it keeps a keyframe of its own.
+        typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE
+        extends = typed_into and _gone(self._reference, edges) < _KEPT
+        self._candidates.append(Candidate("text-change", start, pick, 1.5, extends=extends))
         self._reference = edges
         self._typing_since = None
+        self._adding_looks, self._largest = 0, 0.0
 
     def so_far(self) -> list[Candidate]:
         return list(self._candidates)
