@@ -139,3 +139,21 @@ def test_stopping_early_with_detail_pictures_does_not_hang(tmp_path: Path) -> No
         if frame.number == 5:
             break
     assert time.monotonic() - started < 10
+
+
+def test_short_runs_use_the_quick_starting_ffmpeg_unless_the_user_chose_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import imageio_ffmpeg
+
+    media.find_tools.cache_clear()
+    try:
+        if media.find_tools().source == "system":
+            assert media.quick_ffmpeg() == imageio_ffmpeg.get_ffmpeg_exe()  # the static build
+        chosen = media.find_tools().ffmpeg
+        monkeypatch.setenv("VIDSCAN_FFMPEG", chosen)
+        media.find_tools.cache_clear()
+        assert media.quick_ffmpeg() == chosen
+    finally:
+        monkeypatch.delenv("VIDSCAN_FFMPEG", raising=False)
+        media.find_tools.cache_clear()

@@ -61,20 +61,22 @@ def find_tools() -> Tools:
         ) from exc
 
 
-@lru_cache(maxsize=1)
 def quick_ffmpeg() -> str:
     """The ffmpeg for many short runs (a few seconds of video each): imageio-ffmpeg's static build
     starts in 0.03 s where a shared build such as Debian's spends 0.15-0.2 s loading its libraries.
     A VIDSCAN_FFMPEG the user set is always used."""
     tools = find_tools()
-    if tools.source != "system":
-        return tools.ffmpeg
+    return (_static_ffmpeg() or tools.ffmpeg) if tools.source == "system" else tools.ffmpeg
+
+
+@lru_cache(maxsize=1)
+def _static_ffmpeg() -> str | None:
     try:
         import imageio_ffmpeg
 
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except (ImportError, RuntimeError):
-        return tools.ffmpeg
+        return None
 
 
 def ffmpeg_version(tools: Tools) -> str:
