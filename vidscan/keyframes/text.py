@@ -27,9 +27,7 @@ _MARGIN = 0.04  # share of the height at the top and at the bottom left out: sta
 
 def edge_change(a: np.ndarray, b: np.ndarray) -> float:
     """Share of the picture with an edge in one map and none near it in the other."""
-    appeared = cv2.countNonZero(cv2.subtract(a, cv2.dilate(b, _NEAR)))
-    gone = cv2.countNonZero(cv2.subtract(b, cv2.dilate(a, _NEAR)))
-    return (appeared + gone) / a.size
+    return _gone(a, b) + _gone(b, a)
 
 
 def _gone(before: np.ndarray, after: np.ndarray) -> float:
@@ -89,8 +87,6 @@ class TextDetector:
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
         typed = self._new_edges.share(edges) >= _TYPING and not self._just_changed
         self._just_changed = moved >= _STILL
-        self._largest = max(self._largest, moved)
-        self._adding_looks += typed or moved >= _STILL
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
         self._last_time = t
@@ -102,9 +98,11 @@ class TextDetector:
                 assert self._previous_edges is not None
                 self._emit(min(waiting), (min(waiting), t), self._previous_edges)
                 self._changed_since = None
+            self._count(moved, typed)
             self._quiet_since = None
             self._changed_since = t if self._changed_since is None else self._changed_since
             return
+        self._count(moved, typed)
         if typed:
             # Typing holds the keyframe back until it pauses: one per settled screen, not one per key
             # (nor one per command line a terminal echoes back while the user types on).
@@ -118,6 +116,12 @@ class TextDetector:
             if edge_change(edges, self._reference) > self._options.text_threshold:
                 self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
             self._changed_since = self._typing_since = None
+
+    def _count(self, moved: float, typed: bool) -> None:
+        """Keeps how the screen changed since the last keyframe (after that keyframe is taken: a new
+        screen that ends a stretch is not part of it)."""
+        self._largest = max(self._largest, moved)
+        self._adding_looks += typed or moved >= _STILL
 
     def _waiting(self) -> list[float]:
         """When the changes still waiting for the screen to settle began."""
