@@ -76,7 +76,7 @@ class _Pass:
             number = decoded.number
             frame = FrameView(decoded.time, decoded.yuv, decoded.detail)
             self.scenes.process(frame)
-            if decoded.number % self.step:
+            if number % self.step:
                 continue
             self.stats.add(frame)
             for detector in detectors:
