@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Shot, make_video, shared_video
+from tests.synthetic import encode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
 from vidscan.keyframes.frames import Candidate
@@ -68,6 +69,17 @@ def test_revisited_view_is_marked_as_duplicate(tmp_path: Path) -> None:
     path = make_video(
         tmp_path / "aba.mp4", [Shot("red", 1.5, False), Shot("blue", 1.5, False), Shot("red", 1.5, False)]
     )
+    selection = select_keyframes(media.probe(str(path)))
+    assert [k.duplicate_of for k in selection.keyframes] == [None, None, 0]
+
+
+def test_the_same_layout_in_other_colours_is_not_a_revisit(tmp_path: Path) -> None:
+    # A test pattern, the same pattern with its hues turned (same grey picture, same mean colour), the
+    # first again: only the third may reuse a caption, or the report would call blue what is red.
+    path = tmp_path / "hues.mp4"
+    shot = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=3"]
+    graph = "[1:v]hue=h=137[b];[0:v][b][2:v]concat=n=3:v=1:a=0"
+    encode(path, [*shot, *shot, *shot], graph, keyframe_every=25)
     selection = select_keyframes(media.probe(str(path)))
     assert [k.duplicate_of for k in selection.keyframes] == [None, None, 0]
 

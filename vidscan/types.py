@@ -29,7 +29,7 @@ class Keyframe:
     segment: tuple[float, float]  # the stretch of video this frame stands for
     sharpness: float = 0.0
     phash: int = 0
-    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)  # mean BGR of the analysis frame
+    colour: tuple[int, ...] = ()  # mean B, G, R of each cell of a 3x3 grid over the analysis frame
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
     score: float = 0.0  # importance of its reason: what a frame budget keeps first
 

@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 
 BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
+_GRID = 3  # cells a side of the colour layout kept per frame
+_GRID_BYTES = _GRID * _GRID * 3
 
 
 _FULL_RANGE = np.clip((np.arange(256) - 16) * 255 / 219 + 0.5, 0, 255).astype(np.uint8)  # Y 16-235 -> 0-255
@@ -46,6 +48,11 @@ class FrameView:
         return np.array(cv2.mean(self.small)[:3], np.float64).reshape(1, 1, 3)
 
     @cached_property
+    def colour_grid(self) -> np.ndarray:
+        """Mean B, G, R of each cell of a 3x3 grid over the frame (uint8, 3x3x3)."""
+        return cv2.resize(self.small, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
+
+    @cached_property
     def gray(self) -> np.ndarray:
         """Full-range grey at the analysis size."""
         return cv2.LUT(self.yuv[: self.yuv.shape[0] * 2 // 3], _FULL_RANGE)
@@ -77,9 +84,9 @@ class FrameStats:
         self.change = array("f")  # mean absolute difference from the previous frame, 0..1
         self.brightness = array("f")
         self.hashes = array("Q")
-        self.colours = array(
-            "f"
-        )  # mean B, G, R, three per frame: flat frames of different colours hash alike
+        # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
+        # hash alike, and so do the same layout in other colours (a red car where a blue one stood).
+        self.colours = array("B")
         self._previous: np.ndarray | None = None
 
     def add(self, frame: FrameView) -> None:
@@ -90,15 +97,14 @@ class FrameStats:
         previous = self._previous
         self.change.append(0.0 if previous is None else cv2.mean(cv2.absdiff(gray, previous))[0] / 255.0)
         self.hashes.append(phash(gray))
-        self.colours.extend(float(v) for v in frame.mean_colour.reshape(3))
+        self.colours.frombytes(frame.colour_grid.tobytes())
         self._previous = gray
 
     def __len__(self) -> int:
         return len(self.times)
 
-    def colour(self, index: int) -> tuple[float, float, float]:
-        b, g, r = self.colours[3 * index : 3 * index + 3]
-        return (b, g, r)
+    def colour(self, index: int) -> tuple[int, ...]:
+        return tuple(self.colours[_GRID_BYTES * index : _GRID_BYTES * (index + 1)])
 
     def index_at(self, time: float) -> int:
         """The first frame at or after `time` (len(self) past the end)."""

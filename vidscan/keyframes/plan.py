@@ -14,6 +14,7 @@ from .interval import even_candidates, with_coverage
 from .options import KeyframeOptions
 
 _UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
+_SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: the same colours
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
@@ -184,9 +185,13 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
 
 
 def looks_same(a: Keyframe, b: Keyframe, distance: int) -> bool:
-    """Same picture: perceptual hashes close and mean colours close."""
-    colour_gap = max(abs(x - y) for x, y in zip(a.colour, b.colour, strict=True))
-    return hamming(a.phash, b.phash) <= distance and colour_gap < 12.0
+    """Same picture: perceptual hashes close, and the colours of the 3x3 grid close on average."""
+    if hamming(a.phash, b.phash) > distance:
+        return False
+    if not a.colour or not b.colour:
+        return True  # made without colours (by hand): the hash alone
+    gaps = np.abs(np.array(a.colour, np.int16) - np.array(b.colour, np.int16)).reshape(-1, 3)
+    return float(gaps.max(axis=1).mean()) < _SAME_COLOUR
 
 
 def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
