@@ -23,10 +23,9 @@ from .scenes import hsv_change
 
 CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
 _AHEAD = 2  # stretches decoded at once, beside the keyframes' own decode
-_MERGE = 10.0  # seconds: the longest run of differing stretches decoded by one ffmpeg (its frames wait
-# in memory until the detectors take them)
-_HELD = 10.0  # seconds: a longer stretch (a long GOP, the tail) is not decoded ahead but when its turn
-# comes, so that its frames never wait in memory
+_HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting in memory until the
+# detectors take them. Neighbouring differing stretches are joined up to this length; a longer one (a long
+# GOP, the tail) is decoded when its turn comes instead.
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
 
@@ -150,7 +149,7 @@ def sparse_frames(
                 picture = _hsv(key)
                 if previous is not None and hsv_change(previous[1], picture) >= threshold:
                     counts.spans += 1
-                    if stretch is not None and key.time - stretch[0] <= _MERGE:
+                    if stretch is not None and key.time - stretch[0] <= _HELD:
                         stretch = (stretch[0], key, picture)  # the keyframe before comes in the stretch
                     else:
                         submit()
