@@ -234,7 +234,7 @@ def analysis_size(info: VideoInfo, long_side: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class DecodedFrame:
-    number: int  # 0, 1, 2... in decoding order
+    number: int  # 0, 1, 2... in decoding order (iframes.sparse_frames renumbers: time x fps)
     time: float  # seconds from the start of the video stream
     yuv: np.ndarray  # I420 as decoded (BT.601, limited range): shape (h * 3 // 2, w), uint8
     detail: np.ndarray | None = None  # full-range grey at the detail size, on every detail_step-th frame
