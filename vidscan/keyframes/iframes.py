@@ -19,6 +19,7 @@ import numpy as np
 from .. import media
 from ..errors import InputError
 from ..types import VideoInfo
+from .frames import cut_view
 from .scenes import hsv_change
 
 CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
@@ -38,7 +39,7 @@ class SparseCounts:
 
 
 def _hsv(frame: media.DecodedFrame) -> np.ndarray:
-    return cv2.cvtColor(cv2.cvtColor(frame.yuv, cv2.COLOR_YUV2BGR_I420), cv2.COLOR_BGR2HSV)
+    return cv2.cvtColor(cut_view(frame.yuv), cv2.COLOR_BGR2HSV)
 
 
 def _span_frames(

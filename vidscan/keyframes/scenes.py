@@ -70,7 +70,7 @@ class SceneDetector:
 
     def process(self, frame: FrameView) -> None:
         self._timecode = FrameTimecode(len(self.times), self._fps)
-        self._content += self._cut_detector.process_frame(self._timecode, frame.small)
+        self._content += self._cut_detector.process_frame(self._timecode, frame.half)
         if len(self.times) % self._step == 0:
             self._fade_timecode = FrameTimecode(len(self._fade_times), self._fps / self._step)
             self._fade_times.append(frame.time)
