@@ -275,7 +275,11 @@ def decode_small(
     """
     tools = find_tools()
     width, height = analysis_size(info, long_side)
-    input_options: dict[str, str] = {"skip_frame": "nokey"} if keyframes_only else {}
+    # Frames no other frame refers to (most B-frames) skip the deblocking filter: a tenth of their decode,
+    # and the blocks it would smooth are under a pixel at the analysis size. (Skipping it in reference
+    # frames too would carry the blocks on to the next I-frame, which then jumps: PySceneDetect saw cuts
+    # in a still camera.)
+    input_options = {"skip_frame": "nokey"} if keyframes_only else {"skip_loop_filter": "noref"}
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0
     if span is not None:
@@ -283,8 +287,7 @@ def decode_small(
         input_options["ss"] = f"{seek:.6f}"
         input_options["to"] = f"{span[1] + info.start_offset:.6f}"
     # The detectors need structure, not fidelity: a cheap scaler; the frames sent to the model are grabbed
-    # separately, in full. (Skipping the deblocking filter would save more, but it makes I-frames pump
-    # and PySceneDetect then sees cuts in a still camera.)
+    # separately, in full.
     video = ffmpeg.input(_input_arg(info.path), **input_options).video.filter("showinfo", checksum=0)
     detail_pipe = os.pipe() if detail_side else None
     if detail_pipe:
