@@ -64,7 +64,7 @@ class FrameView:
     @cached_property
     def colour_grid(self) -> np.ndarray:
         """Mean B, G, R of each cell of a 3x3 grid over the frame (uint8, 3x3x3)."""
-        return cv2.resize(self.half, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
+        return area_resize(self.half, (_GRID, _GRID))
 
     @cached_property
     def gray(self) -> np.ndarray:
@@ -77,9 +77,21 @@ class FrameView:
         return cv2.GaussianBlur(resize_long_side(self.gray, 160), (5, 5), 0)
 
 
+def area_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`image` averaged down to `size` (width, height), in two steps: whole blocks of pixels first
+    (OpenCV's fast path, after cropping fewer pixels than a block at the right and bottom), then the
+    small remainder. Ten times faster than one fractional area resize of a large picture."""
+    h, w = image.shape[:2]
+    fx, fy = max(1, w // size[0]), max(1, h // size[1])
+    if fx > 1 or fy > 1:
+        block = image[: h - h % fy, : w - w % fx]
+        image = cv2.resize(block, (w // fx, h // fy), interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def phash(gray: np.ndarray) -> int:
     """64-bit perceptual hash: signs of the low-frequency DCT coefficients around their median."""
-    small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = area_resize(gray, (32, 32)).astype(np.float32)
     low = cv2.dct(small)[:8, :8].flatten()
     bits = np.packbits(low > np.partition(low[1:], 31)[31], bitorder="little")
     return int.from_bytes(bits.tobytes(), "little")
