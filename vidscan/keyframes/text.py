@@ -71,6 +71,7 @@ class TextDetector:
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
         self._last_time = 0.0
+        self._last_picture: np.ndarray | None = None
         self._adding_looks = 0  # looks that added something since the last keyframe
         self._largest = 0.0  # the largest change between two looks since the last keyframe
         self._candidates: list[Candidate] = []
@@ -79,7 +80,12 @@ class TextDetector:
         if frame.detail is None:
             return
         margin = int(frame.detail.shape[0] * _MARGIN)
-        edges = cv2.Canny(frame.detail[margin : frame.detail.shape[0] - margin], 60, 180)
+        picture = frame.detail[margin : frame.detail.shape[0] - margin]
+        last, self._last_picture = self._last_picture, picture
+        if self._previous is not None and last is not None and not cv2.norm(picture, last, cv2.NORM_INF):
+            edges = self._previous  # not a pixel changed (most looks at a screen): the same edges
+        else:
+            edges = cv2.Canny(picture, 60, 180)
         if self._previous is None:
             self._reference = self._previous = edges
             self._quiet_since = frame.time
