@@ -43,7 +43,7 @@ class MotionDetector:
 
     def _share(self, diff: np.ndarray, threshold: float) -> float:
         mask = cv2.morphologyEx((diff > threshold).astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
-        return float(mask.mean())
+        return cv2.countNonZero(mask) / mask.size
 
     def process(self, frame: FrameView) -> None:
         self._seen += 1
@@ -52,7 +52,7 @@ class MotionDetector:
             return
         # Subtracting the mean makes a global brightness drift invisible: only structure is compared.
         now = frame.tiny.astype(np.float32)
-        now -= now.mean()
+        now -= cv2.mean(now)[0]
         if self._background is None:
             self._background = now.copy()
             self._before = now.copy()
