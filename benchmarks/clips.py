@@ -127,6 +127,17 @@ def looped(path: Path, base: Path, times: int) -> Path:
     return path
 
 
+def reencoded(path: Path, source: Path) -> Path:
+    """`source` encoded again the way cameras, phones and video sites deliver H.264: High profile, CABAC,
+    B-frames, deblocking (x264 veryfast, CRF 23, a keyframe every 2 s). The lavfi clips are encoded
+    ultrafast (Constrained Baseline), about the cheapest H.264 there is to decode."""
+    tmp = path.with_suffix(".part.mp4")
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-c:v", "libx264"]
+    subprocess.run([*cmd, "-preset", "veryfast", "-crf", "23", "-g", "60", str(tmp)], check=True)
+    tmp.rename(path)
+    return path
+
+
 def _cached(name: str, make: Callable[[Path], Path]) -> Callable[[], Path]:
     def build() -> Path:
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -147,6 +158,10 @@ def _base_720p(path: Path) -> Path:
     return cut_clip(path, 600.0, "1280x720", 10)
 
 
+def _base_1080p(path: Path) -> Path:
+    return cut_clip(path, 600.0, "1920x1080", 30)
+
+
 SYNTHETIC = [
     Clip(
         "syn_appear", "events", ((0.0, 4.0), (4.5, 10.0)), _cached("appear.mp4", synthetic.appearing_object)
@@ -163,7 +178,17 @@ SYNTHETIC = [
         "syn_cuts_10min_1080p",
         "shots",
         _long_units(600.0),
-        _cached("cuts_10min_1080p30.mp4", lambda p: cut_clip(p, 600.0, "1920x1080", 30)),
+        _cached("cuts_10min_1080p30.mp4", _base_1080p),
+        long=True,
+    ),
+    Clip(
+        "syn_cuts_10min_1080p_high",
+        "shots",
+        _long_units(600.0),
+        _cached(
+            "cuts_10min_1080p30_high.mp4",
+            lambda p: reencoded(p, _cached("cuts_10min_1080p30.mp4", _base_1080p)()),
+        ),
         long=True,
     ),
     Clip(
