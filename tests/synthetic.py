@@ -74,20 +74,40 @@ def _text(text: str, x: int, y: int, size: int, start: float, stop: float | None
 
 
 def slides(
-    path: Path, bullet_times: list[float], seconds: float, fps: int = 10, status_times: tuple[float, ...] = ()
+    path: Path,
+    bullet_times: list[float],
+    seconds: float,
+    fps: int = 10,
+    status_times: tuple[float, ...] = (),
+    words: tuple[str, ...] = (),
 ) -> Path:
-    """A white slide with a title; bullet i appears at bullet_times[i] (one line of text, nothing else).
-    With `status_times`, a status bar at the bottom edge shows another message from each of those times
-    (as a viewer's or a browser's status bar does, without the slide changing)."""
+    """A white slide with a title; bullet i appears at bullet_times[i] (one line of text, nothing else;
+    `words[i]` if given, else a line of six words). With `status_times`, a status bar at the bottom edge
+    shows another message from each of those times (as a viewer's or a browser's status bar does,
+    without the slide changing)."""
     parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
     for i, start in enumerate(bullet_times):
-        parts.append(
-            _text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start)
-        )
+        text = words[i] if words else f"point {i + 1} - figures for region {chr(65 + i)}"
+        parts.append(_text(f"- {text}", 80, 130 + 50 * i, 26, start))
     bounds = [0.0, *status_times, seconds]
     for i, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
         message = f"{['Ready', 'Saving draft copy to the shared folder', 'Saved 12 changes'][i % 3]} {i}"
         parts.append(_text(message, 8, 700, 16, start, stop))
+    graph = f"[0:v]{','.join(parts)}"
+    return encode(
+        path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2
+    )
+
+
+def resting_pointer(path: Path, rests: tuple[tuple[int, int], ...], seconds: float, fps: int = 10) -> Path:
+    """A slide with a title and one bullet; from 3 s on, a mouse pointer (a dark 16x26 shape: a large
+    arrow pointer at 720p, whose edges outweigh a short word's) rests at each place of `rests` in turn, for an equal share of the time
+    left, jumping between them as a quickly moved pointer does between two frames."""
+    parts = [_text("Quarterly review", 60, 40, 40, 0.0), _text("- the only point", 80, 130, 26, 0.0)]
+    share = (seconds - 3.0) / len(rests)
+    for i, (x, y) in enumerate(rests):
+        start, stop = 3.0 + i * share, 3.0 + (i + 1) * share
+        parts.append(f"drawbox=x={x}:y={y}:w=16:h=26:c=0x202020:t=fill:enable='gte(t,{start})*lt(t,{stop})'")
     graph = f"[0:v]{','.join(parts)}"
     return encode(
         path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2

@@ -52,6 +52,24 @@ def test_one_new_bullet_on_a_slide_gives_a_keyframe(tmp_path: Path, strategy: st
     assert [k.reason for k in selection.keyframes][1:] == ["text-change", "text-change"]
 
 
+@pytest.mark.parametrize("strategy", ["auto", "text"])
+def test_a_one_word_bullet_gives_a_keyframe(tmp_path: Path, strategy: str) -> None:
+    # "- No" in 26-px type changes fewer edges than a mouse pointer that moved: what tells it apart is
+    # that it only adds, in a run wider than it is tall.
+    path = synthetic.slides(tmp_path / "short.mp4", [2.0, 6.0, 10.0], 13.0, words=("Yes", "No", "OK"))
+    selection = _select(path, strategy=strategy)
+    for lo, hi in [(0.0, 2.0), (2.0, 6.0), (6.0, 10.0), (10.0, 13.0)]:
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+    assert len(selection.keyframes) == 4
+
+
+def test_a_mouse_pointer_that_moves_and_rests_gives_no_keyframe(tmp_path: Path) -> None:
+    rests = ((400, 300), (820, 180), (300, 520), (640, 360))
+    path = synthetic.resting_pointer(tmp_path / "pointer.mp4", rests, 15.0)
+    selection = _select(path, strategy="text")
+    assert len(selection.keyframes) == 1, [(k.time, k.reason) for k in selection.keyframes]
+
+
 def test_a_status_bar_that_changes_under_a_still_slide_gives_no_keyframe(tmp_path: Path) -> None:
     path = synthetic.slides(tmp_path / "status.mp4", [2.0, 6.0], 12.0, status_times=(3.5, 8.0, 10.0))
     selection = _select(path, strategy="text")

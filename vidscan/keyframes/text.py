@@ -21,8 +21,30 @@ _AT_ONCE = 0.0018  # edges moved over this share between two looks: a line of te
 _TYPED_LOOKS = 4  # looks adding to the screen: fewer is a change at once, not typing
 _KEPT = 0.0002  # edges gone under this share of the picture: nothing was taken away (a cursor's blink
 # is less)
+_LINE_EDGES = 0.00015  # share of the picture with new edges: less is a cursor or a speck, not a word
+_LETTER_GAP = np.ones((1, 9), np.uint8)  # letters and words of one line are closer than this (640 px)
+_LINE_ASPECT = 1.3  # a line of text (even a two-letter word) is at least this many times wider than tall
+_LINE_HEIGHT = 5  # pixels at the text size: the smallest legible letters; an underscore cursor is less
 _MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
 # and clocks change there without the screen's content changing
+
+
+def added_line(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether `after` is `before` plus a short line of text and nothing else: a one-word bullet or a
+    short reply in a terminal changes fewer edges than a mouse pointer that moved, but only adds, and
+    in a run wider than it is tall (a pointer or a block cursor is taller than wide)."""
+    if _gone(before, after) >= _KEPT:
+        return False
+    added = cv2.subtract(after, cv2.dilate(before, _NEAR))
+    if cv2.countNonZero(added) < _LINE_EDGES * added.size:
+        return False
+    # Letters of a word, and a bullet's dash and its word, are a few pixels apart: join them.
+    joined = cv2.dilate(added, _LETTER_GAP)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    return any(
+        w >= _LINE_ASPECT * h and h >= _LINE_HEIGHT
+        for w, h in stats[1:count, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+    )
 
 
 def edge_change(a: np.ndarray, b: np.ndarray) -> float:
@@ -119,9 +141,16 @@ class TextDetector:
         waiting = self._waiting()
         if waiting and t - self._quiet_since >= self._options.text_settle:
             assert self._reference is not None
-            if edge_change(edges, self._reference) > self._options.text_threshold:
+            if self._differs(edges):
                 self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
             self._changed_since = self._typing_since = None
+
+    def _differs(self, edges: np.ndarray) -> bool:
+        """Whether the settled screen differs from the last keyframe's: in more than `text_threshold` of
+        its edges, or by a line of text added and nothing else."""
+        assert self._reference is not None
+        reference = self._reference
+        return edge_change(edges, reference) > self._options.text_threshold or added_line(reference, edges)
 
     def _count(self, moved: float, typed: bool) -> None:
         """Keeps how the screen changed since the last keyframe (after that keyframe is taken: a new
@@ -158,7 +187,7 @@ class TextDetector:
         if waiting and self._previous is not None and self._reference is not None:
             # The video ended before the screen settled (typing to the last second): its last state
             # still gets a keyframe if it differs from the last one taken.
-            if edge_change(self._previous, self._reference) > self._options.text_threshold:
+            if self._differs(self._previous):
                 start, end = min(waiting), self._last_time + 1e-3
                 self._emit(start, (max(start, end - self._options.text_settle), end), self._previous)
             self._changed_since = None
