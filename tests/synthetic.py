@@ -101,8 +101,9 @@ def slides(
 
 def resting_pointer(path: Path, rests: tuple[tuple[int, int], ...], seconds: float, fps: int = 10) -> Path:
     """A slide with a title and one bullet; from 3 s on, a mouse pointer (a dark 16x26 shape: a large
-    arrow pointer at 720p, whose edges outweigh a short word's) rests at each place of `rests` in turn, for an equal share of the time
-    left, jumping between them as a quickly moved pointer does between two frames."""
+    arrow pointer at 720p, whose edges outweigh a short word's) rests at each place of `rests` in turn,
+    for an equal share of the time left, jumping between them as a quickly moved pointer does between
+    two frames."""
     parts = [_text("Quarterly review", 60, 40, 40, 0.0), _text("- the only point", 80, 130, 26, 0.0)]
     share = (seconds - 3.0) / len(rests)
     for i, (x, y) in enumerate(rests):
