@@ -275,10 +275,10 @@ def decode_small(
     """
     tools = find_tools()
     width, height = analysis_size(info, long_side)
-    # Frames no other frame refers to (most B-frames) skip the deblocking filter: a tenth of their decode,
-    # and the blocks it would smooth are under a pixel at the analysis size. (Skipping it in reference
-    # frames too would carry the blocks on to the next I-frame, which then jumps: PySceneDetect saw cuts
-    # in a still camera.)
+    # Frames no other frame refers to (most B-frames) skip the deblocking filter: 6-7% less decode for an
+    # x264 file with B-frames, and the blocks it would smooth are under a pixel at the analysis size.
+    # (Skipping it in reference frames too would carry the blocks on to the next I-frame, which then
+    # jumps: PySceneDetect saw cuts in a still camera.)
     input_options = {"skip_frame": "nokey"} if keyframes_only else {"skip_loop_filter": "noref"}
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0

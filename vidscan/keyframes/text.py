@@ -93,7 +93,7 @@ class TextDetector:
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
         self._last_time = 0.0
-        self._last_picture: np.ndarray | None = None
+        self._last_picture: np.ndarray | None = None  # the picture of the previous look
         self._adding_looks = 0  # looks that added something since the last keyframe
         self._largest = 0.0  # the largest change between two looks since the last keyframe
         self._candidates: list[Candidate] = []
@@ -104,7 +104,7 @@ class TextDetector:
         margin = int(frame.detail.shape[0] * _MARGIN)
         picture = frame.detail[margin : frame.detail.shape[0] - margin]
         last, self._last_picture = self._last_picture, picture
-        if self._previous is not None and last is not None and not cv2.norm(picture, last, cv2.NORM_INF):
+        if last is not None and self._previous is not None and not cv2.norm(picture, last, cv2.NORM_INF):
             edges = self._previous  # not a pixel changed (most looks at a screen): the same edges
         else:
             edges = cv2.Canny(picture, 60, 180)
@@ -140,7 +140,6 @@ class TextDetector:
         self._quiet_since = t if self._quiet_since is None else self._quiet_since
         waiting = self._waiting()
         if waiting and t - self._quiet_since >= self._options.text_settle:
-            assert self._reference is not None
             if self._differs(edges):
                 self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
             self._changed_since = self._typing_since = None
