@@ -48,7 +48,7 @@ def _child(kind: str, path: Path) -> Run:
     return Run(result["times"], result.get("calls", len(result["times"])), result["wall"], rss)
 
 
-def _ffmpeg_decode(path: Path) -> float:
+def ffmpeg_decode(path: Path) -> float:
     return _measure(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"])[1]
 
 
@@ -158,7 +158,7 @@ def main() -> None:
         if not path.exists():
             print(f"| {clip.name} | missing: {path} |", flush=True)
             continue
-        decode = _ffmpeg_decode(path)
+        decode = ffmpeg_decode(path)
         ours = _child("vidscan-iframes" if args.iframes_first else "vidscan", path)
         # PySceneDetect on the 2-hour clip would take longer than the rest of the benchmark together.
         skip_psd = args.no_pyscenedetect or clip.name == "syn_2h_720p"

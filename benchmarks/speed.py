@@ -19,9 +19,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from benchmarks.clips import ALL
+from benchmarks.keyframes import ffmpeg_decode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
 
@@ -41,10 +43,6 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def _decode(path: Path) -> None:
-    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"])
-
-
 def _select(path: Path, strategy: str) -> None:
     if strategy == "iframes-first":
         options = KeyframeOptions(max_frames=0, strategy="scenes", iframes_first=True)
@@ -53,7 +51,7 @@ def _select(path: Path, strategy: str) -> None:
     select_keyframes(media.probe(str(path)), options)
 
 
-def _timed(run: Callable[[], None], into: Timings) -> None:
+def _timed(run: Callable[[], object], into: Timings) -> None:
     before, start = _cpu(), time.perf_counter()
     run()
     wall, after = time.perf_counter() - start, _cpu()
@@ -90,9 +88,9 @@ def main() -> None:
             minutes = media.probe(str(path)).duration / 60
             results = {"decode": Timings(), **{s: Timings() for s in strategies}}
             for _ in range(args.reps):
-                _timed(lambda p=path: _decode(p), results["decode"])
+                _timed(partial(ffmpeg_decode, path), results["decode"])
                 for strategy in strategies:
-                    _timed(lambda p=path, s=strategy: _select(p, s), results[strategy])
+                    _timed(partial(_select, path, strategy), results[strategy])
             reference = results["decode"]
             for label, timings in results.items():
                 ratios = [w / d for w, d in zip(timings.walls, reference.walls, strict=True)]
