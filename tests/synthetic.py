@@ -99,6 +99,21 @@ def slides(
     )
 
 
+def camera_then_slides(path: Path, camera: float, bullet_times: list[float], seconds: float) -> Path:
+    """A moving picture (no frame repeats, as from a camera) for `camera` seconds, then a cut to a slide
+    with a title where bullet i appears at bullet_times[i] (seconds of the whole video)."""
+    fps = 10
+    parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
+    for i, start in enumerate(bullet_times):
+        parts.append(
+            _text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start - camera)
+        )
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=s=1280x720:r={fps}:d={camera}"]
+    inputs += ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds - camera}"]
+    graph = f"[1:v]{','.join(parts)}[slide];[0:v][slide]concat=n=2:v=1:a=0"
+    return encode(path, inputs, graph, fps * 2)
+
+
 def resting_pointer(path: Path, rests: tuple[tuple[int, int], ...], seconds: float, fps: int = 10) -> Path:
     """A slide with a title and one bullet; from 3 s on, a mouse pointer (a dark 16x26 shape: a large
     arrow pointer at 720p, whose edges outweigh a short word's) rests at each place of `rests` in turn,

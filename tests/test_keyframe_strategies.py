@@ -10,6 +10,7 @@ from tests import synthetic
 from tests.conftest import shared_video
 from vidscan import media
 from vidscan.keyframes import STRATEGIES, KeyframeOptions, apply_budget, select_keyframes
+from vidscan.keyframes.text import TextDetector
 from vidscan.types import Keyframe, KeyframeSelection
 
 REASONS = {
@@ -61,6 +62,24 @@ def test_a_one_word_bullet_gives_a_keyframe(tmp_path: Path, strategy: str) -> No
     for lo, hi in [(0.0, 2.0), (2.0, 6.0), (6.0, 10.0), (10.0, 13.0)]:
         assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
     assert len(selection.keyframes) == 4
+
+
+def test_slides_after_a_long_camera_shot_still_get_a_keyframe_per_bullet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under auto the text detector rests where no frame has stood still for a while (a camera): its
+    # edges would not be used there. It must wake up for the slides that follow.
+    pauses: list[float] = []
+    pause = TextDetector.pause
+    monkeypatch.setattr(
+        TextDetector, "pause", lambda self, frame: (pauses.append(frame.time), pause(self, frame))
+    )
+    path = synthetic.camera_then_slides(tmp_path / "talk.mp4", 15.0, [18.0, 21.0, 24.0], 27.0)
+    selection = _select(path)
+    assert pauses and max(pauses) < 15.5, pauses  # rested during the camera shot only
+    for lo, hi in [(15.0, 18.0), (18.0, 21.0), (21.0, 24.0), (24.0, 27.0)]:
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+    assert "text" in selection.strategy
 
 
 def test_a_mouse_pointer_that_moves_and_rests_gives_no_keyframe(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from .frames import BLACK, Candidate, FrameStats, hamming
 from .interval import even_candidates, with_coverage
 from .options import KeyframeOptions
 
-_UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
+UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 _SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: the same colours
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
@@ -43,7 +43,7 @@ def shot_kinds(
 ) -> list[tuple[bool, bool]]:
     """Per shot: (looks like a screen, looks like a fixed camera)."""
     # Screens are still most of the time (no pixel changes at all between frames); cameras never are.
-    unchanged = np.frombuffer(stats.change, np.float32) < _UNCHANGED
+    unchanged = np.frombuffer(stats.change, np.float32) < UNCHANGED
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
     edited = len(shots) - 1 > options.edited_cuts * max(end, 1.0) / 60.0
     kinds = []

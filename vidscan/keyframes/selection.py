@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
+from . import plan
 from .early import EarlyKeyframes, StableFn
 from .frames import Candidate, FrameStats, FrameView
 from .iframes import CODECS, SparseCounts, sparse_frames
@@ -20,6 +21,9 @@ from .scenes import SceneDetector
 from .text import TextDetector
 
 ProgressFn = Callable[[int, float], None]  # (frames decoded so far, time reached in seconds)
+
+_SCREEN_WINDOW = 10.0  # seconds: a screen stands still at least this often (between keys, while the
+# pointer rests); a camera's sensor noise never lets a frame repeat
 
 
 def analysis_step(fps: float, rate: float) -> int:
@@ -47,6 +51,11 @@ class _Pass:
         )
         self.motion = MotionDetector(options, fps / self.step) if "motion" in wants else None
         self.text = TextDetector(options) if "text" in wants else None
+        # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
+        # not a pixel changed, see plan.shot_kinds): where no frame has been still for
+        # `_SCREEN_WINDOW` seconds (a camera, a film), the text detector's edges are not worth finding.
+        self._screens_only = options.strategy == "auto"
+        self._still_at = 0.0  # the last frame with no pixel changed from the one looked at before
         self.text_step = self.step * analysis_step(fps / self.step, options.text_rate)
 
     def run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
@@ -60,7 +69,6 @@ class _Pass:
             cv2.setNumThreads(threads)
 
     def _run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
-        detectors = [d for d in (self.motion, self.text) if d is not None]
         if self.sparse is not None:
             change = self.options.iframe_change
             frames = sparse_frames(info, self.options.analysis_size, change, self.sparse)
@@ -79,8 +87,10 @@ class _Pass:
             if number % self.step:
                 continue
             self.stats.add(frame)
-            for detector in detectors:
-                detector.process(frame)
+            if self.motion:
+                self.motion.process(frame)
+            if self.text:
+                self._look_for_text(frame, self.text)
             if progress and number >= next_report:
                 progress(number + 1, decoded.time)
                 next_report = number + 10 * self.step
@@ -89,6 +99,15 @@ class _Pass:
         if progress:
             times = self.scenes.times
             progress(number + 1, times[-1] if len(times) else 0.0)
+
+    def _look_for_text(self, frame: FrameView, text: TextDetector) -> None:
+        stats = self.stats
+        if len(stats) == 1 or stats.change[-1] < plan.UNCHANGED:
+            self._still_at = frame.time
+        if self._screens_only and frame.time - self._still_at > _SCREEN_WINDOW:
+            text.pause(frame)
+        else:
+            text.process(frame)
 
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change

@@ -63,7 +63,8 @@ class _NewEdges:
     memory) and a moving mouse pointer (never in the same place twice) do not."""
 
     def __init__(self, looks: int) -> None:
-        self._looks: deque[np.ndarray] = deque(maxlen=max(3, looks))
+        self.looks = max(3, looks)
+        self._looks: deque[np.ndarray] = deque(maxlen=self.looks)
 
     def share(self, edges: np.ndarray) -> float:
         looks = self._looks
@@ -94,6 +95,7 @@ class TextDetector:
         self._just_changed = False  # the last look saw a change at once
         self._last_time = 0.0
         self._last_picture: np.ndarray | None = None  # the picture of the previous look
+        self._edges_current = False  # whether _previous holds the edges of that picture (not after a pause)
         self._adding_looks = 0  # looks that added something since the last keyframe
         self._largest = 0.0  # the largest change between two looks since the last keyframe
         self._candidates: list[Candidate] = []
@@ -104,10 +106,12 @@ class TextDetector:
         margin = int(frame.detail.shape[0] * _MARGIN)
         picture = frame.detail[margin : frame.detail.shape[0] - margin]
         last, self._last_picture = self._last_picture, picture
-        if last is not None and self._previous is not None and not cv2.norm(picture, last, cv2.NORM_INF):
+        alike = last is not None and not cv2.norm(picture, last, cv2.NORM_INF)
+        if alike and self._edges_current and self._previous is not None:
             edges = self._previous  # not a pixel changed (most looks at a screen): the same edges
         else:
             edges = cv2.Canny(picture, 60, 180)
+        self._edges_current = True
         if self._previous is None:
             self._reference = self._previous = edges
             self._quiet_since = frame.time
@@ -143,6 +147,21 @@ class TextDetector:
             if self._differs(edges):
                 self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
             self._changed_since = self._typing_since = None
+
+    def pause(self, frame: FrameView) -> None:
+        """Instead of process(), for a look not worth its edges (the caller knows the picture is not a
+        screen's): the screen counts as changing, so once looks resume, a keyframe comes when it has
+        settled, if it differs from the last one. Edges from before the pause are no evidence of typing
+        after it."""
+        if frame.detail is None:
+            return
+        t = frame.time
+        self._changed_since = t if self._changed_since is None else self._changed_since
+        self._quiet_since = None
+        self._just_changed = True
+        self._new_edges = _NewEdges(self._new_edges.looks)
+        self._edges_current = False
+        self._last_time = t
 
     def _differs(self, edges: np.ndarray) -> bool:
         """Whether the settled screen differs from the last keyframe's: in more than `text_threshold` of
