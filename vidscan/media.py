@@ -16,11 +16,13 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 import cv2
 import ffmpeg
@@ -250,7 +252,7 @@ class DecodedFrame:
         return cv2.cvtColor(self.yuv, cv2.COLOR_YUV2BGR_I420)
 
 
-_PTS_RE = re.compile(r"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
+_PTS_RE = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
 
 
 def decode_small(
@@ -320,11 +322,9 @@ def decode_small(
     _widen_pipe(stdout.fileno())
     if detail_pipe:
         _widen_pipe(detail_pipe[0])
-    pts_times: queue.Queue[float | None] = queue.Queue()
     stderr_tail: deque[str] = deque(maxlen=30)
-    readers = [
-        threading.Thread(target=_read_showinfo, args=(proc.stderr, pts_times, stderr_tail), daemon=True)
-    ]
+    pts_times = _ShowinfoTimes(proc.stderr, stderr_tail)
+    readers = [pts_times.reader]
     details: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=32)
     stop = threading.Event()
     if detail_pipe:
@@ -373,7 +373,7 @@ def decode_small(
                         read_small()
                 details_left = grey is not None
             buf = pending.popleft()
-            pts = _next_pts(pts_times)
+            pts = pts_times.next()
             time = pts + seek - info.start_offset if pts is not None else last_time + frame_time
             time = max(time, last_time + 1e-6, 0.0) if number else max(time, 0.0)
             last_time = time
@@ -423,22 +423,47 @@ def _read_frames(
     put(None)
 
 
-def _next_pts(pts_times: queue.Queue[float | None]) -> float | None:
-    try:
-        return pts_times.get(timeout=10)
-    except queue.Empty:
-        return None
+class _ShowinfoTimes:
+    """The time of each frame, from ffmpeg's showinfo lines on stderr (the other lines are kept in
+    `tail`, for error messages). A thread reads them in chunks, napping 10 ms between reads so that a
+    read gets the lines of many frames: woken for every line (two a frame), it cost a third of the
+    pass's reading, for frames that are in the pipe long before they are needed."""
 
+    def __init__(self, stderr: IO[bytes], tail: deque[str]) -> None:
+        self._chunks: queue.Queue[list[float] | None] = queue.Queue()
+        self._ready: deque[float] = deque()
+        self._ended = False
+        self.reader = threading.Thread(target=self._read, args=(stderr.fileno(), tail), daemon=True)
 
-def _read_showinfo(pipe: io.BufferedReader, out: queue.Queue[float | None], tail: deque[str]) -> None:
-    for raw in pipe:
-        line = raw.decode("utf-8", "replace")
-        match = _PTS_RE.search(line)
-        if match and "Parsed_showinfo" in line:
-            out.put(float(match.group(2)))
-        elif "Parsed_showinfo" not in line:
-            tail.append(line.strip())
-    out.put(None)
+    def _read(self, fd: int, tail: deque[str]) -> None:
+        rest = b""
+        while chunk := os.read(fd, 1 << 16):
+            *lines, rest = (rest + chunk).split(b"\n")
+            times = []
+            for line in lines:
+                if b"Parsed_showinfo" not in line:
+                    tail.append(line.decode("utf-8", "replace").strip())
+                elif match := _PTS_RE.search(line):
+                    times.append(float(match.group(2)))
+            if times:
+                self._chunks.put(times)
+            time.sleep(0.01)
+        if rest.strip():
+            tail.append(rest.decode("utf-8", "replace").strip())
+        self._chunks.put(None)
+
+    def next(self) -> float | None:
+        """The next frame's time; None when ffmpeg has ended, or said nothing for 10 s."""
+        if not self._ready and not self._ended:
+            try:
+                chunk = self._chunks.get(timeout=10)
+            except queue.Empty:
+                return None
+            if chunk is None:
+                self._ended = True
+            else:
+                self._ready.extend(chunk)
+        return self._ready.popleft() if self._ready else None
 
 
 def _last_error(stderr: str) -> str:

@@ -46,11 +46,15 @@ class SceneDetector:
 
     def __init__(self, options: KeyframeOptions, fps: float, step: int = 1, sparse: bool = False) -> None:
         self._fps = fps if fps > 0 else 25.0
+        # Timecodes made with a timecode as their rate skip PySceneDetect's float-to-fraction conversion,
+        # which cost more than the frame's score.
+        self._rate = FrameTimecode(0, self._fps)
         self.times = array("d")  # of every frame: cuts are looked for between any two
         # Fades take a second or so: every `step`-th frame is enough for them.
         self._step = step
         self._fade_times = array("d")
-        self._fade_timecode = FrameTimecode(0, self._fps / step)
+        self._fade_rate = FrameTimecode(0, self._fps / step)
+        self._fade_timecode = self._fade_rate
         self._min_shot = options.min_shot
         # Frames are counted for PySceneDetect's minimum scene length; sparse frames (I-frames first) are
         # far apart, so there the shortest shot is kept by time only (see _boundaries).
@@ -65,14 +69,14 @@ class SceneDetector:
         )
         self._content: list[FrameTimecode] = []
         self._fades: list[FrameTimecode] = []
-        self._timecode = FrameTimecode(0, self._fps)
+        self._timecode = self._rate
         self.cuts: list[tuple[float, str]] = []  # (time, "cut" | "fade"), filled by finish()
 
     def process(self, frame: FrameView) -> None:
-        self._timecode = FrameTimecode(len(self.times), self._fps)
+        self._timecode = FrameTimecode(len(self.times), self._rate)
         self._content += self._cut_detector.process_frame(self._timecode, frame.half)
         if len(self.times) % self._step == 0:
-            self._fade_timecode = FrameTimecode(len(self._fade_times), self._fps / self._step)
+            self._fade_timecode = FrameTimecode(len(self._fade_times), self._fade_rate)
             self._fade_times.append(frame.time)
             # ThresholdDetector only takes the frame's mean: one pixel of the mean colour has the same.
             self._fades += self._fade_detector.process_frame(self._fade_timecode, frame.mean_colour)
