@@ -46,8 +46,8 @@ class SceneDetector:
 
     def __init__(self, options: KeyframeOptions, fps: float, step: int = 1, sparse: bool = False) -> None:
         self._fps = fps if fps > 0 else 25.0
-        # Timecodes made with a timecode as their rate skip PySceneDetect's float-to-fraction conversion,
-        # which cost more than the frame's score.
+        # Timecodes made with a timecode as their rate skip PySceneDetect's float-to-fraction conversion
+        # (a Fraction built for every frame).
         self._rate = FrameTimecode(0, self._fps)
         self.times = array("d")  # of every frame: cuts are looked for between any two
         # Fades take a second or so: every `step`-th frame is enough for them.
