@@ -16,12 +16,12 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from time import sleep
 from typing import IO
 
 import cv2
@@ -447,7 +447,7 @@ class _ShowinfoTimes:
                     times.append(float(match.group(2)))
             if times:
                 self._chunks.put(times)
-            time.sleep(0.01)
+            sleep(0.01)
         if rest.strip():
             tail.append(rest.decode("utf-8", "replace").strip())
         self._chunks.put(None)
