@@ -73,6 +73,15 @@ def _text(text: str, x: int, y: int, size: int, start: float, stop: float | None
     return f"drawtext=fontfile={FONT}:text='{text}':{where}"
 
 
+def _slide_text(bullet_times: list[float], words: tuple[str, ...] = ()) -> list[str]:
+    """drawtext filters for a title and bullet i from bullet_times[i] (`words[i]`, or six words)."""
+    parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
+    for i, start in enumerate(bullet_times):
+        text = words[i] if words else f"point {i + 1} - figures for region {chr(65 + i)}"
+        parts.append(_text(f"- {text}", 80, 130 + 50 * i, 26, start))
+    return parts
+
+
 def slides(
     path: Path,
     bullet_times: list[float],
@@ -85,10 +94,7 @@ def slides(
     `words[i]` if given, else a line of six words). With `status_times`, a status bar at the bottom edge
     shows another message from each of those times (as a viewer's or a browser's status bar does,
     without the slide changing)."""
-    parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
-    for i, start in enumerate(bullet_times):
-        text = words[i] if words else f"point {i + 1} - figures for region {chr(65 + i)}"
-        parts.append(_text(f"- {text}", 80, 130 + 50 * i, 26, start))
+    parts = _slide_text(bullet_times, words)
     bounds = [0.0, *status_times, seconds]
     for i, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
         message = f"{['Ready', 'Saving draft copy to the shared folder', 'Saved 12 changes'][i % 3]} {i}"
@@ -103,11 +109,7 @@ def camera_then_slides(path: Path, camera: float, bullet_times: list[float], sec
     """A moving picture (no frame repeats, as from a camera) for `camera` seconds, then a cut to a slide
     with a title where bullet i appears at bullet_times[i] (seconds of the whole video)."""
     fps = 10
-    parts = [_text("Quarterly review", 60, 40, 40, 0.0)]
-    for i, start in enumerate(bullet_times):
-        parts.append(
-            _text(f"- point {i + 1} - figures for region {chr(65 + i)}", 80, 130 + 50 * i, 26, start - camera)
-        )
+    parts = _slide_text([start - camera for start in bullet_times])
     inputs = ["-f", "lavfi", "-i", f"testsrc2=s=1280x720:r={fps}:d={camera}"]
     inputs += ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds - camera}"]
     graph = f"[1:v]{','.join(parts)}[slide];[0:v][slide]concat=n=2:v=1:a=0"

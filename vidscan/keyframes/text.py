@@ -63,8 +63,7 @@ class _NewEdges:
     memory) and a moving mouse pointer (never in the same place twice) do not."""
 
     def __init__(self, looks: int) -> None:
-        self.looks = max(3, looks)
-        self._looks: deque[np.ndarray] = deque(maxlen=self.looks)
+        self._looks: deque[np.ndarray] = deque(maxlen=max(3, looks))
 
     def share(self, edges: np.ndarray) -> float:
         looks = self._looks
@@ -77,6 +76,9 @@ class _NewEdges:
             share = cv2.countNonZero(cv2.subtract(stayed, cv2.dilate(older, _NEAR))) / edges.size
         looks.append(edges)
         return share
+
+    def forget(self) -> None:
+        self._looks.clear()
 
 
 class TextDetector:
@@ -159,7 +161,7 @@ class TextDetector:
         self._changed_since = t if self._changed_since is None else self._changed_since
         self._quiet_since = None
         self._just_changed = True
-        self._new_edges = _NewEdges(self._new_edges.looks)
+        self._new_edges.forget()
         self._edges_current = False
         self._last_time = t
 
