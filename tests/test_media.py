@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -69,6 +70,25 @@ def test_frame_timestamps_are_real_for_a_late_starting_stream() -> None:
     times = [f.time for f in media.decode_small(info, 160)]
     assert times[0] == pytest.approx(0.0, abs=0.05)  # reported from the start of the video stream
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
+
+
+def test_frame_times_keep_their_precision_hours_into_the_timeline(tmp_path: Path) -> None:
+    # The video stream starts 12,000 s into the file (an audio track starts at 0): ffmpeg prints such
+    # times with 6 significant digits: in steps of 0.1 s there, three frames to a time.
+    path = tmp_path / "late.mkv"
+    lavfi = ["-f", "lavfi"]
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-v", "error", *lavfi, "-t", "0.1", "-i", "anullsrc=r=8000:cl=mono"]
+        + ["-itsoffset", "12000", *lavfi, "-i", "testsrc=size=160x120:rate=30:duration=2"]
+        + ["-map", "1:v", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le"]
+        + [str(path)],
+        check=True,
+    )
+    info = media.probe(str(path))
+    assert info.start_offset == pytest.approx(12000.0)
+    times = [f.time for f in media.decode_small(info, 160)]
+    assert len(times) == 60
+    assert times == pytest.approx([n / 30 for n in range(60)], abs=0.002)  # mkv keeps milliseconds
 
 
 @pytest.mark.parametrize(
