@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from tests import synthetic
 from tests.conftest import shared_video
 from vidscan import media
 from vidscan.keyframes import STRATEGIES, KeyframeOptions, apply_budget, select_keyframes
+from vidscan.keyframes import selection as selection_module
 from vidscan.keyframes.text import TextDetector
 from vidscan.types import Keyframe, KeyframeSelection
 
@@ -80,6 +83,36 @@ def test_slides_after_a_long_camera_shot_still_get_a_keyframe_per_bullet(
     for lo, hi in [(15.0, 18.0), (18.0, 21.0), (21.0, 24.0), (24.0, 27.0)]:
         assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
     assert "text" in selection.strategy
+
+
+def test_ffmpeg_leaves_out_the_text_pictures_while_the_text_detector_rests_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a long rest ffmpeg is started again without the text detector's pictures, and with them
+    # when a screen comes. (The rest must last a minute before that; here 2 s, to keep the clip short.)
+    path = synthetic.camera_then_slides(tmp_path / "talk.mp4", 15.0, [18.0, 21.0, 24.0], 27.0)
+    monkeypatch.setattr(selection_module, "_DROP_AFTER", math.inf)
+    kept = _select(path)
+    decodes: list[tuple[int, float]] = []  # (detail_side, time resumed from) of each ffmpeg started
+    decode_small = media.decode_small
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        resume = kwargs.get("resume")
+        decodes.append((args[2], resume[1] if resume else 0.0))
+        return decode_small(*args, **kwargs)
+
+    monkeypatch.setattr(media, "decode_small", spy)
+    monkeypatch.setattr(selection_module, "_DROP_AFTER", 2.0)
+    selection = _select(path)
+    assert [side for side, _ in decodes] == [640, 0, 640], decodes
+    dropped, woken = decodes[1][1], decodes[2][1]
+    assert 12.0 < dropped < 13.0 and 15.0 <= woken < 15.5, decodes  # rest: 10 s without a still frame
+    for lo, hi in [(15.0, 18.0), (18.0, 21.0), (21.0, 24.0), (24.0, 27.0)]:
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+    # The same keyframes as with the pictures kept, give or take the text detector's first look after
+    # the wake, which now comes with the next picture (0.2 s later).
+    assert [k.reason for k in selection.keyframes] == [k.reason for k in kept.keyframes]
+    assert _times(selection) == pytest.approx(_times(kept), abs=0.5)
 
 
 def test_a_mouse_pointer_that_moves_and_rests_gives_no_keyframe(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import Shot, make_video, shared_video
@@ -159,6 +160,50 @@ def test_stopping_early_with_detail_pictures_does_not_hang(tmp_path: Path) -> No
         if frame.number == 5:
             break
     assert time.monotonic() - started < 10
+
+
+def _decode_switching(path: Path, flips: dict[int, bool]) -> tuple[list[media.DecodedFrame], int]:
+    """Frames of `path` with 320-px frames and 640-px detail pictures every 6th frame, the pictures
+    switched at the frame numbers in `flips`; and the number of restarts."""
+    switch = media.DetailSwitch()
+    frames = []
+    for frame in media.decode_switchable(media.probe(str(path)), 320, 640, 6, switch):
+        frames.append(frame)
+        switch.wanted = flips.get(frame.number, switch.wanted)
+    return frames, switch.restarts
+
+
+def _same_frames(frames: list[media.DecodedFrame], expected: list[media.DecodedFrame]) -> None:
+    assert [f.number for f in frames] == list(range(len(expected)))
+    assert [f.time for f in frames] == pytest.approx([f.time for f in expected], abs=1e-9)
+    assert all(np.array_equal(f.yuv, e.yuv) for f, e in zip(frames, expected, strict=True))
+
+
+def test_detail_pictures_switched_off_and_on_leave_every_frame_as_it_was() -> None:
+    # An AVI with a coarse time base (1/10 s): the restarted decode's seek must land on the frame.
+    path = shared_video("surveillance/opencv_vtest.avi")
+    expected = list(media.decode_small(media.probe(str(path)), 320, 640, 6))
+    frames, restarts = _decode_switching(path, {60: False, 200: True, 230: False})
+    assert restarts == 3
+    _same_frames(frames, expected)
+    with_detail = [f.number for f in frames if f.detail is not None]
+    assert with_detail == [*range(0, 61, 6), *range(204, 229, 6)]  # from the next 6th frame on
+    for frame in frames:
+        if frame.detail is not None:
+            assert np.array_equal(frame.detail, expected[frame.number].detail)
+
+
+def test_a_file_that_cannot_be_seeked_to_a_frame_is_decoded_again_with_the_pictures(tmp_path: Path) -> None:
+    # MPEG-TS named .mp4: no index, so the seek lands somewhere near; nothing may be lost for it.
+    path = tmp_path / "stream.mp4"
+    lavfi = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=12"]
+    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-f", "mpegts"]
+    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", *lavfi, *encode, str(path)], check=True)
+    expected = list(media.decode_small(media.probe(str(path)), 320, 640, 6))
+    frames, restarts = _decode_switching(path, {60: False, 200: True})
+    _same_frames(frames, expected)
+    assert restarts == 1  # then it does not switch again, and the pictures are back
+    assert [f.number for f in frames if f.detail is not None] == [*range(0, 61, 6), *range(66, 300, 6)]
 
 
 def test_short_runs_use_the_quick_starting_ffmpeg_unless_the_user_chose_one(

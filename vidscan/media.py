@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import math
 import os
 import queue
 import re
@@ -266,6 +267,8 @@ def decode_small(
     *,
     keyframes_only: bool = False,
     span: tuple[float, float] | None = None,
+    resume: tuple[int, float] | None = None,
+    seek_to_resume: bool = True,
 ) -> Generator[DecodedFrame, None, None]:
     """One pass over the whole video: every frame at a small size, upright, with its real timestamp;
     with `detail_side`, also a larger grey picture of every `detail_step`-th frame (frames 0, step,
@@ -273,7 +276,10 @@ def decode_small(
 
     `keyframes_only` decodes the stream's keyframes (I-frames) and nothing else; `span` = (start, end)
     seconds decodes the frames in [start, end) only (start is best a keyframe's time: decoding starts
-    at the keyframe before it). Times stay those of the whole video either way.
+    at the keyframe before it). `resume` = (number, time) continues an earlier decode of the whole
+    video from its frame `number`, which came at `time` (frames before it are left out, and numbering
+    goes on from it; without `seek_to_resume`, decoding starts at the beginning all the same). Times stay
+    those of the whole video either way.
 
     Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
     rate and late-starting streams get the true time of each frame rather than number / fps.
@@ -287,10 +293,16 @@ def decode_small(
     input_options = {"skip_frame": "nokey"} if keyframes_only else {"skip_loop_filter": "noref"}
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0
+    frame_time = 1.0 / info.fps if info.fps > 0 else 0.04
     if span is not None:
         seek = span[0] + info.start_offset
         input_options["ss"] = f"{seek:.6f}"
         input_options["to"] = f"{span[1] + info.start_offset:.6f}"
+    first_number, resume_time = resume if resume is not None else (0, -math.inf)
+    if resume is not None and resume_time > 0 and seek_to_resume:
+        # A microsecond early, so that the frame itself is kept whatever the rounding of its time.
+        seek = max(0.0, resume_time + info.start_offset - 1e-6)
+        input_options["ss"] = f"{seek:.6f}"
     # The detectors need structure, not fidelity: a cheap scaler; the frames sent to the model are grabbed
     # separately, in full.
     video = ffmpeg.input(_input_arg(info.path), **input_options).video.filter("showinfo", checksum=0)
@@ -343,9 +355,11 @@ def decode_small(
     for reader in readers:
         reader.start()
     frame_bytes = width * height * 3 // 2
-    number = 0
+    index = 0  # of the frames this ffmpeg sent: the detail pictures come with every detail_step-th
+    number = first_number
     last_time = -1.0
-    frame_time = 1.0 / info.fps if info.fps > 0 else 0.04
+    too_early = resume_time - frame_time / 4  # frames before the resumed one, if the seek let any through
+    shift = 0.0
     pending: deque[bytes] = deque()  # small frames read ahead while a detail picture is awaited
     small_done = False
 
@@ -365,7 +379,7 @@ def decode_small(
                 if not pending:
                     break
             grey = None
-            if details_left and number % detail_step == 0:
+            if details_left and index % detail_step == 0:
                 # ffmpeg writes a detail picture a few small frames after its own (framestep waits for
                 # the end of its group): read small frames ahead until it comes, or ffmpeg would block.
                 while True:
@@ -376,12 +390,18 @@ def decode_small(
                         read_small()
                 details_left = grey is not None
             buf = pending.popleft()
+            index += 1
             pts = pts_times.next()
             time = pts + seek - info.start_offset if pts is not None else last_time + frame_time
-            time = max(time, last_time + 1e-6, 0.0) if number else max(time, 0.0)
+            time = max(time, last_time + 1e-6, 0.0) if last_time >= 0 else max(time, 0.0)
             last_time = time
+            if time < too_early:
+                continue
+            if number == first_number and abs(time - resume_time) < frame_time / 4:
+                # The resumed frame: its time as the earlier decode had it, without the seek's rounding.
+                shift = resume_time - time
             yuv = np.frombuffer(buf, np.uint8).reshape(height * 3 // 2, width)
-            yield DecodedFrame(number, time, yuv, grey)
+            yield DecodedFrame(number, time + shift, yuv, grey)
             number += 1
     finally:
         stop.set()
@@ -392,9 +412,60 @@ def decode_small(
             reader.join(timeout=5)
         if detail_pipe:
             detail_file.close()
-    if number == 0:
+    if index == 0 and resume is None:
         detail_text = " ".join(stderr_tail) or "ffmpeg produced no frames"
         raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail_text)})")
+
+
+_INDEXED = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"}  # containers with an index of keyframes
+
+
+class DetailSwitch:
+    """Whether the pass wants decode_switchable's detail pictures: its consumer sets `wanted`."""
+
+    def __init__(self) -> None:
+        self.wanted = True
+        self.restarts = 0  # times ffmpeg was started again to switch
+
+
+def decode_switchable(
+    info: VideoInfo, long_side: int, detail_side: int, detail_step: int, switch: DetailSwitch
+) -> Generator[DecodedFrame, None, None]:
+    """decode_small's frames, with detail pictures that can be switched off and on during the pass:
+    when `switch.wanted` changes, ffmpeg is started again without them (or with them) from the next
+    frame whose number is a multiple of `detail_step`, so the pictures keep coming with the same frames.
+    A restart costs the decode from the keyframe before that frame, so callers switch for long
+    stretches only. Should a restart's seek land past that frame (a file that cannot be seeked to the
+    frame), the decode starts again from the beginning, skips what was sent already, and keeps the
+    pictures from then on; in files without an index of keyframes it never switches."""
+    resume: tuple[int, float] | None = None  # (number, time) of the frame a restart goes on from
+    # Seeking to a frame needs an index: raw streams and MPEG-TS would fall back to decoding again.
+    seek = Path(info.path).suffix.lower() in _INDEXED
+    with_detail = switch.wanted or not seek
+    late = 0.5 / info.fps if info.fps > 0 else 0.02
+    while True:
+        side = detail_side if with_detail else 0
+        frames = decode_small(info, long_side, side, detail_step, resume=resume, seek_to_resume=seek)
+        next_resume, nothing_yet = None, True
+        try:
+            for frame in frames:
+                if nothing_yet and resume is not None and seek and frame.time > resume[1] + late:
+                    break
+                first, nothing_yet = nothing_yet, False
+                flip = switch.wanted != with_detail and frame.number % detail_step == 0
+                if flip and seek and not first:
+                    next_resume, with_detail = (frame.number, frame.time), switch.wanted
+                    switch.restarts += 1
+                    break
+                yield frame
+        finally:
+            frames.close()
+        if nothing_yet and resume is not None and seek:
+            # The seek missed the frame: again from the start, with the pictures, and no more switching.
+            seek, next_resume, with_detail = False, resume, True
+        if next_resume is None:
+            return
+        resume = next_resume
 
 
 def _widen_pipe(fd: int, size: int = 1 << 20) -> None:

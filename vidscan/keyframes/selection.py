@@ -24,6 +24,11 @@ ProgressFn = Callable[[int, float], None]  # (frames decoded so far, time reache
 
 _SCREEN_WINDOW = 10.0  # seconds: a screen stands still at least this often (between keys, while the
 # pointer rests); a camera's sensor noise never lets a frame repeat
+# Seconds the text detector rests before ffmpeg is restarted without its pictures. A restart (and the one
+# back when a screen comes) costs the decode of up to a keyframe interval, which a minute without the
+# pictures repays at 1080p; doubled after each wake, so that footage switching between camera and
+# screens does not pay for restarts again and again.
+_DROP_AFTER = 60.0
 
 
 def analysis_step(fps: float, rate: float) -> int:
@@ -56,6 +61,9 @@ class _Pass:
         # `_SCREEN_WINDOW` seconds (a camera, a film), the text detector's edges are not worth finding.
         self._screens_only = options.strategy == "auto"
         self._still_at = 0.0  # the last frame with no pixel changed from the one looked at before
+        # While it rests long, ffmpeg does not even make its pictures (see media.decode_switchable).
+        self.detail_switch = media.DetailSwitch() if self.text and self._screens_only else None
+        self._drop_after = _DROP_AFTER
         self.text_step = self.step * analysis_step(fps / self.step, options.text_rate)
 
     def run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
@@ -72,6 +80,9 @@ class _Pass:
         if self.sparse is not None:
             change = self.options.iframe_change
             frames = sparse_frames(info, self.options.analysis_size, change, self.sparse)
+        elif self.detail_switch is not None:
+            size, text_size = self.options.analysis_size, self.options.text_size
+            frames = media.decode_switchable(info, size, text_size, self.text_step, self.detail_switch)
         else:
             frames = media.decode_small(
                 info,
@@ -90,7 +101,7 @@ class _Pass:
             if self.motion:
                 self.motion.process(frame)
             if self.text:
-                self._look_for_text(frame, self.text)
+                self._look_for_text(frame, number % self.text_step == 0, self.text)
             if progress and number >= next_report:
                 progress(number + 1, decoded.time)
                 next_report = number + 10 * self.step
@@ -100,14 +111,27 @@ class _Pass:
             times = self.scenes.times
             progress(number + 1, times[-1] if len(times) else 0.0)
 
-    def _look_for_text(self, frame: FrameView, text: TextDetector) -> None:
+    def _look_for_text(self, frame: FrameView, text_look: bool, text: TextDetector) -> None:
+        """`text_look`: one of the frames the text detector looks at (they come with a detail picture
+        unless ffmpeg was told to leave them out)."""
         stats = self.stats
         if len(stats) == 1 or stats.change[-1] < plan.UNCHANGED:
             self._still_at = frame.time
-        if self._screens_only and frame.time - self._still_at > _SCREEN_WINDOW:
-            text.pause(frame)
-        else:
+        switch = self.detail_switch
+        resting = frame.time - self._still_at - _SCREEN_WINDOW if self._screens_only else 0.0
+        if resting > 0:
+            if text_look:
+                text.pause(frame)
+            if switch is not None and resting > self._drop_after:
+                switch.wanted = False
+            return
+        if switch is not None and not switch.wanted:
+            switch.wanted = True
+            self._drop_after *= 2
+        if frame.detail is not None:
             text.process(frame)
+        elif text_look:
+            text.pause(frame)  # awake, but the pictures are not back yet
 
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change

@@ -155,8 +155,6 @@ class TextDetector:
         screen's): the screen counts as changing, so once looks resume, a keyframe comes when it has
         settled, if it differs from the last one. Edges from before the pause are no evidence of typing
         after it."""
-        if frame.detail is None:
-            return
         t = frame.time
         self._changed_since = t if self._changed_since is None else self._changed_since
         self._quiet_since = None
