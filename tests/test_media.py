@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -204,6 +205,17 @@ def test_a_file_that_cannot_be_seeked_to_a_frame_is_decoded_again_with_the_pictu
     _same_frames(frames, expected)
     assert restarts == 1  # then it does not switch again, and the pictures are back
     assert [f.number for f in frames if f.detail is not None] == [*range(0, 61, 6), *range(66, 300, 6)]
+
+
+def test_a_file_gone_when_the_decode_restarts_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "walk.avi"
+    shutil.copy(shared_video("surveillance/opencv_vtest.avi"), path)
+    switch = media.DetailSwitch()
+    with pytest.raises(InputError, match=r"could not be read again from 6\.60 s"):
+        for frame in media.decode_switchable(media.probe(str(path)), 320, 640, 6, switch):
+            if frame.number == 60:
+                switch.wanted = False
+                path.unlink()
 
 
 def test_short_runs_use_the_quick_starting_ffmpeg_unless_the_user_chose_one(

@@ -460,7 +460,9 @@ def decode_switchable(
                 yield frame
         finally:
             frames.close()
-        if nothing_yet and resume is not None and seek:
+        if nothing_yet and resume is not None:
+            if not seek:  # the file can no longer be read (decoding it from the start gave nothing)
+                raise InputError(f"{info.path}: could not be read again from {resume[1]:.2f} s")
             # The seek missed the frame: again from the start, with the pictures, and no more switching.
             seek, next_resume, with_detail = False, resume, True
         if next_resume is None:
