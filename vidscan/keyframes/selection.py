@@ -112,8 +112,8 @@ class _Pass:
             progress(number + 1, times[-1] if len(times) else 0.0)
 
     def _look_for_text(self, frame: FrameView, text_look: bool, text: TextDetector) -> None:
-        """`text_look`: one of the frames the text detector looks at (they come with a detail picture
-        unless ffmpeg was told to leave them out)."""
+        """`text_look`: one of the frames the text detector looks at (process() skips those without a
+        detail picture: ffmpeg leaves them out while the detector rests long)."""
         stats = self.stats
         if len(stats) == 1 or stats.change[-1] < plan.UNCHANGED:
             self._still_at = frame.time
@@ -128,10 +128,9 @@ class _Pass:
         if switch is not None and not switch.wanted:
             switch.wanted = True
             self._drop_after *= 2
-        if frame.detail is not None:
-            text.process(frame)
-        elif text_look:
-            text.pause(frame)  # awake, but the pictures are not back yet
+        # After a long rest the pictures come back a few frames after the wake; until then process()
+        # skips the frames, and the pauses of the rest already count the screen as changing.
+        text.process(frame)
 
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change
