@@ -442,7 +442,7 @@ def decode_switchable(
     # Seeking to a frame needs an index: raw streams and MPEG-TS would fall back to decoding again.
     seek = Path(info.path).suffix.lower() in _INDEXED
     with_detail = switch.wanted or not seek
-    late = 0.5 / info.fps if info.fps > 0 else 0.02
+    late = 0.25 / info.fps if info.fps > 0 else 0.01  # as in decode_small: the resumed frame is this close
     while True:
         side = detail_side if with_detail else 0
         frames = decode_small(info, long_side, side, detail_step, resume=resume, seek_to_resume=seek)
