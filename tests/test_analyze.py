@@ -202,6 +202,12 @@ def test_works_with_only_the_ffmpeg_from_imageio(fake_ollama: FakeOllama, tmp_pa
         (["analyze", str(BIKES), "--parallel", "0"], 2, "--parallel"),
         (["analyze", str(BIKES), "--max-frames", "many"], 2, "--max-frames"),
         (["keyframes"], 2, "VIDEO"),
+        # An option the command does not have: the hint names the command's help, not the top level's.
+        (
+            ["analyze", str(BIKES), "-o", "out"],
+            2,
+            "unrecognized arguments: -o out (see `vidscan analyze --help`)",
+        ),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args: list[str], code: int, message: str) -> None:

@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -31,8 +32,10 @@ from .progress import Progress
 
 
 class _Parser(argparse.ArgumentParser):
+    commands: Mapping[str, argparse.ArgumentParser]  # the subcommands' parsers, on the top-level one
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"vidscan: error: {message} (see `vidscan {self.prog.split()[-1]} --help`)\n")
+        self.exit(EXIT_USAGE, f"vidscan: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _positive_int(text: str) -> int:
@@ -195,12 +198,13 @@ def _add_cache_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog="vidscan", description="Turn a video into a report you can read instead of watching."
     )
     parser.add_argument("--version", action="version", version=f"vidscan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.commands = sub.choices
 
     run = sub.add_parser("analyze", help="video in, report.html + report.json out")
     run.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
@@ -384,7 +388,10 @@ COMMANDS = {"analyze": cmd_analyze, "keyframes": cmd_keyframes, "doctor": cmd_do
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, whose help lists what it takes
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="vidscan: %(message)s"
     )
