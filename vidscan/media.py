@@ -358,7 +358,8 @@ def decode_small(
     index = 0  # of the frames this ffmpeg sent: the detail pictures come with every detail_step-th
     number = first_number
     last_time = -1.0
-    too_early = resume_time - frame_time / 4  # frames before the resumed one, if the seek let any through
+    near = _resume_tolerance(info)
+    too_early = resume_time - near  # frames before the resumed one, if the seek let any through
     shift = 0.0
     pending: deque[bytes] = deque()  # small frames read ahead while a detail picture is awaited
     small_done = False
@@ -397,7 +398,7 @@ def decode_small(
             last_time = time
             if time < too_early:
                 continue
-            if number == first_number and abs(time - resume_time) < frame_time / 4:
+            if number == first_number and abs(time - resume_time) < near:
                 # The resumed frame: its time as the earlier decode had it, without the seek's rounding.
                 shift = resume_time - time
             yuv = np.frombuffer(buf, np.uint8).reshape(height * 3 // 2, width)
@@ -415,6 +416,12 @@ def decode_small(
     if index == 0 and resume is None:
         detail_text = " ".join(stderr_tail) or "ffmpeg produced no frames"
         raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail_text)})")
+
+
+def _resume_tolerance(info: VideoInfo) -> float:
+    """How close to the time it had the first frame of a resumed decode must come: a quarter frame, and
+    at least 2 ms, the rounding of a millisecond time base (Matroska), should a file claim 1000 frames/s."""
+    return max(0.25 / info.fps if info.fps > 0 else 0.01, 0.002)
 
 
 _INDEXED = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"}  # containers with an index of keyframes
@@ -442,7 +449,7 @@ def decode_switchable(
     # Seeking to a frame needs an index: raw streams and MPEG-TS would fall back to decoding again.
     seek = Path(info.path).suffix.lower() in _INDEXED
     with_detail = switch.wanted or not seek
-    late = 0.25 / info.fps if info.fps > 0 else 0.01  # as in decode_small: the resumed frame is this close
+    late = _resume_tolerance(info)
     while True:
         side = detail_side if with_detail else 0
         frames = decode_small(info, long_side, side, detail_step, resume=resume, seek_to_resume=seek)
