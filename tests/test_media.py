@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import Shot, make_video, shared_video
+from tests.synthetic import encode
 from vidscan import media
 from vidscan.errors import InputError
 
@@ -77,15 +78,10 @@ def test_frame_timestamps_are_real_for_a_late_starting_stream() -> None:
 def test_frame_times_keep_their_precision_hours_into_the_timeline(tmp_path: Path) -> None:
     # The video stream starts 12,000 s into the file (an audio track starts at 0): ffmpeg prints such
     # times with 6 significant digits: in steps of 0.1 s there, three frames to a time.
-    path = tmp_path / "late.mkv"
-    lavfi = ["-f", "lavfi"]
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-v", "error", *lavfi, "-t", "0.1", "-i", "anullsrc=r=8000:cl=mono"]
-        + ["-itsoffset", "12000", *lavfi, "-i", "testsrc=size=160x120:rate=30:duration=2"]
-        + ["-map", "1:v", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le"]
-        + [str(path)],
-        check=True,
-    )
+    inputs = ["-f", "lavfi", "-t", "0.1", "-i", "anullsrc=r=8000:cl=mono", "-itsoffset", "12000"]
+    inputs += ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=30:duration=2"]
+    audio = ["-map", "0:a", "-c:a", "pcm_s16le"]
+    path = encode(tmp_path / "late.mkv", inputs, "[1:v]null", keyframe_every=30, extra=audio)
     info = media.probe(str(path))
     assert info.start_offset == pytest.approx(12000.0)
     times = [f.time for f in media.decode_small(info, 160)]
@@ -117,8 +113,6 @@ def test_missing_file_and_directory_are_clear_errors(tmp_path: Path) -> None:
 
 def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
     path = tmp_path / "tone.m4a"
-    import subprocess
-
     subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=d=1", str(path)], check=True)
     with pytest.raises(InputError, match="no video stream"):
         media.probe(str(path))
@@ -196,10 +190,8 @@ def test_detail_pictures_switched_off_and_on_leave_every_frame_as_it_was() -> No
 
 def test_a_file_that_cannot_be_seeked_to_a_frame_is_decoded_again_with_the_pictures(tmp_path: Path) -> None:
     # MPEG-TS named .mp4: no index, so the seek lands somewhere near; nothing may be lost for it.
-    path = tmp_path / "stream.mp4"
     lavfi = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=12"]
-    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-f", "mpegts"]
-    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", *lavfi, *encode, str(path)], check=True)
+    path = encode(tmp_path / "stream.mp4", lavfi, "[0:v]null", keyframe_every=50, extra=["-f", "mpegts"])
     expected = list(media.decode_small(media.probe(str(path)), 320, 640, 6))
     frames, restarts = _decode_switching(path, {60: False, 200: True})
     _same_frames(frames, expected)
