@@ -1,12 +1,15 @@
 """Speed of the keyframe pass against ffmpeg's own decode of the same file.
 
-    python -m benchmarks.speed [--clips NAME,NAME] [--strategies auto,scenes,iframes-first]
+    python -m benchmarks.speed [--clips NAME,NAME] [--strategies auto,scenes,iframes-first,pyscenedetect]
                                [--reps 3] [--seconds N]
 
 Per repetition, in turn: `ffmpeg -i FILE -f null -` (the reference), then the keyframe pass with each
-strategy, in this process. Alternating them puts both under the same load of this shared machine; the
-medians of the ratios are what to read. CPU time is split with getrusage: this process's own (Python and
-OpenCV) and its children's (ffmpeg). Prints figures; never passes or fails on them.
+strategy, in this process. `pyscenedetect` runs PySceneDetect's `detect(path, ContentDetector())` in the
+same turns: the issue's own yardstick ("PySceneDetect's API takes ~1.6× on this machine") shows which of
+the clips resembles the file the target was set on. Alternating them puts all under the same load of this
+shared machine; the medians of the ratios are what to read. CPU time is split with getrusage: this
+process's own (Python and OpenCV) and its children's (ffmpeg). Prints figures; never passes or fails on
+them.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def _cpu() -> tuple[float, float]:
 
 
 def _select(path: Path, strategy: str) -> None:
+    if strategy == "pyscenedetect":
+        from scenedetect import ContentDetector, detect
+
+        detect(str(path), ContentDetector())
+        return
     if strategy == "iframes-first":
         options = KeyframeOptions(max_frames=0, strategy="scenes", iframes_first=True)
     else:
@@ -72,7 +80,8 @@ def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--clips", default=DEFAULT_CLIPS, help=f"comma-separated (default {DEFAULT_CLIPS})")
-    parser.add_argument("--strategies", default="auto,scenes", help="auto, scenes, ..., iframes-first")
+    strategies_help = "auto, scenes, ..., iframes-first, pyscenedetect"
+    parser.add_argument("--strategies", default="auto,scenes", help=strategies_help)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.0, help="only the first N seconds of each clip")
     args = parser.parse_args()
