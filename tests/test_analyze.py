@@ -182,6 +182,29 @@ def test_keyframes_json_on_bikes(tmp_path: Path) -> None:
     assert sorted(set(shots)) == shots and set(range(5)) <= set(shots)
 
 
+def test_progress_ends_at_the_frames_really_decoded_and_counts_one_keyframe_singular(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    """opencv_box.mp4's container says 456 frames; one of them cannot be decoded. The log's last line for
+    the decode says what was decoded (455/455), not 455/456 as if the run had stopped short."""
+    box = shared_video("inspection/opencv_box.mp4")
+    probe = ["ffprobe", "-v", "quiet", "-count_frames", "-select_streams", "v:0", "-show_entries"]
+    counts = subprocess.run(
+        [*probe, "stream=nb_frames,nb_read_frames", "-of", "json", str(box)], capture_output=True, check=True
+    )
+    stream = json.loads(counts.stdout)["streams"][0]
+    assert int(stream["nb_frames"]) == int(stream["nb_read_frames"]) + 1  # the premise
+    result = run_cli("keyframes", str(box))
+    assert result.code == 0, result.stderr
+    last = [line for line in result.stderr.splitlines() if "frames decoded" in line][-1]
+    n = stream["nb_read_frames"]
+    assert re.fullmatch(rf"vidscan: frames decoded: {n}/{n} done in [\d.]+s", last), last
+    one = make_video(tmp_path / "one.mp4", [Shot("red", 2.0)])
+    result = run_cli("analyze", str(one), "--out", str(tmp_path / "out"), "--host", fake_ollama.url)
+    assert result.code == 0, result.stderr
+    assert "(1 keyframe, complete," in result.stdout
+
+
 def test_works_with_only_the_ffmpeg_from_imageio(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     """No ffmpeg or ffprobe on PATH: `pip install` alone must give a working tool."""
     clip = make_video(tmp_path / "two shots.mp4", [Shot("red", 1.5), Shot("blue", 1.5)])

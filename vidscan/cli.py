@@ -318,10 +318,9 @@ def _print_entry(entry: BatchEntry) -> None:
         print(f"vidscan: error: {entry.error}", file=sys.stderr)
         return
     run = entry.data["run"]
-    keyframes = len(entry.data["keyframes"])
-    print(
-        f"{entry.report_dir / 'report.html'}  ({keyframes} keyframes, {run['status']}, {run['seconds']:.1f}s)"
-    )
+    count = len(entry.data["keyframes"])
+    keyframes = f"{count} keyframe{'s' if count != 1 else ''}"
+    print(f"{entry.report_dir / 'report.html'}  ({keyframes}, {run['status']}, {run['seconds']:.1f}s)")
     for problem in run["problems"]:
         print(f"vidscan: warning: {problem}", file=sys.stderr)
 
@@ -346,7 +345,7 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     info = media.probe(args.video)
     stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
     selection = select_keyframes(info, _keyframe_options(args), lambda n, _t: stage.update(n))
-    stage.close()
+    stage.finish()
     if args.json:
         out = {
             "video": {k: v for k, v in asdict(selection.video).items()},

@@ -195,7 +195,7 @@ def _run(
                 lambda n, _t: stage.update(n),
                 on_stable=captioner.early if early else None,
             )
-            stage.close()
+            stage.finish()
             info = selection.video
             if wants_speech:
                 captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))

@@ -38,6 +38,13 @@ class Stage:
         of = f"/{self.total}" if self.total else ""
         print(f"vidscan: {self.name}: {self.done}{of}", file=self.stream, flush=True)
 
+    def finish(self) -> None:
+        """Close a stage whose total was an estimate (a container's frame count): the count reached is the
+        real total, so the last line says 455/455, not 455/456 as if the work had stopped short."""
+        if self.done:
+            self.update(self.done, total=self.done)
+        self.close()
+
     def close(self) -> None:
         if self._bar is not None:
             if self.total is not None and self._bar.n < self.total:
