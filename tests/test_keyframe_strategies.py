@@ -193,6 +193,30 @@ def test_screencast_every_screen_gets_a_keyframe() -> None:
         assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
 
 
+def test_a_bottle_taken_away_gets_a_keyframe_of_the_table_without_it() -> None:
+    # MANIFEST: the left bottle is gone from about 6.6 s; the hand comes back for the next one at 12.5 s.
+    # The table with two bottles differs from the start's three in one part of the picture only.
+    selection = _select(shared_video("inspection/intel_bottle-detection.mp4"), strategy="motion")
+    gone = [k for k in selection.keyframes if 6.6 < k.time < 12.4]
+    assert gone and all(k.duplicate_of is None for k in gone), _times(selection)
+
+
+def test_a_second_visitor_is_not_taken_for_the_first() -> None:
+    # MANIFEST: one person at a time walks up to the table, stays and leaves; different people. A keyframe
+    # of a visit may reuse the caption of the empty room, never that of another visitor.
+    visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 70.4), (74.8, 87.4), (92.5, 120.5), (123.8, 136.6)]
+    selection = _select(shared_video("surveillance/intel_one-by-one-person-detection.mp4"), strategy="motion")
+    keyframes = selection.keyframes
+
+    def visit(time: float) -> int | None:
+        return next((i for i, (lo, hi) in enumerate(visits) if lo <= time < hi), None)
+
+    for kf in keyframes:
+        if kf.duplicate_of is not None and visit(keyframes[kf.duplicate_of].time) is not None:
+            assert visit(kf.time) == visit(keyframes[kf.duplicate_of].time), (kf, _times(selection))
+    assert {visit(k.time) for k in keyframes if k.duplicate_of is None} >= set(range(len(visits)))
+
+
 def test_budget_trims_the_least_important_keyframes_first() -> None:
     def kf(i: int, time: float, reason: str, score: float) -> Keyframe:
         return Keyframe(index=i, time=time, reason=reason, segment=(time, time + 1.0), score=score)

@@ -15,6 +15,10 @@ from .options import KeyframeOptions
 
 UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 _SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: the same colours
+# and no cell further apart than this: on a fixed camera a different visitor in the same spot changes one
+# cell of the grid, and the hash of the whole picture hardly (a second person's visit would get the
+# first one's caption)
+_SAME_CELL = 16.0
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
@@ -185,13 +189,14 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
 
 
 def looks_same(a: Keyframe, b: Keyframe, distance: int) -> bool:
-    """Same picture: perceptual hashes close, and the colours of the 3x3 grid close on average."""
+    """Same picture: perceptual hashes close, and the colours of the 3x3 grid close on average and in
+    every cell."""
     if hamming(a.phash, b.phash) > distance:
         return False
     if not a.colour or not b.colour:
         return True  # made without colours (by hand): the hash alone
-    gaps = np.abs(np.array(a.colour, np.int16) - np.array(b.colour, np.int16)).reshape(-1, 3)
-    return float(gaps.max(axis=1).mean()) < _SAME_COLOUR
+    gaps = np.abs(np.array(a.colour, np.int16) - np.array(b.colour, np.int16)).reshape(-1, 3).max(axis=1)
+    return float(gaps.mean()) < _SAME_COLOUR and float(gaps.max()) < _SAME_CELL
 
 
 def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
