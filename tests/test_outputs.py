@@ -117,6 +117,39 @@ def test_without_summary_chapters_the_slides_are_the_chapters() -> None:
     assert [s.title for s in slides(report)] == ["Volcanic Geology", "Glacier Erosion", "Volcanic Geology"]
 
 
+def test_a_screen_without_a_title_is_titled_by_its_own_text_not_the_menu_bar() -> None:
+    # A screen recording: the model gave no titles; OCR reads the application's menu bar first on every
+    # screen. The menu bar stays in the screen's text; the title is the first line of the screen's own.
+    # Between them a browser (its own bar), and an icon OCR reads as one letter. A screen with nothing
+    # else on it keeps the menu bar as its title.
+    ocr = [
+        "File Edit View Help\nInstall the package\nmore",
+        "File Edit View Help\nRun the tests\nmore",
+        "Back Forward Reload\n一\nDevice Activation",
+        "File Edit View Help\nRead the report\nmore",
+        "File Edit View Help",
+    ]
+    keyframes = [slide(i, i * 10.0, i * 10.0 + 10.0, "", text, "") for i, text in enumerate(ocr)]
+    report = {**lecture_report(), "keyframes": keyframes}
+    titled = slides(report)
+    assert [s.title for s in titled] == [
+        "Install the package",
+        "Run the tests",
+        "Back Forward Reload",
+        "Read the report",
+        "File Edit View Help",
+    ]
+    assert titled[0].text_lines == ("File Edit View Help", "more")
+    assert "### 2. Run the tests (0:10)" in notes_markdown(report)
+
+
+def test_a_title_carried_over_slides_in_a_row_stays_their_title() -> None:
+    ocr = ["Volcanoes\nMagma rises", "Volcanoes\nLava cools", "Volcanoes\nAsh falls", "Glaciers\nIce"]
+    keyframes = [slide(i, i * 10.0, i * 10.0 + 10.0, "", text, "") for i, text in enumerate(ocr)]
+    titles = [s.title for s in slides({**lecture_report(), "keyframes": keyframes})]
+    assert titles == ["Volcanoes", "Volcanoes", "Volcanoes", "Glaciers"]
+
+
 def test_youtube_chapters_follow_youtubes_rules() -> None:
     chapters = [
         {"start": 3.0, "end": 40.0, "title": "Intro"},  # the first chapter must start at 00:00

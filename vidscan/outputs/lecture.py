@@ -8,7 +8,7 @@ slides are the chapters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,17 +33,51 @@ class Slide:
     same_as: int | None  # the number of an earlier slide showing the same thing
 
 
+def _ocr_lines(kf: Mapping[str, Any]) -> list[str]:
+    return [line.strip() for line in str(kf.get("ocr_text") or "").splitlines() if line.strip()]
+
+
+_CHROME_SHARE = 0.25  # of the frames, at least 3, in 2 separate stretches or more: the screen's frame
+
+
+def _chrome(keyframes: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Lines read on many frames, in stretches that the line leaves and comes back to: an application's
+    menu bar or tab strip (on every screen of that application), a slide deck's footer. Not a slide's
+    title, though they come first on the screen. A title carried over several slides in a row is one
+    stretch; an outline slide shown between sections is a small share of a deck."""
+    seen: dict[str, list[int]] = {}
+    for number, kf in enumerate(keyframes):
+        for line in {line.casefold() for line in _ocr_lines(kf)}:
+            seen.setdefault(line, []).append(number)
+    chrome = set()
+    for line, numbers in seen.items():
+        stretches = 1 + sum(b - a > 1 for a, b in zip(numbers, numbers[1:], strict=False))
+        if len(numbers) >= max(3, _CHROME_SHARE * len(keyframes)) and stretches >= 2:
+            chrome.add(line)
+    return chrome
+
+
+def _may_title(line: str, chrome: set[str]) -> bool:
+    """Not the screen's frame, and at least three letters or digits (OCR reads icons as one-letter lines)."""
+    return line.casefold() not in chrome and sum(c.isalnum() for c in line) >= 3
+
+
 def slides(report: Mapping[str, Any]) -> list[Slide]:
-    """The keyframes as slides, in time order."""
+    """The keyframes as slides, in time order. A slide the model gave no title is titled by its first
+    line of OCR text that is not on many slides (see _chrome)."""
     result: list[Slide] = []
     number_of: dict[int, int] = {}
-    for number, kf in enumerate(keyframes_in_order(report), start=1):
+    keyframes = keyframes_in_order(report)
+    chrome = _chrome(keyframes)
+    for number, kf in enumerate(keyframes, start=1):
         caption: dict[str, Any] = kf["caption"] if isinstance(kf.get("caption"), dict) else {}
-        ocr_lines = [line.strip() for line in str(kf.get("ocr_text") or "").splitlines() if line.strip()]
-        title = str(caption.get("slide_title") or "").strip() or (ocr_lines[0] if ocr_lines else "")
+        ocr_lines = _ocr_lines(kf)
+        own = [line for line in ocr_lines if _may_title(line, chrome)] or ocr_lines
+        title = str(caption.get("slide_title") or "").strip() or (own[0] if own else "")
         written = ocr_lines or [line.strip() for line in str(caption.get("slide_text") or "").splitlines()]
-        if written and title and written[0].casefold() == title.casefold():
-            written = written[1:]  # the title is shown as the heading
+        heading = next((i for i, line in enumerate(written) if line.casefold() == title.casefold()), None)
+        if title and heading is not None:
+            written = written[:heading] + written[heading + 1 :]  # the title is shown as the heading
         index = int(kf.get("index", number - 1))
         time = float(kf.get("time") or 0.0)
         segment = kf.get("segment") or [time, time]
