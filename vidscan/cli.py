@@ -24,9 +24,9 @@ from .batch import BatchEntry, batch_exit_code, run_batch, write_batch_outputs
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .doctor import run_checks
 from .errors import EXIT_FAILED, EXIT_USAGE, UsageError, VidscanError
-from .keyframes import STRATEGIES, KeyframeOptions, select_keyframes
+from .keyframes import STRATEGIES, KeyframeOptions
 from .outputs.inspection import verdict_table
-from .pipeline import DEFAULT_VLM, Options
+from .pipeline import DEFAULT_VLM, Options, select_with_progress
 from .profiles import load_profile
 from .progress import Progress
 
@@ -343,9 +343,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def cmd_keyframes(args: argparse.Namespace) -> int:
     progress = _progress(args)
     info = media.probe(args.video)
-    stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
-    selection = select_keyframes(info, _keyframe_options(args), lambda n, _t: stage.update(n))
-    stage.finish()
+    selection = select_with_progress(info, _keyframe_options(args), progress)
     if args.json:
         out = {
             "video": {k: v for k, v in asdict(selection.video).items()},

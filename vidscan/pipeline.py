@@ -24,7 +24,7 @@ from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .calls import ModelCaller
 from .caption import CAPTION_SCHEMA_VERSION, Captioner, CaptionJob
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
-from .keyframes import KeyframeOptions, select_keyframes
+from .keyframes import KeyframeOptions, StableFn, select_keyframes
 from .profiles import Profile, apply_profile, load_profile, profile_outputs
 from .progress import QUIET, Progress
 from .report import current_umask, report_to_dict, write_report
@@ -151,6 +151,17 @@ def analyze(
             cache.close()
 
 
+def select_with_progress(
+    info: VideoInfo, options: KeyframeOptions, progress: Progress, on_stable: StableFn | None = None
+) -> KeyframeSelection:
+    """select_keyframes with a "frames decoded" stage, out of the container's frame count (an estimate:
+    the stage ends at the frames really decoded)."""
+    stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
+    selection = select_keyframes(info, options, lambda n, _t: stage.update(n), on_stable=on_stable)
+    stage.finish()
+    return selection
+
+
 def _run(
     video: str,
     info: VideoInfo,
@@ -187,15 +198,8 @@ def _run(
         wants_speech = options.profile.transcribe and info.has_audio
         early = options.early_captions and server_ok and not wants_speech
         with Captioner(caller, job, info, staging / "frames", server_ok, progress, problems) as captioner:
-            frames = info.frame_count or int(info.duration * info.fps) or None
-            stage = progress.stage("frames decoded", frames)
-            selection = select_keyframes(
-                info,
-                options.keyframes,
-                lambda n, _t: stage.update(n),
-                on_stable=captioner.early if early else None,
-            )
-            stage.finish()
+            on_stable = captioner.early if early else None
+            selection = select_with_progress(info, options.keyframes, progress, on_stable)
             info = selection.video
             if wants_speech:
                 captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))
