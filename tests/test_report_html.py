@@ -259,6 +259,23 @@ def test_chapters_cite_the_keyframes_inside_them(report: dict[str, Any], report_
     assert re.findall(r'data-kf="(\d+)"', first) == ["0", "1", "2", "3"]
 
 
+def test_the_last_chapter_keeps_the_keyframe_it_ends_on_and_an_instant_event_shows_one_time(
+    report: dict[str, Any], report_dir: Path
+) -> None:
+    # A summary whose last chapter ends at the last keyframe (as the fallback summary writes it), and an
+    # event whose end is its start.
+    last = report["keyframes"][-1]
+    report["summary"]["chapters"][-1]["end"] = last["time"]
+    report["summary"]["events"][0]["end"] = report["summary"]["events"][0]["time"]
+    html = render_report_html(report, report_dir)
+    chapters = html[html.index('class="chapters panel"') : html.index('class="events panel"')]
+    final = chapters[chapters.rindex('class="when"') :]
+    assert f'data-kf="{last["index"]}"' in final
+    events = html[html.index('class="events panel"') :]
+    first = events[events.index('class="when"') : events.index("Forklift loads")]
+    assert first.count("<time>") == 1 and "–" not in first
+
+
 def test_verdicts_render_and_filter(report: dict[str, Any], report_dir: Path) -> None:
     report["keyframes"][4]["verdicts"] = {"invoice visible": "pass"}
     report["keyframes"][5]["verdict"] = "Fail"

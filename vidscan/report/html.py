@@ -395,9 +395,12 @@ def _chapter_views(summary: Any, cards: Sequence[dict], precise: bool) -> list[d
     """Chapters cite no keyframes in report.json, so their evidence is the keyframes inside them."""
     cards_by_index = {card["index"]: card for card in cards}
     views = []
-    for chapter in _summary_list(summary, "chapters"):
+    chapters = _summary_list(summary, "chapters")
+    for number, chapter in enumerate(chapters, start=1):
         start, end = _number(chapter.get("start")), _number(chapter.get("end"))
-        inside = [c["index"] for c in cards if start <= c["time"] < end or (c["time"] == end == start)]
+        # The last chapter ends at the last keyframe when the summary says so: that keyframe is in it.
+        last = number == len(chapters)
+        inside = [c["index"] for c in cards if start <= c["time"] < end or (c["time"] == end and last)]
         views.append(
             {
                 "start": start,
@@ -418,12 +421,14 @@ def _event_views(summary: Any, cards: Sequence[dict], precise: bool) -> list[dic
     for event in _summary_list(summary, "events"):
         cited = [i for i in (_int_or_none(k) for k in event.get("keyframes") or []) if i is not None]
         end = event.get("end")
+        clock = format_clock(event.get("time"), precise=precise)
+        end_clock = format_clock(end, precise=precise) if end is not None else None
         views.append(
             {
                 "time": _number(event.get("time")),
                 "end": _number(end) if end is not None else None,
-                "clock": format_clock(event.get("time"), precise=precise),
-                "end_clock": format_clock(end, precise=precise) if end is not None else None,
+                "clock": clock,
+                "end_clock": end_clock if end_clock != clock else None,  # 0:03, not 0:03–0:03
                 "description": _text(event.get("description")),
                 "level": _int_or_none(event.get("level")),
                 "evidence": _evidence(cited, cards_by_index),
