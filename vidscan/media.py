@@ -293,7 +293,7 @@ def decode_small(
     input_options = {"skip_frame": "nokey"} if keyframes_only else {"skip_loop_filter": "noref"}
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0
-    frame_time = 1.0 / info.fps if info.fps > 0 else 0.04
+    frame_time = 1.0 / info.frame_rate
     if span is not None:
         seek = span[0] + info.start_offset
         input_options["ss"] = f"{seek:.6f}"
@@ -421,7 +421,7 @@ def decode_small(
 def _resume_tolerance(info: VideoInfo) -> float:
     """How close to the time it had the first frame of a resumed decode must come: a quarter frame, and
     at least 2 ms, the rounding of a millisecond time base (Matroska), should a file claim 1000 frames/s."""
-    return max(0.25 / info.fps if info.fps > 0 else 0.01, 0.002)
+    return max(0.25 / info.frame_rate, 0.002)
 
 
 _INDEXED = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"}  # containers with an index of keyframes
@@ -563,7 +563,7 @@ def grab_frame(info: VideoInfo, time: float) -> Image.Image:
     tools = find_tools()
     # Seek half a frame early: ffmpeg returns the first frame at or after the seek point, so this
     # lands exactly on the frame whose timestamp is `time` despite float rounding.
-    half_frame = 0.5 / info.fps if info.fps > 0 else 0.02
+    half_frame = 0.5 / info.frame_rate
     for back_off in (half_frame, 1.0, 3.0):
         position = max(0.0, time + info.start_offset - back_off)
         args = (

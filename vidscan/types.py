@@ -20,6 +20,11 @@ class VideoInfo:
     # relative to the video stream, ffmpeg's seek positions to the file.
     start_offset: float = 0.0
 
+    @property
+    def frame_rate(self) -> float:
+        """`fps`, or 25 when the container does not say: frame times, steps and seek tolerances need one."""
+        return self.fps if self.fps > 0 else 25.0
+
 
 @dataclass(frozen=True)
 class Keyframe:

@@ -98,7 +98,7 @@ def sparse_frames(
 
     Stretches are decoded on worker threads (an ffmpeg each) while the keyframes are still being read,
     at most `_AHEAD` at a time, so the two cores stay busy and few frames wait in memory."""
-    fps = info.fps if info.fps > 0 else 25.0
+    fps = info.frame_rate
     waiting: deque[Future[list[media.DecodedFrame]] | _LongSpan | media.DecodedFrame] = deque()
     spans_waiting = 0
 

@@ -42,7 +42,7 @@ class _Pass:
     """The detectors a strategy needs, fed from one decode."""
 
     def __init__(self, info: VideoInfo, options: KeyframeOptions) -> None:
-        fps = info.fps if info.fps > 0 else 25.0
+        fps = info.frame_rate
         # I-frames first: frames come sparse where nothing changes, and every one of them is looked at.
         self.sparse = SparseCounts() if options.iframes_first else None
         # Cuts are looked for in every frame (a cut's contrast with the frames around it fades when
