@@ -143,17 +143,21 @@ def test_steady_typing_gives_one_keyframe_of_the_finished_command(tmp_path: Path
     assert typed.time > 12.3 and typed.segment == (0.0, 14.0)  # once typing stopped, for all of it
 
 
-def test_a_terminal_session_typed_without_pause_gives_one_keyframe_once_it_rests(tmp_path: Path) -> None:
-    # Each Enter prints output and a prompt at once, but typing goes on at once: no keyframe per command
-    # line. The blinking cursor and the ticking clock in the bottom strip do not keep the rest from
-    # counting as settled.
+def test_each_command_output_in_a_terminal_gets_a_keyframe_and_typing_none(tmp_path: Path) -> None:
+    # Each Enter prints output and a prompt at once, and typing goes on 0.4 s later: the output is a
+    # state a note-taker wants however short the pause, the typing in between is not. The blinking
+    # cursor and the ticking clock in the bottom strip do not keep the screen from counting as settled.
     selection = _select(synthetic.terminal_session(tmp_path / "terminal.mp4"))
-    middle = [k.time for k in selection.keyframes if 2.5 <= k.time < synthetic.TERMINAL_DONE]
-    assert not middle, _times(selection)
-    last = selection.keyframes[-1]
-    assert last.reason == "text-change" and last.time >= synthetic.TERMINAL_DONE, _times(selection)
-    assert last.segment[0] < 2.5  # it stands for the whole session
-    assert len(selection.keyframes) <= 2
+    outputs, t = [], 1.0
+    for command, _ in synthetic.TERMINAL_COMMANDS:
+        t += len(command) / 6.0 + 0.3
+        outputs.append(t)
+        t += 0.4
+    keyframes = [k for k in selection.keyframes if k.reason != "start"]
+    assert len(keyframes) == len(outputs), _times(selection)
+    for keyframe, output in zip(keyframes, outputs, strict=True):
+        assert keyframe.reason == "text-change"
+        assert output <= keyframe.time < output + 0.4, (output, _times(selection))  # before typing resumes
 
 
 def test_typing_up_to_the_end_of_the_video_still_gives_its_last_state(tmp_path: Path) -> None:

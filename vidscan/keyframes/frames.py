@@ -4,6 +4,7 @@ candidate keyframes detectors propose."""
 
 from __future__ import annotations
 
+import copy
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
@@ -48,10 +49,22 @@ def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
 class FrameView:
     """One decoded frame; each view of it is computed once, on first use by any detector."""
 
-    def __init__(self, time: float, yuv: np.ndarray, detail: np.ndarray | None = None) -> None:
+    def __init__(
+        self, time: float, yuv: np.ndarray, detail: np.ndarray | None = None, shown: float | None = None
+    ) -> None:
         self.time = time
         self.yuv = yuv  # I420 at the analysis size
         self.detail = detail  # full-range grey at the text size, where text is still legible (or None)
+        # When the stream first showed this picture: earlier than `time` for a picture held on screen
+        # (see held_copy), and the time to grab it at.
+        self.shown = time if shown is None else shown
+
+    def held_copy(self, time: float) -> FrameView:
+        """The same picture still on screen at `time` (a variable-rate stream sends no frame while its
+        picture does not change): every view already computed is shared."""
+        held = copy.copy(self)
+        held.time = time
+        return held
 
     @cached_property
     def half(self) -> np.ndarray:
@@ -99,6 +112,22 @@ def phash(gray: np.ndarray) -> int:
     return int.from_bytes(bits.tobytes(), "little")
 
 
+_BLOCK = 8  # pixels a side at the analysis size
+
+
+def flat_share(gray: np.ndarray) -> float:
+    """Share of the picture in 8x8 blocks of exactly one grey level. A rendered picture (a slide, a
+    terminal, an application) has flat backgrounds; a camera's sensor noise leaves no block of a
+    natural scene exactly flat, however hard it is compressed."""
+    h, w = gray.shape[0] // _BLOCK * _BLOCK, gray.shape[1] // _BLOCK * _BLOCK
+    if not h or not w:
+        return 0.0
+    blocks = gray[:h, :w].reshape(h // _BLOCK, _BLOCK, w // _BLOCK, _BLOCK)
+    return float(np.count_nonzero(blocks.max(axis=(1, 3)) == blocks.min(axis=(1, 3)))) / (
+        blocks.shape[0] * blocks.shape[2]
+    )
+
+
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
@@ -108,10 +137,12 @@ class FrameStats:
 
     def __init__(self) -> None:
         self.times = array("d")
+        self.shown = array("d")  # when the stream first showed each picture (FrameView.shown)
         self.sharpness = array("f")
         self.change = array("f")  # mean absolute difference from the previous frame, 0..1
         self.brightness = array("f")
         self.hashes = array("Q")
+        self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_share)
         # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
         # hash alike, and so do the same layout in other colours (a red car where a blue one stood).
         self.colours = array("B")
@@ -120,11 +151,13 @@ class FrameStats:
     def add(self, frame: FrameView) -> None:
         gray = frame.gray
         self.times.append(frame.time)
+        self.shown.append(frame.shown)
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
         previous = self._previous
         self.change.append(0.0 if previous is None else cv2.mean(cv2.absdiff(gray, previous))[0] / 255.0)
         self.hashes.append(phash(gray))
+        self.flat.append(flat_share(gray))
         self.colours.frombytes(frame.colour_grid.tobytes())
         self._previous = gray
 

@@ -1,10 +1,25 @@
-"""Fixed cameras: a background model at 160 px; keyframes when activity starts, at its peak, and once the
-scene has settled in a new state. Lighting drift, noise and compression flicker do not count."""
+"""Fixed cameras: what moves against a background model, judged against the clip's own noise.
+
+OpenCV's MOG2 background subtractor keeps, per pixel, a mixture of the values it has seen there (leaves in
+wind and flicker become part of the background), and marks a pixel as foreground when its value lies
+more than four standard deviations from every mode: the threshold is each pixel's own noise, not a
+constant. Shadows (a darker version of the background) are not foreground. Foreground pixels form blobs
+(connected components); a blob smaller than an object a viewer would name is noise. Blobs are followed
+from look to look as tracks, and a track that travels (a person crossing, a car driving through) is an
+event; a blob that flickers in place (a branch, a reflection) travels nowhere and is not.
+
+Keyframes: as few as show every event while it is well in view (one more per `activity_interval` of a
+long one), and the settled new state once nothing has moved for `settle` seconds, when the scene differs
+from the state before (something left, something taken away); a sparse heartbeat when nothing happens.
+A change of the whole picture (a cut, a moved camera, lights switched) starts the model again.
+"""
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import deque
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -12,140 +27,361 @@ import numpy as np
 from .frames import Candidate, FrameView
 from .options import KeyframeOptions
 
-_GLOBAL_CHANGE = 0.5  # share of the picture: more than this changed at once is a cut or a moved camera
-_LEARN_SECONDS = 10.0  # time constant of the background where nothing is in front of it
-_LAG_SECONDS = 0.2  # motion is measured against the frame this long ago
-_OPEN = np.ones((3, 3), np.uint8)
-_RATE = 10.0  # frames per second the detector looks at: people and objects move slower than that
+_GLOBAL_CHANGE = 0.5  # share of the picture: more than this foreground at once is a cut or a moved camera
+_HISTORY_SECONDS = 20.0  # how long the background model remembers: a person standing still longer
+# becomes background (the settled state shows them)
+_VARIANCE = 16.0  # MOG2's threshold on the squared distance in standard deviations: 4 sigma of each
+# pixel's own noise
+_RATE = 10.0  # looks per second: people and objects move slower than that
+_MIN_OBJECT = 12 * 12  # source pixels: a blob smaller than this is nothing a viewer would name (the
+# smallest person worth an event, 40 px tall in a 720x480 camera, covers four times as much)
+_MIN_BLOB = 4  # analysis pixels: at least this, whatever the source size (single pixels are noise)
+_LOST = 0.5  # seconds a track may go unseen (hidden, merged with another blob) before it ends
+_MIN_LIFE = 0.5  # seconds: a track seen for less is a flicker (a car passing close to the camera is in view
+# longer)
+_TRAVEL = 0.5  # a track whose centre moved less than this share of its own size only shook in place
+_SEEN = 0.5  # share of the looks of its life a track must be seen in: specks flicker
+_STRAIGHT = 0.5  # a track's way from where it began over its path: more than back and forth
+_LAG = 0.3  # seconds: motion is measured against the picture this long ago
+_JOIN = 64  # pieces closer than this share of the picture's width are one object
+_SAME_SURFACE = 0.8  # correlation over which a changed region is the background in other light
+_DARK = 16.0  # grey level under which a pixel's brightness says little about the exposure
+_QUIET_FLOOR = 8.0  # grey levels: a difference under this between two pictures is noise and
+# compression, however still the clip (a hard-compressed still scene has a measured noise of zero)
 
 
-def _median(values: np.ndarray) -> float:
-    """np.median of `values`, without its generic machinery (a quarter of the cost on a few thousand)."""
-    flat = values.ravel()
-    middle = flat.size // 2
-    if flat.size % 2:
-        return float(np.partition(flat, middle)[middle])
-    pair = np.partition(flat, (middle - 1, middle))
-    return float((pair[middle - 1] + pair[middle]) / 2)
+def _noise_threshold(diff: np.ndarray) -> float:
+    """A grey-level difference that stands out from this difference picture's own noise: most pixels
+    of a fixed camera's picture do not change, so the median difference is the noise (sampled sparsely:
+    the same median at a fraction of the cost)."""
+    sample = diff[::3, ::3].ravel()
+    middle = sample.size // 2
+    median = float(np.partition(sample, middle)[middle]) if sample.size else 0.0
+    return max(_QUIET_FLOOR, 4.0 * median)
+
+
+@dataclass
+class _Blob:
+    x: float
+    y: float
+    size: float  # diagonal of its bounding box, in analysis pixels
+    area: int
+    box: tuple[int, int, int, int]  # left, top, width, height
+
+
+class _Track:
+    """A blob followed from look to look."""
+
+    def __init__(self, blob: _Blob, t: float, rate: float) -> None:
+        self.rate = rate  # looks per second
+        self.path = 0.0  # length of the way its centre went, look by look
+        self.first = self.last = t
+        self.x0, self.y0 = blob.x, blob.y
+        self.x, self.y = blob.x, blob.y
+        self.vx = self.vy = 0.0
+        self.size = blob.size
+        self.travel = 0.0
+        self.samples = [(t, blob.area)]  # when it was seen, and how large
+
+    def predict(self, t: float) -> tuple[float, float]:
+        dt = t - self.last
+        return self.x + self.vx * dt, self.y + self.vy * dt
+
+    def update(self, blob: _Blob, t: float) -> None:
+        dt = max(t - self.last, 1e-3)
+        self.vx = 0.5 * self.vx + 0.5 * (blob.x - self.x) / dt
+        self.vy = 0.5 * self.vy + 0.5 * (blob.y - self.y) / dt
+        self.path += math.hypot(blob.x - self.x, blob.y - self.y)
+        self.x, self.y, self.last = blob.x, blob.y, t
+        self.size = max(self.size, blob.size)
+        self.travel = max(self.travel, math.hypot(blob.x - self.x0, blob.y - self.y0))
+        self.samples.append((t, blob.area))
+
+    def is_event(self) -> bool:
+        """Seen for long enough, in most looks, and gone somewhere: noise that flickers from place to
+        place is seen now and then, and a track that jumps between such specks goes back and forth
+        (its path is long, its way from where it began short)."""
+        life = self.last - self.first
+        if life < _MIN_LIFE or len(self.samples) < _SEEN * life * self.rate:
+            return False
+        way = math.hypot(self.x - self.x0, self.y - self.y0)
+        return self.travel >= _TRAVEL * self.size and way >= _STRAIGHT * self.path
+
+    def views(self, window: float) -> list[tuple[float, float]]:
+        """Per `window` seconds of its life, the stretch where it was seen at half its largest size
+        or more (entering and leaving the picture, it is seen only in part)."""
+        out = []
+        start = self.first
+        while start <= self.last:
+            part = [(t, area) for t, area in self.samples if start <= t < start + window]
+            if part:
+                largest = max(area for _, area in part)
+                good = [t for t, area in part if area >= largest / 2]
+                out.append((good[0], good[-1]))
+            start += window
+        return out
+
+
+def _blobs(mask: np.ndarray, min_area: int) -> list[_Blob]:
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, count):
+        area = int(stats[i, cv2.CC_STAT_AREA])
+        if area >= min_area:
+            x, y, w, h = (int(v) for v in stats[i, :4])
+            out.append(
+                _Blob(float(centroids[i, 0]), float(centroids[i, 1]), math.hypot(w, h), area, (x, y, w, h))
+            )
+    return out
+
+
+def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
+    """The objects in a foreground mask: its blobs with the pieces of one object joined (a person's
+    clothes where they match the wall behind split the blob; the pieces lie a few pixels apart).
+    Single specks are dropped first, so that noise does not join into objects."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    pieces = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _MIN_BLOB) + 1
+    if not len(pieces):
+        return []
+    keep = np.zeros(count, np.uint8)
+    keep[pieces] = 255
+    cleaned = keep[labels]
+    gap = max(1, mask.shape[1] // _JOIN)
+    joined = cv2.dilate(cleaned, np.ones((gap, gap), np.uint8))
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    areas = np.bincount(labels[cleaned > 0], minlength=count)  # foreground pixels, not the joins
+    out = []
+    for i in range(1, count):
+        if areas[i] >= min_area:
+            x, y, w, h = (int(v) for v in stats[i, :4])
+            out.append(
+                _Blob(
+                    float(centroids[i, 0]),
+                    float(centroids[i, 1]),
+                    math.hypot(w, h),
+                    int(areas[i]),
+                    (x, y, w, h),
+                )
+            )
+    return out
+
+
+def _in_front(blobs: list[_Blob], picture: np.ndarray, background: np.ndarray) -> list[_Blob]:
+    """The blobs that show something in front of the background: a blob whose picture correlates
+    with the background's there (normalised cross-correlation) is the same surface in other light, as
+    when the sun comes out or a cloud's shadow passes."""
+    out = []
+    for blob in blobs:
+        x, y, w, h = blob.box
+        now, before = picture[y : y + h, x : x + w], background[y : y + h, x : x + w]
+        if w < 3 or h < 3:
+            out.append(blob)
+            continue
+        same = float(cv2.matchTemplate(now, before, cv2.TM_CCOEFF_NORMED)[0, 0])
+        if same < _SAME_SURFACE:
+            out.append(blob)
+    return out
 
 
 class MotionDetector:
-    def __init__(self, options: KeyframeOptions, fps: float) -> None:
+    def __init__(self, options: KeyframeOptions, fps: float, source_width: int = 0) -> None:
         self._options = options
         fps = fps if fps > 0 else 25.0
         self._every = max(1, int(fps / _RATE))
         self._seen = 0
-        rate = fps / self._every
-        self._learn = 1.0 / (rate * _LEARN_SECONDS)
-        self._lagged: deque[np.ndarray] = deque(maxlen=max(1, int(round(rate * _LAG_SECONDS))))
-        self._background: np.ndarray | None = None
-        self._before: np.ndarray | None = None  # the scene as it was when the current activity began
-        self.activity = array("f")  # per frame: share of the picture that differs from the background (1 on
-        # a global change)
+        self._rate = fps / self._every
+        self._source_width = source_width
+        self._min_blob = _MIN_BLOB
+        self._subtractor = self._new_model()
+        self._lagged: deque[np.ndarray] = deque(maxlen=max(1, int(round(self._rate * _LAG))))
+        self._tracks: list[_Track] = []
+        self._reference: np.ndarray | None = None  # the scene at the last settled state
+        self._states: deque[np.ndarray] = deque(maxlen=8)  # earlier settled states: a return is no news
+        self._still_since: float | None = None  # nothing has moved since then
+        self._judged = True  # the quiet stretch since _still_since was compared with the reference
+        self._moving_since = 0.0  # the motion that ended in the current quiet stretch began then
+        self.activity = array("f")  # per frame: share of the picture in foreground blobs (1 on a global
+        # change)
         self.resets = 0  # global changes seen (cuts, camera moves): a fixed camera has few
         self._candidates: list[Candidate] = []
-        self._active_since: float | None = None  # activity in progress
-        self._above_since: float | None = None  # over the threshold, not yet long enough to count
-        self._still_since: float | None = None  # inside activity: nothing has moved since then
-        self._window_peak = (0.0, 0.0)  # (activity, time) of the busiest frame of this interval
-        self._window_start = 0.0
+        self._views: list[tuple[float, float]] = []  # of events seen, not yet given a keyframe
+        self._window = options.activity_interval if options.activity_interval > 0 else math.inf
+        self._last_event = -math.inf
         self._last_keyframe = 0.0
+        self._exposed: np.ndarray | None = None  # the last picture, brought to the model's exposure
 
-    def _share(self, diff: np.ndarray, threshold: float) -> float:
-        above = cv2.compare(diff, np.array([threshold]), cv2.CMP_GT)  # a one-element array is a scalar
-        return cv2.countNonZero(cv2.morphologyEx(above, cv2.MORPH_OPEN, _OPEN)) / above.size
+    def _new_model(self) -> cv2.BackgroundSubtractorMOG2:
+        model = cv2.createBackgroundSubtractorMOG2(
+            history=max(2, int(_HISTORY_SECONDS * self._rate)), varThreshold=_VARIANCE, detectShadows=True
+        )
+        model.setShadowValue(0)  # shadows are background
+        return model
 
     def process(self, frame: FrameView) -> None:
         self._seen += 1
         if (self._seen - 1) % self._every:
             self.activity.append(self.activity[-1] if self.activity else 0.0)
             return
-        # Subtracting the mean makes a global brightness drift invisible: only structure is compared.
-        now = frame.tiny.astype(np.float32)
-        now -= cv2.mean(now)[0]
-        if self._background is None:
-            self._background = now.copy()
-            self._before = now.copy()
-        diff = cv2.absdiff(now, self._background)
-        # Noise threshold from the picture itself: most pixels are still background (a sparse grid of
-        # them gives the same median at a fraction of the cost).
-        threshold = max(10.0, 4.0 * _median(diff[::3, ::3]))
-        share = self._share(diff, threshold)
-        lagged = self._lagged[0] if self._lagged else now
-        moving = self._share(cv2.absdiff(now, lagged), threshold)
-        self._lagged.append(now)
+        grey = cv2.GaussianBlur(frame.gray, (3, 3), 0)
+        if self._source_width and self._min_blob == _MIN_BLOB:
+            scale = grey.shape[1] / self._source_width
+            self._min_blob = max(_MIN_BLOB, int(_MIN_OBJECT * scale * scale))
+        grey = self._same_exposure(grey)
+        mask = self._subtractor.apply(grey)
+        share = cv2.countNonZero(mask) / mask.size
         if share > _GLOBAL_CHANGE:  # not activity in this scene: start over from the new picture
-            self.resets += 1
-            self._background = now.copy()
-            self._before = now.copy()
-            self._active_since = self._above_since = self._still_since = None
+            self._restart(grey)
             self.activity.append(1.0)
             return
-        self.activity.append(share)
-        still = cv2.compare(diff, np.array([threshold]), cv2.CMP_LE)
-        cv2.accumulateWeighted(now, self._background, self._learn, mask=still)
-        self._step(frame.time, share, moving, now)
+        blobs = _objects(cv2.compare(mask, 200, cv2.CMP_GT), self._min_blob)
+        if blobs:
+            blobs = _in_front(blobs, grey, self._subtractor.getBackgroundImage())
+        self.activity.append(sum(b.area for b in blobs) / mask.size)
+        self._follow(blobs, frame.time)
+        lagged = self._lagged[0] if self._lagged else grey
+        self._lagged.append(grey)
+        diff = cv2.absdiff(grey, lagged)
+        moving = bool(_blobs(cv2.compare(diff, _noise_threshold(diff), cv2.CMP_GT), self._min_blob))
+        if self._reference is None:
+            self._reference = grey
+        self._settle(frame.time, moving, grey)
+        self._heartbeat(frame.time)
+
+    def _same_exposure(self, grey: np.ndarray) -> np.ndarray:
+        """The picture at the exposure of the one before: a camera's auto-exposure step or a cloud
+        scales every pixel by about the same factor, which is no event. The factor is the median ratio
+        over a sparse grid of pixels, so that a person filling a third of the picture does not sway it."""
+        previous = self._exposed
+        if previous is None:
+            self._exposed = grey
+            return grey
+        now, before = grey[::4, ::4].astype(np.float32), previous[::4, ::4].astype(np.float32)
+        lit = (now > _DARK) & (before > _DARK)  # the ratio of dark pixels is mostly noise
+        if np.count_nonzero(lit) < lit.size // 4:
+            self._exposed = grey
+            return grey
+        ratios = before[lit] / now[lit]
+        middle = ratios.size // 2
+        gain = float(np.partition(ratios, middle)[middle])
+        self._exposed = grey if abs(gain - 1.0) < 0.01 else cv2.convertScaleAbs(grey, alpha=gain)
+        return self._exposed
+
+    def _restart(self, grey: np.ndarray) -> None:
+        self.resets += 1
+        self._subtractor = self._new_model()
+        self._subtractor.apply(grey, learningRate=1.0)
+        self._exposed = None
+        self._tracks = []
+        self._lagged.clear()
+        self._reference = grey
+        self._states.clear()
+        self._still_since, self._judged = None, True
+
+    def _follow(self, blobs: list[_Blob], t: float) -> None:
+        """Match blobs to tracks (nearest predicted position within the larger of their sizes), start
+        tracks for the rest, end tracks unseen for _LOST seconds."""
+        free = list(self._tracks)
+        for blob in sorted(blobs, key=lambda b: -b.area):
+            best, best_distance = None, math.inf
+            for track in free:
+                px, py = track.predict(t)
+                distance = math.hypot(blob.x - px, blob.y - py)
+                if distance <= max(blob.size, track.size) and distance < best_distance:
+                    best, best_distance = track, distance
+            if best is None:
+                self._tracks.append(_Track(blob, t, self._rate))
+            else:
+                best.update(blob, t)
+                free.remove(best)
+        ended = [track for track in self._tracks if t - track.last > _LOST]
+        if ended:
+            self._tracks = [track for track in self._tracks if track not in ended]
+            self._views += [view for track in ended if track.is_event() for view in track.views(self._window)]
+            self._show_events(t)
+
+    def _show_events(self, now: float, final: bool = False) -> None:
+        """As few keyframes as show every event: each at a time that lies in the views of as many
+        events as possible (greedy interval stabbing, earliest end first). Views are taken up once no
+        open track can share their keyframe."""
+        horizon = now if final else min([now, *(track.first for track in self._tracks)])
+        views = sorted(self._views, key=lambda v: v[1])
+        while views and views[0][1] < horizon:
+            # A view is widened by the time a track may go unseen: an object is still in view then,
+            # and the pieces of one person (a blob that splits and joins) share one keyframe.
+            end = views[0][1] + _LOST
+            shared = [v for v in views if v[0] - _LOST <= end]
+            # Where the views themselves meet (or the gap between them, under a second).
+            latest_start, earliest_end = max(v[0] for v in shared), min(v[1] for v in shared)
+            start, stop = sorted((latest_start, earliest_end))
+            # The first event after a quiet stretch starts an activity; the rest are its peaks.
+            reason = "activity-start" if start - self._last_event > _LOST else "activity-peak"
+            self._emit(reason, start, (start, stop + 1e-3), 1.5)
+            self._last_event = end
+            views = [v for v in views if v[0] - _LOST > end]
+        self._views = views
+
+    def _settle(self, t: float, moving: bool, grey: np.ndarray) -> None:
+        """Once nothing has moved for `settle` seconds, a keyframe of the scene if it differs from the
+        last settled state and from the states before it."""
+        if moving:
+            if self._judged:
+                self._moving_since = t
+            self._still_since, self._judged = None, False
+            return
+        if self._still_since is None:
+            self._still_since = t
+        if self._judged or t - self._still_since < self._options.settle:
+            return
+        self._judged = True
+        assert self._reference is not None
+        if not self._differs(grey, self._reference):
+            return
+        seen_before = any(not self._differs(grey, state) for state in self._states)
+        self._states.append(self._reference)
+        self._reference = grey
+        if not seen_before:
+            # It stands for the change from when it began, unless an event keyframe stands for that.
+            events = [c.start for c in self._candidates if c.start >= self._moving_since]
+            start = self._still_since if events else min(self._moving_since, self._still_since)
+            self._emit("settled", start, (self._still_since, t + 1e-3), 1.5)
+
+    def _differs(self, grey: np.ndarray, state: np.ndarray) -> bool:
+        """Whether something in the scene differs from an earlier state: the pictures are compared at
+        the same brightness and contrast (a slow change of light over minutes is no event)."""
+        (mean, std), (state_mean, state_std) = (
+            (float(m[0, 0]), float(d[0, 0])) for m, d in (cv2.meanStdDev(grey), cv2.meanStdDev(state))
+        )
+        gain = state_std / std if std > 1.0 else 1.0
+        diff = cv2.absdiff(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
+        return bool(_blobs(cv2.compare(diff, _noise_threshold(diff), cv2.CMP_GT), self._min_blob))
+
+    def _heartbeat(self, t: float) -> None:
+        o = self._options
+        if o.heartbeat and not self._tracks and t - self._last_keyframe >= o.heartbeat:
+            self._emit("heartbeat", t, (t, t + 1.0), 0.2)
 
     def _emit(self, reason: str, start: float, pick: tuple[float, float], importance: float) -> None:
         self._candidates.append(Candidate(reason, start, pick, importance))
         self._last_keyframe = max(self._last_keyframe, pick[0])
-
-    def _step(self, t: float, share: float, moving: float, now: np.ndarray) -> None:
-        o = self._options
-        if self._active_since is None:
-            if share <= o.motion_threshold:
-                self._above_since = None
-                if o.heartbeat and t - self._last_keyframe >= o.heartbeat:
-                    self._emit("heartbeat", t, (t, t + 1.0), 0.2)
-                return
-            self._above_since = t if self._above_since is None else self._above_since
-            if t - self._above_since < _LAG_SECONDS:  # a flicker is not activity
-                return
-            self._active_since = self._window_start = t
-            self._window_peak = (share, t)
-            self._still_since = None
-            self._emit("activity-start", t, (t, t + 1.5), 1.5)
-            return
-        if share > self._window_peak[0]:
-            self._window_peak = (share, t)
-        if t - self._window_start >= o.activity_interval:
-            self._emit_peak()
-            self._window_start, self._window_peak = t, (share, t)
-        if moving > o.motion_threshold / 2:
-            self._still_since = None
-            return
-        self._still_since = t if self._still_since is None else self._still_since
-        if t - self._still_since < o.settle:
-            return
-        # Activity is over. A keyframe of the settled scene if it differs from the scene before it began
-        # (something appeared and stayed, or went and stayed gone); the background becomes the new scene.
-        self._emit_peak()
-        assert self._before is not None
-        changed = self._share(cv2.absdiff(now, self._before), 12.0)
-        if changed > o.motion_threshold:
-            self._emit("settled", self._still_since, (self._still_since, t + 1e-3), 1.5)
-        self._background = now.copy()
-        self._before = now.copy()
-        self._active_since = self._above_since = self._still_since = None
-
-    def _emit_peak(self) -> None:
-        assert self._active_since is not None
-        share, at = self._window_peak
-        if share > self._options.motion_threshold and at - self._active_since >= 2.0:
-            self._emit("activity-peak", at, (at - 0.5, at + 0.5), 1.0)
 
     def so_far(self) -> list[Candidate]:
         """The candidates proposed up to now, without ending the pass."""
         return sorted(self._candidates, key=lambda c: c.start)
 
     def horizon(self, now: float) -> float:
-        """No candidate proposed later will start before this time: an activity in progress may still
-        give a peak in its current interval, and a settling scene a keyframe from where it went still."""
-        if self._active_since is None:
-            return now
-        return min(now, self._window_start, self._still_since if self._still_since is not None else now)
+        """No candidate proposed later will start before this time: an open track may still give a
+        keyframe from where it began (a view widened by _LOST), and a settling scene one from where its
+        motion began."""
+        starts = [now, *(track.first for track in self._tracks), *(view[0] for view in self._views)]
+        if not self._judged:
+            starts.append(self._moving_since)
+        return min(starts) - _LOST - 1.0 / self._rate
 
     def finish(self) -> list[Candidate]:
-        if self._active_since is not None:
-            self._emit_peak()
+        end = max([self._last_keyframe, *(track.last for track in self._tracks)])
+        self._views += [
+            view for track in self._tracks if track.is_event() for view in track.views(self._window)
+        ]
+        self._tracks = []
+        self._show_events(end + 1.0, final=True)
         return sorted(self._candidates, key=lambda c: c.start)

@@ -27,12 +27,17 @@ class KeyframeOptions:
     settle: float = 1.5  # seconds without motion before a changed scene counts as settled
     activity_interval: float = 20.0  # one keyframe per this many seconds while activity lasts
     heartbeat: float = 300.0  # seconds between keyframes of a still scene (0 = off)
-    fixed_camera_min: float = 8.0  # seconds: auto uses motion keyframes only in static shots this long
+    fixed_camera_min: float = 2.0  # seconds: auto uses motion keyframes only in static shots this long
+    # (the background model needs that much to tell the background from what moves)
     edited_cuts: float = 0.5  # cuts per minute over which auto treats a video as edited (no motion keyframes)
     # text: screens and slides
     text_threshold: float = 0.0012  # share of the picture whose edges changed: a text or layout change
-    text_settle: float = 1.0  # seconds a screen must stay unchanged before its keyframe is taken
-    text_rate: float = 5.0  # frames per second the text detector looks at (screens change slowly)
+    text_settle: float = 1.0  # seconds a screen must stay unchanged after typing or drawing before its
+    # keyframe is taken (people pause that long between keys and strokes)
+    text_settle_at_once: float = 0.3  # the same after a change that came at once (output, a bullet, a
+    # slide): terminal demos pause half a second after each command's output
+    text_rate: float = 10.0  # frames per second the text detector looks at: a state shown for half a
+    # second gets the looks it needs to count as settled
     # I-frame-first (scenes on H.264/H.265): decode the keyframes, and in full only where two differ
     iframes_first: bool = False
     iframe_change: float = 7.5  # content score between two keyframes over which the stretch is decoded

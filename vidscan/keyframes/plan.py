@@ -14,16 +14,26 @@ from .interval import even_candidates, with_coverage
 from .options import KeyframeOptions
 
 UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
+# Share of a shot's pictures in exactly flat blocks (frames.flat_share) from which it is a rendered
+# screen: the screen recordings of the shared clips have 0.23-0.93, camera footage 0.00-0.04 (hard-
+# compressed too); a slide deck made into a dithered GIF has none, and goes to the fixed-camera
+# detector, whose settled states are its slides.
+RENDERED = 0.1
 _SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: the same colours
 # and no cell further apart than this: on a fixed camera a different visitor in the same spot changes one
 # cell of the grid, and the hash of the whole picture hardly (a second person's visit would get the
 # first one's caption)
 _SAME_CELL = 16.0
 
+# An object the motion detector saw (a person, a car): a small thing in a large picture, which the hash
+# and the colour grid of the whole picture hardly see. Another car where one stood is another event: it
+# is never merged with the keyframe before it, nor takes an earlier keyframe's caption.
+EVENTS = ("activity-start", "activity-peak")
+
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
 # more bullet) that a perceptual hash of the whole picture can miss.
-ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "text-change")
+ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "text-change", *EVENTS)
 
 # Candidates whose frame is taken once the picture has settled.
 _SETTLED = ("text-change", "settled")
@@ -46,7 +56,8 @@ def shot_kinds(
     stats: FrameStats, activity: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> list[tuple[bool, bool]]:
     """Per shot: (looks like a screen, looks like a fixed camera)."""
-    # Screens are still most of the time (no pixel changes at all between frames); cameras never are.
+    # Screens stand still most of the time (not a pixel changes between frames), and have the flat
+    # backgrounds of a rendered picture: a hard-compressed still camera stands still as often.
     unchanged = np.frombuffer(stats.change, np.float32) < UNCHANGED
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
     edited = len(shots) - 1 > options.edited_cuts * max(end, 1.0) / 60.0
@@ -54,7 +65,8 @@ def shot_kinds(
     for i, shot in enumerate(shots):
         stop = shots[i + 1].start if i + 1 < len(shots) else end
         lo, hi = stats.index_at(shot.start), max(stats.index_at(stop), stats.index_at(shot.start) + 1)
-        screen = bool(unchanged[lo:hi].mean() >= 0.5)
+        rendered = float(np.median(np.frombuffer(stats.flat, np.float32)[lo:hi])) >= RENDERED
+        screen = bool(unchanged[lo:hi].mean() >= 0.5) and rendered
         fixed = (
             not edited
             and stop - shot.start >= options.fixed_camera_min
@@ -126,7 +138,8 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
                 stronger, weaker = weaker, cand
             # A screen that settles after a cut (a page still loading) is best shown once it has
             # settled: the stronger reason stands, with the frame taken where the weaker one settled.
-            pick = weaker.pick if weaker.reason in _SETTLED else stronger.pick
+            # Likewise an event merged with the start of its shot: the moment the object is in view.
+            pick = weaker.pick if weaker.reason in (*_SETTLED, *EVENTS) else stronger.pick
             kept[-1] = replace(stronger, start=kept[-1].start, pick=pick, extends=False)
             continue
         kept.append(cand)
@@ -176,7 +189,7 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
         out.append(
             Keyframe(
                 index=i,
-                time=round(stats.times[at], 6),
+                time=round(stats.shown[at], 6),
                 reason=reason,
                 segment=(round(cand.start if i else 0.0, 3), round(stop, 3)),
                 sharpness=round(float(stats.sharpness[at]), 2),
@@ -215,7 +228,17 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
     marked: list[Keyframe] = []
     for kf in kept:
         earlier = marked[:-1] if kf.reason == "text-change" else marked  # not the screen it changed
-        twin = next((m for m in earlier if m.duplicate_of is None and looks_same(kf, m, distance)), None)
+        twin = next(
+            (
+                m
+                for m in earlier
+                if kf.reason not in EVENTS
+                and m.reason not in EVENTS
+                and m.duplicate_of is None
+                and looks_same(kf, m, distance)
+            ),
+            None,
+        )
         marked.append(replace(kf, duplicate_of=twin.index if twin else None))
     return marked
 

@@ -31,6 +31,26 @@ _SCREEN_WINDOW = 10.0  # seconds: a screen stands still at least this often (bet
 _DROP_AFTER = 60.0
 
 
+class HeldFrames:
+    """A variable-rate stream (a GIF made into a video, a screen recorder) sends a new frame only when
+    its picture changes, and holds it on screen in between, for a second or more. Copies of the held
+    picture at the analysis rate let every detector see that time pass: a screen that stood still for
+    a second has settled, whether it came as ten frames or one."""
+
+    def __init__(self, rate: float, fps: float) -> None:
+        self._interval = 1.0 / (rate if rate > 0 else fps)
+        self._finest = 1.0 / fps  # the stream's own frame interval: its shortest gap between frames
+
+    def between(self, previous: FrameView, frame: FrameView) -> list[FrameView]:
+        gap = frame.time - previous.time
+        self._finest = min(self._finest, gap) if gap > 0 else self._finest
+        # A gap of one frame interval of the stream (a camera at 5 frames/s) holds nothing back.
+        if gap <= 1.5 * max(self._finest, self._interval):
+            return []
+        copies = int(gap / self._interval - 0.5)
+        return [previous.held_copy(previous.time + k * self._interval) for k in range(1, copies + 1)]
+
+
 def analysis_step(fps: float, rate: float) -> int:
     """Look at every n-th frame, so that the detectors see about `rate` frames a second (never fewer)."""
     if rate <= 0 or fps <= 0:
@@ -50,11 +70,12 @@ class _Pass:
         self.step = 1 if self.sparse else analysis_step(fps, options.analysis_rate)
         self.options = options
         self.stats = FrameStats()
+        self._holds = HeldFrames(options.analysis_rate, fps)
         self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None)
         wants = {"auto": ("motion", "text"), "motion": ("motion",), "text": ("text",)}.get(
             options.strategy, ()
         )
-        self.motion = MotionDetector(options, fps / self.step) if "motion" in wants else None
+        self.motion = MotionDetector(options, fps / self.step, info.width) if "motion" in wants else None
         self.text = TextDetector(options) if "text" in wants else None
         # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
         # not a pixel changed, see plan.shot_kinds): where no frame has been still for
@@ -91,25 +112,34 @@ class _Pass:
                 detail_step=self.text_step,
             )
         number, next_report = -1, 0
+        previous: FrameView | None = None
         for decoded in frames:
             number = decoded.number
             frame = FrameView(decoded.time, decoded.yuv, decoded.detail)
+            if previous is not None and self.sparse is None:  # sparse frames skip time on purpose
+                for held in self._holds.between(previous, frame):
+                    self._look(held, text_look=held.detail is not None, early=early)
+            previous = frame
             self.scenes.process(frame)
             if number % self.step:
                 continue
-            self.stats.add(frame)
-            if self.motion:
-                self.motion.process(frame)
-            if self.text:
-                self._look_for_text(frame, number % self.text_step == 0, self.text)
+            self._look(frame, text_look=number % self.text_step == 0, early=early)
             if progress and number >= next_report:
                 progress(number + 1, decoded.time)
                 next_report = number + 10 * self.step
-            if early is not None:
-                early.after_frame(self, decoded.time)
         if progress:
             times = self.scenes.times
             progress(number + 1, times[-1] if len(times) else 0.0)
+
+    def _look(self, frame: FrameView, text_look: bool, early: EarlyKeyframes | None) -> None:
+        """Every detector but the cut detector looks at this frame (the cut detector has seen it)."""
+        self.stats.add(frame)
+        if self.motion:
+            self.motion.process(frame)
+        if self.text:
+            self._look_for_text(frame, text_look, self.text)
+        if early is not None:
+            early.after_frame(self, frame.time)
 
     def _look_for_text(self, frame: FrameView, text_look: bool, text: TextDetector) -> None:
         """`text_look`: one of the frames the text detector looks at (process() skips those without a

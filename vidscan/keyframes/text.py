@@ -95,6 +95,7 @@ class TextDetector:
         self._typing_since: float | None = None  # first new edges (typing) since the last keyframe
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
+        self._at_once = False  # the latest change came at once (a line or more), not key by key
         self._last_time = 0.0
         self._last_picture: np.ndarray | None = None  # the picture of the previous look
         self._edges_current = False  # whether _previous holds the edges of that picture (not after a pause)
@@ -135,6 +136,7 @@ class TextDetector:
             self._count(moved, typed)
             self._quiet_since = None
             self._changed_since = t if self._changed_since is None else self._changed_since
+            self._at_once = moved >= _AT_ONCE
             return
         self._count(moved, typed)
         if typed:
@@ -142,10 +144,15 @@ class TextDetector:
             # (nor one per command line a terminal echoes back while the user types on).
             self._quiet_since = None
             self._typing_since = t if self._typing_since is None else self._typing_since
+            self._at_once = False
             return
         self._quiet_since = t if self._quiet_since is None else self._quiet_since
         waiting = self._waiting()
-        if waiting and t - self._quiet_since >= self._options.text_settle:
+        # Output, a new bullet, a new slide come at once and are read at once: a terminal demo pauses
+        # half a second after each. Typing and drawing pause that long between strokes: their screen
+        # has settled only after a longer pause.
+        settle = self._options.text_settle_at_once if self._at_once else self._options.text_settle
+        if waiting and t - self._quiet_since >= settle:
             if self._differs(edges):
                 self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
             self._changed_since = self._typing_since = None
