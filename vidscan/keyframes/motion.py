@@ -60,6 +60,11 @@ def _noise_threshold(diff: np.ndarray) -> float:
     return max(_QUIET_FLOOR, 4.0 * median)
 
 
+def _above(picture: np.ndarray, level: float) -> np.ndarray:
+    """255 where `picture` is over `level`, else 0."""
+    return cv2.compare(picture, np.array([level]), cv2.CMP_GT)  # a one-element array is a scalar
+
+
 @dataclass
 class _Blob:
     x: float
@@ -233,7 +238,7 @@ class MotionDetector:
             self._restart(grey)
             self.activity.append(1.0)
             return
-        blobs = _objects(cv2.compare(mask, 200, cv2.CMP_GT), self._min_blob)
+        blobs = _objects(_above(mask, 200), self._min_blob)
         if blobs:
             blobs = _in_front(blobs, grey, self._subtractor.getBackgroundImage())
         self.activity.append(sum(b.area for b in blobs) / mask.size)
@@ -241,7 +246,7 @@ class MotionDetector:
         lagged = self._lagged[0] if self._lagged else grey
         self._lagged.append(grey)
         diff = cv2.absdiff(grey, lagged)
-        moving = bool(_blobs(cv2.compare(diff, _noise_threshold(diff), cv2.CMP_GT), self._min_blob))
+        moving = bool(_blobs(_above(diff, _noise_threshold(diff)), self._min_blob))
         if self._reference is None:
             self._reference = grey
         self._settle(frame.time, moving, grey)
@@ -353,7 +358,7 @@ class MotionDetector:
         )
         gain = state_std / std if std > 1.0 else 1.0
         diff = cv2.absdiff(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
-        return bool(_blobs(cv2.compare(diff, _noise_threshold(diff), cv2.CMP_GT), self._min_blob))
+        return bool(_blobs(_above(diff, _noise_threshold(diff)), self._min_blob))
 
     def _heartbeat(self, t: float) -> None:
         o = self._options
