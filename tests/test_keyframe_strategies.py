@@ -155,9 +155,10 @@ def test_each_command_output_in_a_terminal_gets_a_keyframe_and_typing_none(tmp_p
         t += 0.4
     keyframes = [k for k in selection.keyframes if k.reason != "start"]
     assert len(keyframes) == len(outputs), _times(selection)
-    for keyframe, output in zip(keyframes, outputs, strict=True):
+    typing_resumes = [output + 0.4 for output in outputs[:-1]] + [selection.video.duration]
+    for keyframe, output, resumes in zip(keyframes, outputs, typing_resumes, strict=True):
         assert keyframe.reason == "text-change"
-        assert output <= keyframe.time < output + 0.4, (output, _times(selection))  # before typing resumes
+        assert output <= keyframe.time < resumes, (output, _times(selection))
 
 
 def test_typing_up_to_the_end_of_the_video_still_gives_its_last_state(tmp_path: Path) -> None:

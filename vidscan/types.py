@@ -36,6 +36,7 @@ class Keyframe:
     phash: int = 0
     colour: tuple[int, ...] = ()  # mean B, G, R of each cell of a 3x3 grid over the analysis frame
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
+    seen_before: bool | None = None  # its detector saw this picture before (None: it cannot tell)
     score: float = 0.0  # importance of its reason: what a frame budget keeps first
 
 

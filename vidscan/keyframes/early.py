@@ -85,7 +85,7 @@ class EarlyKeyframes:
         # Nothing later can have a keyframe before the first unsettled candidate starts.
         known_until = min(limit, chosen[settled][0].start)
         kept = drop_repeats(keyframes_of(stats, chosen, now), options.dedup_distance)
-        settled_times = {round(stats.shown[at], 6) for _, at in chosen[:settled]}
+        settled_times = {round(stats.times[at], 6) for _, at in chosen[:settled]}
         sure = [kf for kf in kept if kf.time in settled_times]
         return [kf for kf in sure if self._within_budget(kf, kept, known_until)]
 

@@ -49,15 +49,10 @@ def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
 class FrameView:
     """One decoded frame; each view of it is computed once, on first use by any detector."""
 
-    def __init__(
-        self, time: float, yuv: np.ndarray, detail: np.ndarray | None = None, shown: float | None = None
-    ) -> None:
+    def __init__(self, time: float, yuv: np.ndarray, detail: np.ndarray | None = None) -> None:
         self.time = time
         self.yuv = yuv  # I420 at the analysis size
         self.detail = detail  # full-range grey at the text size, where text is still legible (or None)
-        # When the stream first showed this picture: earlier than `time` for a picture held on screen
-        # (see held_copy), and the time to grab it at.
-        self.shown = time if shown is None else shown
 
     def held_copy(self, time: float) -> FrameView:
         """The same picture still on screen at `time` (a variable-rate stream sends no frame while its
@@ -137,7 +132,6 @@ class FrameStats:
 
     def __init__(self) -> None:
         self.times = array("d")
-        self.shown = array("d")  # when the stream first showed each picture (FrameView.shown)
         self.sharpness = array("f")
         self.change = array("f")  # mean absolute difference from the previous frame, 0..1
         self.brightness = array("f")
@@ -151,7 +145,6 @@ class FrameStats:
     def add(self, frame: FrameView) -> None:
         gray = frame.gray
         self.times.append(frame.time)
-        self.shown.append(frame.shown)
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
         previous = self._previous
@@ -182,6 +175,9 @@ class Candidate:
     importance: float = 1.0  # what the budget keeps first
     # The picture of the candidate before it only got more (typed into): this one stands for both.
     extends: bool = False
+    # Whether its detector saw this picture before (a screen shown again): None when it cannot tell,
+    # and the pictures' hashes decide.
+    seen_before: bool | None = None
 
 
 class Detector(Protocol):

@@ -213,6 +213,7 @@ class MotionDetector:
         self._window = options.activity_interval if options.activity_interval > 0 else math.inf
         self._last_event = -math.inf
         self._last_keyframe = 0.0
+        self._last_start = -math.inf  # of the last candidate proposed
         self._exposed: np.ndarray | None = None  # the last picture, brought to the model's exposure
 
     def _new_model(self) -> cv2.BackgroundSubtractorMOG2:
@@ -346,9 +347,13 @@ class MotionDetector:
         self._reference = grey
         if not seen_before:
             # It stands for the change from when it began, unless an event keyframe stands for that.
-            events = [c.start for c in self._candidates if c.start >= self._moving_since]
-            start = self._still_since if events else min(self._moving_since, self._still_since)
+            start = self._settled_start(self._still_since)
             self._emit("settled", start, (self._still_since, t + 1e-3), 1.5)
+
+    def _settled_start(self, still_since: float) -> float:
+        """Where a settled keyframe's stretch begins: where the motion that led to it began, unless an
+        event keyframe since stands for that."""
+        return still_since if self._last_start >= self._moving_since else min(self._moving_since, still_since)
 
     def _differs(self, grey: np.ndarray, state: np.ndarray) -> bool:
         """Whether something in the scene differs from an earlier state: the pictures are compared at
@@ -367,6 +372,7 @@ class MotionDetector:
 
     def _emit(self, reason: str, start: float, pick: tuple[float, float], importance: float) -> None:
         self._candidates.append(Candidate(reason, start, pick, importance))
+        self._last_start = start
         self._last_keyframe = max(self._last_keyframe, pick[0])
 
     def so_far(self) -> list[Candidate]:
@@ -379,7 +385,7 @@ class MotionDetector:
         motion began."""
         starts = [now, *(track.first for track in self._tracks), *(view[0] for view in self._views)]
         if not self._judged:
-            starts.append(self._moving_since)
+            starts.append(self._settled_start(now if self._still_since is None else self._still_since))
         return min(starts) - _LOST - 1.0 / self._rate
 
     def finish(self) -> list[Candidate]:

@@ -24,6 +24,12 @@ _SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: 
 # cell of the grid, and the hash of the whole picture hardly (a second person's visit would get the
 # first one's caption)
 _SAME_CELL = 16.0
+# A screen shown again (a page revisited) decodes to the same picture up to compression: its hash differs
+# in at most 2 bits and no cell of the grid by more than 3 levels. A pen's underline, a word added, move
+# a slide's hash by 4 bits or more and a cell by 3 to 9 levels, and must not take the caption of the
+# slide without them.
+_SCREEN_BITS = 2
+_SCREEN_CELL = 3.0
 
 # An object the motion detector saw (a person, a car): a small thing in a large picture, which the hash
 # and the colour grid of the whole picture hardly see. Another car where one stood is another event: it
@@ -129,10 +135,13 @@ def plan_candidates(
 
 def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
     """Candidates in time order, at most one per `min_gap` seconds (the one with the strongest reason);
-    one that extends the candidate before it (typed into) is merged with it however far apart."""
+    one that extends the candidate before it (typed into) is merged with it however far apart. Two
+    screen states, or two events, are never merged for being close: their detector proposes each for
+    a state or an object the other does not show (a terminal demo's output stands half a second)."""
     kept: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: c.start):
-        if kept and (cand.start - kept[-1].start < min_gap or cand.extends):
+        close = kept and cand.start - kept[-1].start < min_gap and not _distinct(kept[-1], cand)
+        if kept and (close or cand.extends):
             stronger, weaker = (cand, kept[-1])
             if _PRIORITY[cand.reason] <= _PRIORITY[kept[-1].reason]:
                 stronger, weaker = weaker, cand
@@ -144,6 +153,10 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
             continue
         kept.append(cand)
     return kept
+
+
+def _distinct(a: Candidate, b: Candidate) -> bool:
+    return all(c.reason == "text-change" for c in (a, b)) or all(c.reason in EVENTS for c in (a, b))
 
 
 def _pick(stats: FrameStats, lo: int, hi: int) -> int:
@@ -189,13 +202,14 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
         out.append(
             Keyframe(
                 index=i,
-                time=round(stats.shown[at], 6),
+                time=round(stats.times[at], 6),
                 reason=reason,
                 segment=(round(cand.start if i else 0.0, 3), round(stop, 3)),
                 sharpness=round(float(stats.sharpness[at]), 2),
                 phash=int(stats.hashes[at]),
                 colour=stats.colour(at),
                 score=cand.importance,
+                seen_before=cand.seen_before,
             )
         )
     return out
@@ -203,12 +217,15 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
 
 def looks_same(a: Keyframe, b: Keyframe, distance: int) -> bool:
     """Same picture: perceptual hashes close, and the colours of the 3x3 grid close on average and in
-    every cell."""
-    if hamming(a.phash, b.phash) > distance:
+    every cell. Screens are held to what decoding the same screen again gives (see _SCREEN_BITS)."""
+    screen = "text-change" in (a.reason, b.reason)
+    if hamming(a.phash, b.phash) > (min(distance, _SCREEN_BITS) if screen else distance):
         return False
     if not a.colour or not b.colour:
         return True  # made without colours (by hand): the hash alone
     gaps = np.abs(np.array(a.colour, np.int16) - np.array(b.colour, np.int16)).reshape(-1, 3).max(axis=1)
+    if screen:
+        return float(gaps.max()) <= _SCREEN_CELL
     return float(gaps.mean()) < _SAME_COLOUR and float(gaps.max()) < _SAME_CELL
 
 
@@ -234,6 +251,7 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
                 for m in earlier
                 if kf.reason not in EVENTS
                 and m.reason not in EVENTS
+                and kf.seen_before is not False
                 and m.duplicate_of is None
                 and looks_same(kf, m, distance)
             ),

@@ -25,6 +25,8 @@ _LINE_EDGES = 0.00015  # share of the picture with new edges: less is a cursor o
 _LETTER_GAP = np.ones((1, 9), np.uint8)  # letters and words of one line are closer than this (640 px)
 _LINE_ASPECT = 1.3  # a line of text (even a two-letter word) is at least this many times wider than tall
 _LINE_HEIGHT = 5  # pixels at the text size: the smallest legible letters; an underscore cursor is less
+_SHOWN = 32  # screens remembered for revisits: 1 MB at the text size
+_LINE_BAND = 0.1  # share of the picture's height: an addition taller than this is more than a line
 _MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
 # and clocks change there without the screen's content changing
 
@@ -55,6 +57,27 @@ def edge_change(a: np.ndarray, b: np.ndarray) -> float:
 def _gone(before: np.ndarray, after: np.ndarray) -> float:
     """Share of the picture with an edge in `before` and none near it in `after`."""
     return cv2.countNonZero(cv2.subtract(before, cv2.dilate(after, _NEAR))) / before.size
+
+
+_Box = tuple[int, int, int, int]  # left, top, width, height
+
+
+def _added_box(before: np.ndarray, after: np.ndarray) -> _Box | None:
+    """The bounding box of the edges `after` has and `before` has not near them."""
+    added = cv2.subtract(after, cv2.dilate(before, _NEAR))
+    if not cv2.countNonZero(added):
+        return None
+    x, y, w, h = cv2.boundingRect(added)
+    return x, y, w, h
+
+
+def _same_line(first: _Box | None, then: _Box | None, height: int) -> bool:
+    """Whether an addition goes on along the line of an earlier one: the earlier one is a line (no
+    taller than a few lines of text), and the new one begins on it (it may wrap onto the next lines)."""
+    if first is None or then is None:
+        return False
+    (_, top, _, tall), (_, new_top, _, _) = first, then
+    return tall <= _LINE_BAND * height and top - tall <= new_top <= top + tall
 
 
 class _NewEdges:
@@ -89,6 +112,9 @@ class TextDetector:
         self._options = options
         self._new_edges = _NewEdges(round(_MEMORY * options.text_rate) + 2)
         self._reference: np.ndarray | None = None  # edges of the screen of the last keyframe
+        self._added: _Box | None = None  # where edges were added to make that screen
+        # The edges of the screens given keyframes (packed bits): a screen shown again is no news.
+        self._shown: deque[np.ndarray] = deque(maxlen=_SHOWN)
         self._previous: np.ndarray | None = None  # edges at the previous look
         self._previous_edges: np.ndarray | None = None  # and the look before that
         self._changed_since: float | None = None  # the screen began to change at once then
@@ -117,6 +143,8 @@ class TextDetector:
         self._edges_current = True
         if self._previous is None:
             self._reference = self._previous = edges
+            self._shown.append(np.packbits(edges))
+            self._added = _added_box(np.zeros_like(edges), edges)
             self._quiet_since = frame.time
         moved = edge_change(edges, self._previous)
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
@@ -154,7 +182,10 @@ class TextDetector:
         settle = self._options.text_settle_at_once if self._at_once else self._options.text_settle
         if waiting and t - self._quiet_since >= settle:
             if self._differs(edges):
-                self._emit(min(waiting), (self._quiet_since, t + 1e-3), edges)
+                # The middle of the still stretch: past the last touches of the change that led to it,
+                # before a next one that starts too small to notice (a typed character).
+                middle = (self._quiet_since + t) / 2
+                self._emit(min(waiting), (middle, middle + 1e-3), edges)
             self._changed_since = self._typing_since = None
 
     def pause(self, frame: FrameView) -> None:
@@ -171,11 +202,16 @@ class TextDetector:
         self._last_time = t
 
     def _differs(self, edges: np.ndarray) -> bool:
-        """Whether the settled screen differs from the last keyframe's: in more than `text_threshold` of
-        its edges, or by a line of text added and nothing else."""
+        """Whether the settled screen differs from the last keyframe's."""
         assert self._reference is not None
-        reference = self._reference
-        return edge_change(edges, reference) > self._options.text_threshold or added_line(reference, edges)
+        return not self._same_screen(self._reference, edges)
+
+    def _same_screen(self, before: np.ndarray, after: np.ndarray) -> bool:
+        """Unless they differ in more than `text_threshold` of their edges, or by a line of text added
+        or taken away."""
+        if edge_change(after, before) > self._options.text_threshold:
+            return False
+        return not added_line(before, after) and not added_line(after, before)
 
     def _count(self, moved: float, typed: bool) -> None:
         """Keeps how the screen changed since the last keyframe (after that keyframe is taken: a new
@@ -189,13 +225,24 @@ class TextDetector:
 
     def _emit(self, start: float, pick: tuple[float, float], edges: np.ndarray) -> None:
         assert self._reference is not None
-        # Typed into (added to over several looks, never a line at once) and nothing taken away: the
-        # keyframe before (an empty prompt, a half-typed line) shows nothing this one does not. A new
-        # bullet comes at once, so it keeps a keyframe of its own.
+        # Typed on along the line the keyframe before was typed into (added to over several looks,
+        # never a line at once, nothing taken away): that keyframe (a half-typed line) shows nothing
+        # this one does not. A new bullet comes at once, and a pen's next annotation goes elsewhere on
+        # the slide: each keeps a keyframe of its own.
+        added = _added_box(self._reference, edges)
         typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE
-        extends = typed_into and _gone(self._reference, edges) < _KEPT
-        self._candidates.append(Candidate("text-change", start, pick, 1.5, extends=extends))
-        self._reference = edges
+        extends = (
+            typed_into
+            and _gone(self._reference, edges) < _KEPT
+            and _same_line(self._added, added, edges.shape[0])
+        )
+        seen = any(
+            self._same_screen(np.unpackbits(old)[: edges.size].reshape(edges.shape), edges)
+            for old in self._shown
+        )
+        self._shown.append(np.packbits(edges))
+        self._candidates.append(Candidate("text-change", start, pick, 1.5, extends=extends, seen_before=seen))
+        self._reference, self._added = edges, added
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
 
