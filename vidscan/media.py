@@ -132,7 +132,19 @@ def _rate(text: str | None) -> float:
     return float(text)
 
 
-def _display_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+def _sample_aspect(text: str | None) -> float:
+    """The shape of a stored pixel (width / height) from "16:11"; 1 when unknown ("0:1", "N/A")."""
+    num, _, den = (text or "").partition(":")
+    try:
+        return float(num) / float(den) if float(num) > 0 and float(den) > 0 else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _display_size(width: int, height: int, sample_aspect: float, rotation: int) -> tuple[int, int]:
+    """The size a player shows: anamorphic pixels (704x576 stored with 16:11 pixels) widened to square ones
+    (1024x576, 16:9), keeping every stored line, then turned by the rotation."""
+    width = max(1, round(width * sample_aspect)) if width else 0
     return (height, width) if rotation in (90, 270) else (width, height)
 
 
@@ -161,7 +173,8 @@ def _probe_with_ffprobe(path: str, ffprobe_bin: str) -> VideoInfo:
     fmt = data.get("format", {})
     duration = float(fmt.get("duration") or video.get("duration") or 0.0)
     fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
-    width, height = _display_size(int(video.get("width") or 0), int(video.get("height") or 0), rotation)
+    stored = int(video.get("width") or 0), int(video.get("height") or 0)
+    width, height = _display_size(*stored, _sample_aspect(video.get("sample_aspect_ratio")), rotation)
     stream_start = float(video.get("start_time") or 0.0)
     file_start = float(fmt.get("start_time") or 0.0)
     frames = video.get("nb_frames")
@@ -184,6 +197,7 @@ _VIDEO_RE = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5}
 _FPS_RE = re.compile(r"([\d.]+)(k?) fps")
 _TBR_RE = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION_RE = re.compile(r"rotation of (-?[\d.]+) degrees")
+_SAR_RE = re.compile(r"\[SAR (\d+:\d+) DAR")
 
 
 def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
@@ -215,7 +229,8 @@ def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
     rotation = int(round(-float(rot.group(1)))) % 360 if rot else 0
     dur = _DURATION_RE.search(text)
     duration = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3)) if dur else 0.0
-    width, height = _display_size(raw_w, raw_h, rotation)
+    sar = _SAR_RE.search(video_line)
+    width, height = _display_size(raw_w, raw_h, _sample_aspect(sar.group(1) if sar else None), rotation)
     return VideoInfo(
         path=path,
         duration=duration,

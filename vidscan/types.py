@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class VideoInfo:
     path: str
     duration: float  # seconds
-    width: int  # display width (after rotation)
+    width: int  # display width: in square pixels (an anamorphic clip's widened), after rotation
     height: int  # display height (after rotation)
     fps: float
     rotation: int  # degrees the player rotates the stored frame (0, 90, 180, 270)
