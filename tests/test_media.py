@@ -37,7 +37,7 @@ def test_rotated_video_is_reported_in_display_orientation() -> None:
     info = media.probe(str(shared_video("edge_cases/psd_issue-134-rotate.mp4")))
     assert info.rotation in (90, 270)
     assert (info.width, info.height) == (544, 1280)  # stored 1280x544, shown portrait
-    frame = media.grab_frame(info, 5.0)
+    frame = media.grab_frame(info, 5.0).image
     assert frame.size == (544, 1280)
 
 
@@ -65,7 +65,7 @@ def test_decoding_with_imageio_ffmpeg_gives_upright_frames(imageio_only: None) -
     info = media.probe(str(shared_video("edge_cases/psd_issue-134-rotate.mp4")))
     first = next(iter(media.decode_small(info, 320)))
     assert first.image.shape[0] > first.image.shape[1]  # portrait
-    assert media.grab_frame(info, 1.0).size == (544, 1280)
+    assert media.grab_frame(info, 1.0).image.size == (544, 1280)
 
 
 def test_frame_timestamps_are_real_for_a_late_starting_stream() -> None:

@@ -35,6 +35,7 @@ class Keyframe:
     sharpness: float = 0.0
     phash: int = 0
     colour: tuple[int, ...] = ()  # mean B, G, R of each cell of a 3x3 grid over the analysis frame
+    analysis_size: tuple[int, int] = (0, 0)  # (width, height) of the analysis frame (0: not measured)
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
     score: float = 0.0  # importance of its reason: what a frame budget keeps first
 
