@@ -14,6 +14,8 @@ from tests.conftest import Shot, make_video, shared_video
 from tests.synthetic import encode
 from vidscan import media
 from vidscan.errors import InputError
+from vidscan.keyframes.frames import PictureSignature
+from vidscan.types import VideoInfo
 
 
 @pytest.fixture
@@ -37,7 +39,7 @@ def test_rotated_video_is_reported_in_display_orientation() -> None:
     info = media.probe(str(shared_video("edge_cases/psd_issue-134-rotate.mp4")))
     assert info.rotation in (90, 270)
     assert (info.width, info.height) == (544, 1280)  # stored 1280x544, shown portrait
-    frame = media.grab_frame(info, 5.0)
+    frame = media.grab_frame(info, 5.0).image
     assert frame.size == (544, 1280)
 
 
@@ -65,7 +67,7 @@ def test_decoding_with_imageio_ffmpeg_gives_upright_frames(imageio_only: None) -
     info = media.probe(str(shared_video("edge_cases/psd_issue-134-rotate.mp4")))
     first = next(iter(media.decode_small(info, 320)))
     assert first.image.shape[0] > first.image.shape[1]  # portrait
-    assert media.grab_frame(info, 1.0).size == (544, 1280)
+    assert media.grab_frame(info, 1.0).image.size == (544, 1280)
 
 
 def test_frame_timestamps_are_real_for_a_late_starting_stream() -> None:
@@ -75,18 +77,32 @@ def test_frame_timestamps_are_real_for_a_late_starting_stream() -> None:
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
 
 
-def test_frame_times_keep_their_precision_hours_into_the_timeline(tmp_path: Path) -> None:
-    # The video stream starts 12,000 s into the file (an audio track starts at 0): ffmpeg prints such
-    # times with 6 significant digits: in steps of 0.1 s there, three frames to a time.
+def _late_video(tmp_path: Path) -> VideoInfo:
+    """A 2-s video stream that starts 12,000 s into its file (an audio track starts at 0)."""
     inputs = ["-f", "lavfi", "-t", "0.1", "-i", "anullsrc=r=8000:cl=mono", "-itsoffset", "12000"]
     inputs += ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=30:duration=2"]
     audio = ["-map", "0:a", "-c:a", "pcm_s16le"]
-    path = encode(tmp_path / "late.mkv", inputs, "[1:v]null", keyframe_every=30, extra=audio)
-    info = media.probe(str(path))
+    return media.probe(
+        str(encode(tmp_path / "late.mkv", inputs, "[1:v]null", keyframe_every=30, extra=audio))
+    )
+
+
+def test_frame_times_keep_their_precision_hours_into_the_timeline(tmp_path: Path) -> None:
+    # ffmpeg prints times 12,000 s into the file with 6 significant digits: in steps of 0.1 s there,
+    # three frames to a time.
+    info = _late_video(tmp_path)
     assert info.start_offset == pytest.approx(12000.0)
     times = [f.time for f in media.decode_small(info, 160)]
     assert len(times) == 60
     assert times == pytest.approx([n / 30 for n in range(60)], abs=0.002)  # mkv keeps milliseconds
+
+
+def test_a_stream_that_starts_late_in_its_file_is_grabbed_at_its_own_times(tmp_path: Path) -> None:
+    info = _late_video(tmp_path)
+    frames = list(media.decode_small(info, 160))
+    for frame in (frames[0], frames[31]):
+        grabbed = media.grab_frame(info, frame.time, expect=PictureSignature.of_picture(frame.yuv))
+        assert (grabbed.how, grabbed.exact, grabbed.time) == ("seek", True, pytest.approx(frame.time))
 
 
 @pytest.mark.parametrize(

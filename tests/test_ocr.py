@@ -60,6 +60,6 @@ def test_the_lecture_video_slides_are_legible_to_ocr() -> None:
         pytest.skip("no OCR engine installed")
     lecture = cached_lecture_video()
     slide = lecture.slides[1]
-    frame = grab_frame(probe(str(lecture.path)), (slide.start + slide.end) / 2)
+    frame = grab_frame(probe(str(lecture.path)), (slide.start + slide.end) / 2).image
     text = read_text(frame, engine=engine)
     assert all(word in text for word in slide.slide_words), text

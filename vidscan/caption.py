@@ -17,6 +17,7 @@ from . import media, ocr
 from .backends import ServerDown
 from .calls import ModelCaller
 from .errors import OutputError, VidscanError
+from .keyframes.frames import PictureSignature
 from .profiles import Profile, as_caption, frame_level, frame_verdicts
 from .progress import Progress, Stage
 from .types import CaptionResult, Keyframe, VideoInfo
@@ -227,7 +228,13 @@ class Captioner:
         self._grab_and_save(kf, image_name)  # the picture itself is not kept: memory stays flat
 
     def _grab_and_save(self, kf: Keyframe, image_name: str) -> Image.Image:
-        frame = media.grab_frame(self._info, kf.time)
+        grabbed = media.grab_frame(self._info, kf.time, expect=PictureSignature.of(kf))
+        if not grabbed.exact:  # a frame grabbed again and then right is no news
+            self._progress.message(
+                f"the frame at {format_timestamp(kf.time)} does not look as it did when it was analysed, "
+                "even decoded from the start of the video: it is sent as that decode gives it"
+            )
+        frame = grabbed.image
         try:
             frame.save(self._frames_dir.parent / image_name, format="JPEG", quality=90)
         except OSError as exc:

@@ -18,12 +18,12 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from time import sleep
-from typing import IO
+from typing import IO, Protocol
 
 import cv2
 import ffmpeg
@@ -132,7 +132,19 @@ def _rate(text: str | None) -> float:
     return float(text)
 
 
-def _display_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+def _sample_aspect(text: str | None) -> float:
+    """The shape of a stored pixel (width / height) from "16:11"; 1 when unknown ("0:1", "N/A")."""
+    num, _, den = (text or "").partition(":")
+    try:
+        return float(num) / float(den) if float(num) > 0 and float(den) > 0 else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _display_size(width: int, height: int, sample_aspect: float, rotation: int) -> tuple[int, int]:
+    """The size a player shows: anamorphic pixels (704x576 stored with 16:11 pixels) widened to square ones
+    (1024x576, 16:9), keeping every stored line, then turned by the rotation."""
+    width = max(1, round(width * sample_aspect)) if width else 0
     return (height, width) if rotation in (90, 270) else (width, height)
 
 
@@ -161,7 +173,8 @@ def _probe_with_ffprobe(path: str, ffprobe_bin: str) -> VideoInfo:
     fmt = data.get("format", {})
     duration = float(fmt.get("duration") or video.get("duration") or 0.0)
     fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
-    width, height = _display_size(int(video.get("width") or 0), int(video.get("height") or 0), rotation)
+    stored = int(video.get("width") or 0), int(video.get("height") or 0)
+    width, height = _display_size(*stored, _sample_aspect(video.get("sample_aspect_ratio")), rotation)
     stream_start = float(video.get("start_time") or 0.0)
     file_start = float(fmt.get("start_time") or 0.0)
     frames = video.get("nb_frames")
@@ -184,6 +197,7 @@ _VIDEO_RE = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5}
 _FPS_RE = re.compile(r"([\d.]+)(k?) fps")
 _TBR_RE = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION_RE = re.compile(r"rotation of (-?[\d.]+) degrees")
+_SAR_RE = re.compile(r"\[SAR (\d+:\d+) DAR")
 
 
 def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
@@ -215,7 +229,8 @@ def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
     rotation = int(round(-float(rot.group(1)))) % 360 if rot else 0
     dur = _DURATION_RE.search(text)
     duration = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3)) if dur else 0.0
-    width, height = _display_size(raw_w, raw_h, rotation)
+    sar = _SAR_RE.search(video_line)
+    width, height = _display_size(raw_w, raw_h, _sample_aspect(sar.group(1) if sar else None), rotation)
     return VideoInfo(
         path=path,
         duration=duration,
@@ -506,6 +521,27 @@ def _read_frames(
     put(None)
 
 
+class _Showinfo:
+    """Frame times from ffmpeg's showinfo lines on stderr: each frame's integer pts times the time base
+    showinfo printed when it started (its pts_time has 6 significant digits only)."""
+
+    def __init__(self) -> None:
+        self._num, self._den = 1, 0  # the time base, once showinfo has said it
+
+    def times(self, lines: Iterable[bytes], other: Callable[[str], object]) -> list[float]:
+        """The times of the frames in `lines`; the lines that are not showinfo's go to `other`."""
+        times = []
+        for line in lines:
+            if b"Parsed_showinfo" not in line:
+                other(line.decode("utf-8", "replace").strip())
+            elif match := _PTS_RE.search(line):
+                pts = int(match.group(1))
+                times.append(pts * self._num / self._den if self._den else float(match.group(2)))
+            elif match := _TIME_BASE_RE.search(line):
+                self._num, self._den = int(match.group(1)), int(match.group(2))
+        return times
+
+
 class _ShowinfoTimes:
     """The time of each frame, from ffmpeg's showinfo lines on stderr (the other lines are kept in
     `tail`, for error messages). A thread reads them in chunks, napping 10 ms between reads so that a
@@ -520,18 +556,10 @@ class _ShowinfoTimes:
 
     def _read(self, fd: int, tail: deque[str]) -> None:
         rest = b""
-        num, den = 1, 0  # showinfo's time base, once it has said it
+        showinfo = _Showinfo()
         while chunk := os.read(fd, 1 << 16):
             *lines, rest = (rest + chunk).split(b"\n")
-            times = []
-            for line in lines:
-                if b"Parsed_showinfo" not in line:
-                    tail.append(line.decode("utf-8", "replace").strip())
-                elif match := _PTS_RE.search(line):
-                    pts = int(match.group(1))
-                    times.append(pts * num / den if den else float(match.group(2)))
-                elif match := _TIME_BASE_RE.search(line):
-                    num, den = int(match.group(1)), int(match.group(2))
+            times = showinfo.times(lines, tail.append)
             if times:
                 self._chunks.put(times)
             sleep(0.01)
@@ -558,27 +586,144 @@ def _last_error(stderr: str) -> str:
     return lines[-1][:300] if lines else "unknown error"
 
 
-def grab_frame(info: VideoInfo, time: float) -> Image.Image:
-    """The full-resolution, upright frame shown at `time` (seconds from the start of the video stream)."""
-    tools = find_tools()
-    # Seek half a frame early: ffmpeg returns the first frame at or after the seek point, so this
-    # lands exactly on the frame whose timestamp is `time` despite float rounding.
-    half_frame = 0.5 / info.frame_rate
-    for back_off in (half_frame, 1.0, 3.0):
-        position = max(0.0, time + info.start_offset - back_off)
-        args = (
-            ffmpeg.input(_input_arg(info.path), ss=f"{position:.6f}")
-            .output("pipe:", vframes=1, format="image2pipe", vcodec="bmp")
-            .global_args("-hide_banner", "-nostdin", "-loglevel", "error", "-an", "-sn", "-dn")
-            .compile(cmd=tools.ffmpeg)
+class Expected(Protocol):
+    """What a caller saw of the frame it asks grab_frame for (keyframes.frames.PictureSignature): the size
+    of its analysis picture, and whether a picture of that size, scaled from the full frame as
+    decode_small scales it, shows the same."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+
+    def matches(self, yuv: np.ndarray) -> bool: ...
+
+
+@dataclass(frozen=True)
+class GrabbedFrame:
+    image: Image.Image  # RGB, full size, upright, square pixels
+    time: float  # the frame's own time (seconds from the start of the video stream), from its timestamp
+    how: str  # how it was decoded: "seek", "from-keyframe" (an earlier one) or "from-start"
+    # Its time is the one asked for and, when the caller said what to expect, its picture that one; False
+    # only when even a decode from the start did not give that (the decoder no longer gives what the
+    # analysis decode gave).
+    exact: bool
+
+
+# Frames to seek back from a frame that a seek did not give: an open group's leading pictures (shown
+# before its keyframe, decoded after it, with references in the group before) are at most 16, and that
+# keyframe's decoding time at most 16 frames (the reordering depth H.264 and HEVC allow) before theirs.
+# Seeking this far back lands on an earlier keyframe, from which the decoder has every reference.
+_LEADING_FRAMES = 32
+# Seconds two decodes' timestamps of one frame may differ by (float rounding): less than any two frames
+# are apart (Matroska, the coarsest time base used with high frame rates, counts milliseconds).
+_SAME_TIME = 0.001
+
+
+def grab_frame(info: VideoInfo, time: float, expect: Expected | None = None) -> GrabbedFrame:
+    """The full-size frame shown at `time` (seconds from the start of the video stream), upright and with
+    square pixels (an anamorphic clip's at its display aspect).
+
+    One ffmpeg run seeks to it. With `expect` (what the analysis pass saw of this frame, whose time
+    `time` then is), that run also makes the analysis picture of the frame it got; when its time or its
+    picture disagree, as on files where seeking lies (a first frame that is no keyframe, leading pictures
+    of an open GOP, a damaged start), the frame is decoded again from an earlier keyframe and taken by
+    its timestamp, and if that disagrees too, from the start, as the analysis decode did."""
+    at = time + info.start_offset  # seconds of the file: where seeks and timestamps count from
+    # The first frame at or after this point is taken: the frame whose timestamp is `time`, or without
+    # `expect` the one nearest to `time` (half a frame early).
+    first = at - (_SAME_TIME if expect else 0.5 / info.frame_rate)
+    earlier = at - _LEADING_FRAMES / info.frame_rate
+    attempts = [("seek", first)]
+    if earlier > 0:
+        attempts.append(("from-keyframe", earlier))
+    attempts.append(("from-start", 0.0))
+    if first <= 0:  # the first frame: a decode from the start is the seek
+        attempts = attempts[-1:]
+    got: GrabbedFrame | None = None
+    error = ""
+    for how, seek in attempts:
+        grabbed, error = _grab_once(info, seek, first, expect.size if expect else None)
+        if grabbed is None:
+            continue
+        image, frame_time, small = grabbed
+        exact = expect is None or (
+            abs(frame_time - time) <= _SAME_TIME and small is not None and expect.matches(small)
         )
-        proc = subprocess.run(args, capture_output=True, check=False)
-        if proc.stdout:
-            image = Image.open(io.BytesIO(proc.stdout))
-            image.load()
-            return image.convert("RGB")
-    err = proc.stderr.decode("utf-8", "replace")
-    raise FfmpegError(f"{info.path}: could not decode the frame at {time:.2f}s ({_last_error(err)})")
+        got = GrabbedFrame(image, frame_time, how, exact)
+        if exact:
+            return got
+    if got is None:
+        raise FfmpegError(f"{info.path}: could not decode the frame at {time:.2f}s ({_last_error(error)})")
+    return got
+
+
+def _grab_once(
+    info: VideoInfo, seek: float, take_from: float, small_size: tuple[int, int] | None
+) -> tuple[tuple[Image.Image, float, np.ndarray | None] | None, str]:
+    """One ffmpeg run: decode from `seek` (seconds of the file; 0 = the start) and take the first frame
+    at or after `take_from` (seconds of the file). Its full-size picture, its time, and with
+    `small_size` its analysis picture (I420 at that size, scaled as decode_small scales); or None, and
+    ffmpeg's messages."""
+
+    def command(small_pipe: str) -> list[str]:
+        video = ffmpeg.input(_input_arg(info.path), **({"ss": f"{seek:.6f}"} if seek > 0 else {})).video
+        # Chosen by timestamp here, not by the seek: ffmpeg rounds its seek position to the stream's time
+        # base (a whole frame in AVI), and may then give the frame before.
+        video = video.filter("select", f"gte(t,{take_from:.6f})").filter("showinfo", checksum=0)
+        outputs = []
+        if small_size:
+            branches = video.split()
+            video = branches[0]
+            small = branches[1].filter("scale", *small_size, flags="fast_bilinear")
+            outputs.append(small.output(small_pipe, vframes=1, format="rawvideo", pix_fmt="yuv420p"))
+        if info.width and info.height:  # the display size: anamorphic pixels made square
+            video = video.filter("scale", info.width, info.height).filter("setsar", 1)
+        outputs.append(video.output("pipe:1", vframes=1, format="image2pipe", vcodec="bmp"))
+        return (
+            ffmpeg.merge_outputs(*outputs)
+            # Timestamps as the analysis decode (no seek) has them, whatever the seek: comparable to the
+            # frame times it reported, without the rounding of a seek position to the stream's time base.
+            .global_args(
+                "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-copyts", "-start_at_zero"
+            )
+            .compile(cmd=find_tools().ffmpeg)
+        )
+
+    small_bytes, stdout, stderr = _run_with_pipe(command)
+    said: list[str] = []
+    times = _Showinfo().times(stderr.split(b"\n"), said.append)
+    if not stdout or not times:
+        # Level tags (-loglevel level+info) tell ffmpeg's errors from the information showinfo needs.
+        errors = [line.split("] ", 1)[-1] for line in said if "[error]" in line or "[fatal]" in line]
+        return None, "\n".join(errors or said)
+    image = Image.open(io.BytesIO(stdout))
+    image.load()
+    small = None
+    if small_size and len(small_bytes) == small_size[0] * small_size[1] * 3 // 2:
+        small = np.frombuffer(small_bytes, np.uint8).reshape(small_size[1] * 3 // 2, small_size[0])
+    return (image.convert("RGB"), times[0] - info.start_offset, small), ""
+
+
+def _run_with_pipe(command: Callable[[str], list[str]]) -> tuple[bytes, bytes, bytes]:
+    """Run the ffmpeg command made by `command(URL)`, where URL ("pipe:N") names a pipe beside stdout:
+    (what ffmpeg wrote to that pipe, to stdout, to stderr)."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as pipe:
+        try:
+            proc = subprocess.Popen(
+                command(f"pipe:{write_end}"),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_end,),
+            )
+        finally:
+            os.close(write_end)  # only ffmpeg writes there: its end of file comes when ffmpeg exits
+        received: list[bytes] = []
+        reader = threading.Thread(target=lambda: received.append(pipe.read()), daemon=True)
+        reader.start()
+        stdout, stderr = proc.communicate()
+        reader.join()
+    return received[0] if received else b"", stdout, stderr
 
 
 def extract_audio(info: VideoInfo, wav_path: str | Path) -> Path:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class VideoInfo:
     path: str
     duration: float  # seconds
-    width: int  # display width (after rotation)
+    width: int  # display width: in square pixels (an anamorphic clip's widened), after rotation
     height: int  # display height (after rotation)
     fps: float
     rotation: int  # degrees the player rotates the stored frame (0, 90, 180, 270)
@@ -35,6 +35,7 @@ class Keyframe:
     sharpness: float = 0.0
     phash: int = 0
     colour: tuple[int, ...] = ()  # mean B, G, R of each cell of a 3x3 grid over the analysis frame
+    analysis_size: tuple[int, int] = (0, 0)  # (width, height) of the analysis frame (0: not measured)
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
     seen_before: bool | None = None  # its detector saw this picture before (None: it cannot tell)
     score: float = 0.0  # importance of its reason: what a frame budget keeps first

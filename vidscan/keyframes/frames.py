@@ -13,9 +13,19 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from ..types import Keyframe
+
 BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
 _GRID = 3  # cells a side of the colour layout kept per frame
 _GRID_BYTES = _GRID * _GRID * 3
+# Two decodes of one frame, each scaled to the analysis size, differ by the deblocking the analysis decode
+# skips and by rounding: by at most 2 perceptual-hash bits (film grain in HEVC) and 1 grey level in a cell
+# of the colour grid, over 726 frames of the 27 shared clips. A picture decoded wrong differs by tens of
+# bits or levels (a seek's flat grey where the decode from the start had half built a picture: 31 bits).
+# The next frame of moving footage can differ by as little as 4-6 bits and 3-4 levels: grabs are told
+# from their neighbours by their timestamps, this only says the picture was decoded as it was then.
+_SAME_PICTURE_BITS = 6  # as many as keyframes of the same view may differ by (dedup_distance)
+_SAME_PICTURE_LEVELS = 4.0
 
 
 _FULL_RANGE = np.clip((np.arange(256) - 16) * 255 / 219 + 0.5, 0, 255).astype(np.uint8)  # Y 16-235 -> 0-255
@@ -140,10 +150,12 @@ class FrameStats:
         # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
         # hash alike, and so do the same layout in other colours (a red car where a blue one stood).
         self.colours = array("B")
+        self.size = (0, 0)  # (width, height) of the analysis frames the numbers were measured on
         self._previous: np.ndarray | None = None
 
     def add(self, frame: FrameView) -> None:
         gray = frame.gray
+        self.size = gray.shape[1], gray.shape[0]
         self.times.append(frame.time)
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
@@ -163,6 +175,40 @@ class FrameStats:
     def index_at(self, time: float) -> int:
         """The first frame at or after `time` (len(self) past the end)."""
         return int(np.searchsorted(np.frombuffer(self.times, np.float64), time - 1e-6))
+
+
+@dataclass(frozen=True)
+class PictureSignature:
+    """What FrameStats measured of one analysis frame: enough to tell whether another picture of the same
+    moment, scaled to the same size as the analysis decode scales, shows the same (media.grab_frame
+    checks the full-size frame it grabs with it)."""
+
+    phash: int
+    colour: tuple[int, ...]  # the 3x3 colour grid
+    size: tuple[int, int]  # (width, height) of the analysis frame
+
+    @classmethod
+    def of(cls, kf: Keyframe) -> PictureSignature | None:
+        """The keyframe's; None for one made without measurements (by hand)."""
+        return cls(kf.phash, kf.colour, kf.analysis_size) if kf.colour and all(kf.analysis_size) else None
+
+    @classmethod
+    def of_picture(cls, yuv: np.ndarray) -> PictureSignature:
+        """The signature of an I420 analysis picture, measured as FrameStats measures it."""
+        frame = FrameView(0.0, yuv)
+        height, width = frame.gray.shape
+        return cls(phash(frame.gray), tuple(frame.colour_grid.ravel().tolist()), (width, height))
+
+    def gaps(self, yuv: np.ndarray) -> tuple[int, float]:
+        """How far the I420 picture `yuv` is from this one: perceptual-hash bits that differ, and the
+        largest B, G or R gap in any cell of the colour grid (grey levels)."""
+        other = PictureSignature.of_picture(yuv)
+        cells = np.abs(np.array(other.colour, np.int16) - np.array(self.colour, np.int16))
+        return hamming(other.phash, self.phash), float(cells.max())
+
+    def matches(self, yuv: np.ndarray) -> bool:
+        bits, cell = self.gaps(yuv)
+        return bits <= _SAME_PICTURE_BITS and cell <= _SAME_PICTURE_LEVELS
 
 
 @dataclass(frozen=True)

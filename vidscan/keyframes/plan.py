@@ -208,6 +208,7 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
                 sharpness=round(float(stats.sharpness[at]), 2),
                 phash=int(stats.hashes[at]),
                 colour=stats.colour(at),
+                analysis_size=stats.size,
                 score=cand.importance,
                 seen_before=cand.seen_before,
             )
