@@ -117,7 +117,7 @@ def select(kind: str, path: str) -> dict:
         keyframes = selection.keyframes
         times = [k.time for k in keyframes]
         calls = sum(k.duplicate_of is None for k in keyframes)
-        flat = [k.time for k in keyframes if flat_picture(media.grab_frame(info, k.time))]
+        flat = [k.time for k in keyframes if flat_picture(media.grab_frame(info, k.shown_frame).image)]
         return {"times": times, "calls": calls, "wall": wall, "flat": flat, "strategy": selection.strategy}
     if kind == "dvr-scan":
         start = time.perf_counter()

@@ -228,7 +228,7 @@ class Captioner:
         self._grab_and_save(kf, image_name)  # the picture itself is not kept: memory stays flat
 
     def _grab_and_save(self, kf: Keyframe, image_name: str) -> Image.Image:
-        grabbed = media.grab_frame(self._info, kf.time, expect=PictureSignature.of(kf))
+        grabbed = media.grab_frame(self._info, kf.shown_frame, expect=PictureSignature.of(kf))
         if not grabbed.exact:  # a frame grabbed again and then right is no news
             self._progress.message(
                 f"the frame at {format_timestamp(kf.time)} does not look as it did when it was analysed, "

@@ -38,7 +38,15 @@ class Keyframe:
     analysis_size: tuple[int, int] = (0, 0)  # (width, height) of the analysis frame (0: not measured)
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
     seen_before: bool | None = None  # its detector saw this picture before (None: it cannot tell)
+    # The timestamp of the decoded frame it shows, when not `time`: a variable-rate stream holds a
+    # picture on screen, and a keyframe looked at while it is held shows the frame sent before.
+    frame_time: float | None = None
     score: float = 0.0  # importance of its reason: what a frame budget keeps first
+
+    @property
+    def shown_frame(self) -> float:
+        """The timestamp of the decoded frame it shows: the frame to grab."""
+        return self.time if self.frame_time is None else self.frame_time
 
 
 @dataclass(frozen=True)

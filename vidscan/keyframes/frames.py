@@ -63,6 +63,9 @@ class FrameView:
         self.time = time
         self.yuv = yuv  # I420 at the analysis size
         self.detail = detail  # full-range grey at the text size, where text is still legible (or None)
+        # The timestamp of the decoded frame this picture is: earlier than `time` for a picture still
+        # on screen (held_copy), and the frame to grab for it.
+        self.frame_time = time
 
     def held_copy(self, time: float) -> FrameView:
         """The same picture still on screen at `time` (a variable-rate stream sends no frame while its
@@ -142,6 +145,7 @@ class FrameStats:
 
     def __init__(self) -> None:
         self.times = array("d")
+        self.frame_times = array("d")  # FrameView.frame_time
         self.sharpness = array("f")
         self.change = array("f")  # mean absolute difference from the previous frame, 0..1
         self.brightness = array("f")
@@ -157,6 +161,7 @@ class FrameStats:
         gray = frame.gray
         self.size = gray.shape[1], gray.shape[0]
         self.times.append(frame.time)
+        self.frame_times.append(frame.frame_time)
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
         previous = self._previous

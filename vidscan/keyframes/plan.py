@@ -211,6 +211,9 @@ def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: fl
                 analysis_size=stats.size,
                 score=cand.importance,
                 seen_before=cand.seen_before,
+                frame_time=None
+                if stats.frame_times[at] == stats.times[at]
+                else round(stats.frame_times[at], 6),
             )
         )
     return out
