@@ -39,8 +39,8 @@ from pathlib import Path
 
 from benchmarks.clips import ALL, Clip, Units, labelled
 
-# A picture whose grey levels (BT.601 luma of the full frame, scaled to 160 px wide) have a standard
-# deviation under this shows one colour up to noise and compression: black, a flat grey, a blank card.
+# A picture whose grey levels (BT.601 luma of the full frame as sent) have a standard deviation under
+# this shows one colour up to noise and compression: black, a flat grey, a blank card.
 FLAT_STD = 10.0
 KINDS = ("shots", "screens", "events")
 
@@ -94,7 +94,6 @@ def flat_picture(image: object) -> bool:
     import numpy as np
 
     grey = image.convert("L")  # type: ignore[attr-defined]
-    grey.thumbnail((160, 160))
     return float(np.asarray(grey, np.float32).std()) < FLAT_STD
 
 

@@ -63,7 +63,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 class Shot:
     colour: str
     seconds: float
-    pattern: bool = True  # a moving test pattern over the colour, so frames are not flat
+    pattern: bool = True  # a moving test pattern over the colour; else still colour bars on it
+    flat: bool = False  # neither: one colour (as black between two fades), which shows nothing
 
 
 def make_video(
@@ -73,8 +74,9 @@ def make_video(
     inputs: list[str] = []
     for shot in shots:
         inputs += ["-f", "lavfi", "-i", f"color=c={shot.colour}:s={size}:r={fps}:d={shot.seconds}"]
-        if shot.pattern:
-            inputs += ["-f", "lavfi", "-i", f"testsrc2=s=160x120:r={fps}:d={shot.seconds}"]
+        if not shot.flat:  # moving, or still colour bars
+            source = "testsrc2" if shot.pattern else "smptebars"
+            inputs += ["-f", "lavfi", "-i", f"{source}=s=160x120:r={fps}:d={shot.seconds}"]
     # Overlay each pattern on its colour, then concatenate the shots.
     graph: list[str] = []
     labels: list[str] = []
@@ -82,11 +84,12 @@ def make_video(
     for i, shot in enumerate(shots):
         base = index
         index += 1
-        if shot.pattern:
-            graph.append(f"[{base}:v][{index}:v]overlay=x='mod(t*40,160)':y=60[s{i}]")
-            index += 1
-        else:
+        if shot.flat:
             graph.append(f"[{base}:v]null[s{i}]")
+        else:  # one colour is never sent to the model: still shots get colour bars
+            x = "mod(t*40,160)" if shot.pattern else "80"
+            graph.append(f"[{base}:v][{index}:v]overlay=x='{x}':y=60[s{i}]")
+            index += 1
         labels.append(f"[s{i}]")
     graph.append(f"{''.join(labels)}concat=n={len(shots)}:v=1:a=0")
     return encode(path, inputs, ";".join(graph), keyframe_every=fps, extra=extra)

@@ -56,6 +56,22 @@ def test_analyze_writes_a_complete_report(fake_ollama: FakeOllama, tmp_path: Pat
     assert not list((tmp_path / "bikes").glob(".*"))  # no temporary files left behind
 
 
+def test_a_video_that_shows_nothing_gets_no_keyframe_and_says_so(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    # PySceneDetect's fades between flat grey, black and white: every picture is one colour.
+    fades = shared_video("edge_cases/psd_fades.mp4")
+    result = run_cli("analyze", str(fades), "--out", str(tmp_path), "--host", fake_ollama.url)
+    assert result.code == 0, result.stderr
+    report = _report(tmp_path, "psd_fades")
+    assert report["keyframes"] == [] and fake_ollama.calls == 0
+    assert report["run"]["status"] == "complete" and not report["run"]["problems"]
+    assert report["timeline"]["blank"]  # the stretches that showed nothing
+    html = (tmp_path / "psd_fades" / "report.html").read_text()
+    assert "Nothing to see at 0:00" in html
+    assert "Nothing to see at 0:00" in (tmp_path / "psd_fades" / "report.md").read_text()
+
+
 def test_time_is_the_time_of_the_frame_sent_to_the_model(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     """psd_counter.mp4 shows its own frame number: the frame the model got must be the one at `time`."""
     clip = shared_video("edge_cases/psd_counter.mp4")

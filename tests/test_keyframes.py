@@ -61,7 +61,7 @@ def test_synthetic_cuts_are_found_at_their_exact_times(tmp_path: Path) -> None:
 def test_no_keyframe_inside_a_fade_to_black(tmp_path: Path) -> None:
     path = make_video(
         tmp_path / "fade.mp4",
-        [Shot("red", 2.0), Shot("black", 1.0, pattern=False), Shot("blue", 2.0)],
+        [Shot("red", 2.0), Shot("black", 1.0, pattern=False, flat=True), Shot("blue", 2.0)],
     )
     selection = select_keyframes(media.probe(str(path)))
     for kf in selection.keyframes:

@@ -143,7 +143,7 @@ def test_name_with_leading_dash_and_spaces(tmp_path: Path) -> None:
 
 def test_detail_pictures_come_with_every_nth_frame_of_the_same_decode(tmp_path: Path) -> None:
     path = make_video(
-        tmp_path / "shots.mp4", [Shot("red", 1.0), Shot("white", 1.0, pattern=False)], "640x480"
+        tmp_path / "shots.mp4", [Shot("red", 1.0), Shot("white", 1.0, pattern=False, flat=True)], "640x480"
     )
     info = media.probe(str(path))
     frames = list(media.decode_small(info, 160, detail_side=480, detail_step=3))

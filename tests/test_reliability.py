@@ -310,7 +310,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
         "-f",
         "lavfi",
         "-i",
-        "color=c=blue:s=7680x4320:r=5:d=1",
+        "testsrc2=s=7680x4320:r=5:d=1",
         "-c:v",
         "libx264",
         "-preset",

@@ -387,7 +387,7 @@ def _summarize(
     problems: list[str],
 ) -> Summary | None:
     if not any(c.caption for c in captions):
-        if not problems:
+        if captions and not problems:  # no keyframe at all (a video that shows nothing) misses nothing
             problems.append("no keyframe has a caption, so there is no summary")
         return None
     stage = progress.stage("summary", None)

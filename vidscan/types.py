@@ -58,6 +58,9 @@ class KeyframeSelection:
     cuts: tuple[float, ...] = ()  # times of detected cuts/fades
     # (time, change score) samples of what the detectors measured, for the report's timeline
     activity: tuple[tuple[float, float], ...] = ()
+    # (start, end) of stretches that showed nothing worth a picture (black, blank, the dark between two
+    # fades): no keyframe stands for them
+    blank: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class EarlyKeyframes:
             # `now` does.
             real = [c.start for c in candidates if c.reason != "coverage"]
             limit = min(limit, real[-1] if real else 0.0)
-        chosen = choose(stats, candidates, now)
+        chosen, blank = choose(stats, candidates, now)
         settled = 0
         while settled + 1 < len(chosen) and self._settled(chosen[settled][0], chosen[settled + 1][0], limit):
             settled += 1
@@ -84,7 +84,7 @@ class EarlyKeyframes:
             return []
         # Nothing later can have a keyframe before the first unsettled candidate starts.
         known_until = min(limit, chosen[settled][0].start)
-        kept = drop_repeats(keyframes_of(stats, chosen, now), options.dedup_distance)
+        kept = drop_repeats(keyframes_of(stats, chosen, now, blank), options.dedup_distance)
         settled_times = {round(stats.times[at], 6) for _, at in chosen[:settled]}
         sure = [kf for kf in kept if kf.time in settled_times]
         return [kf for kf in sure if self._within_budget(kf, kept, known_until)]

@@ -16,6 +16,11 @@ import numpy as np
 from ..types import Keyframe
 
 BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
+# Standard deviation of a picture's grey levels under which it shows one colour up to noise and
+# compression: black, a blank card, a grey placeholder, the dark of a fade. Such a picture is never sent
+# to the model (the keyframe benchmark calls the same full frames flat). Measured on the analysis
+# picture, whose smaller size averages fine detail away: it comes out at or under the full frame's.
+FLAT = 10.0
 _GRID = 3  # cells a side of the colour layout kept per frame
 _GRID_BYTES = _GRID * _GRID * 3
 # Two decodes of one frame, each scaled to the analysis size, differ by the deblocking the analysis decode
@@ -151,6 +156,7 @@ class FrameStats:
         self.brightness = array("f")
         self.hashes = array("Q")
         self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_share)
+        self.contrast = array("f")  # standard deviation of the grey levels (see FLAT)
         # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
         # hash alike, and so do the same layout in other colours (a red car where a blue one stood).
         self.colours = array("B")
@@ -168,6 +174,7 @@ class FrameStats:
         self.change.append(0.0 if previous is None else cv2.mean(cv2.absdiff(gray, previous))[0] / 255.0)
         self.hashes.append(phash(gray))
         self.flat.append(flat_share(gray))
+        self.contrast.append(float(cv2.meanStdDev(gray)[1][0, 0]))
         self.colours.frombytes(frame.colour_grid.tobytes())
         self._previous = gray
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..types import Keyframe
-from .frames import BLACK, Candidate, FrameStats, hamming
+from .frames import FLAT, Candidate, FrameStats, hamming
 from .interval import even_candidates, with_coverage
 from .options import KeyframeOptions
 
@@ -159,52 +159,80 @@ def _distinct(a: Candidate, b: Candidate) -> bool:
     return all(c.reason == "text-change" for c in (a, b)) or all(c.reason in EVENTS for c in (a, b))
 
 
-def _pick(stats: FrameStats, lo: int, hi: int) -> int:
-    """The sharpest, most settled, non-black frame in [lo, hi), favouring the middle on ties."""
-    if hi - lo <= 2:
-        return lo + (hi - lo) // 2
+def _pick(stats: FrameStats, lo: int, hi: int) -> int | None:
+    """The sharpest, most settled frame in [lo, hi) with the most contrast, favouring the middle on ties;
+    never a flat one (None when all are: the stretch shows nothing)."""
+    contrast = np.frombuffer(stats.contrast, np.float32)[lo:hi]
+    if not len(contrast) or contrast.max() < FLAT:
+        return None
+    if hi - lo <= 2:  # a moment chosen by its detector: the middle one, if it shows anything
+        middle = (hi - lo) // 2
+        return lo + (middle if contrast[middle] >= FLAT else int(np.argmax(contrast)))
     idx = np.arange(lo, hi)
     sharp = np.frombuffer(stats.sharpness, np.float32)[lo:hi]
     change = np.frombuffer(stats.change, np.float32)[lo:hi].copy()
     if lo == 0:  # the first frame has nothing to differ from: that does not make it settled
         change[0] = change.max()
-    bright = np.frombuffer(stats.brightness, np.float32)[lo:hi]
     score = 0.5 * sharp / (sharp.max() + 1e-6) + 0.5 * (1.0 - change / (change.max() + 1e-6))
     score = score * (1.0 - 0.2 * np.abs(idx - (lo + hi) / 2) / (hi - lo))
-    score[bright < BLACK] -= 10.0  # never a black frame inside a fade when anything else is there
+    # A frame of a fade or a dissolve has less contrast than the shot it leads to.
+    score = score * contrast / contrast.max()
+    score[contrast < FLAT] = -1.0
     return int(idx[int(np.argmax(score))])
 
 
-def choose(stats: FrameStats, candidates: list[Candidate], end: float) -> list[tuple[Candidate, int]]:
-    """Each candidate with the frame chosen inside its own stretch; all-black stretches give none."""
-    bright = np.frombuffer(stats.brightness, np.float32)
+def choose(
+    stats: FrameStats, candidates: list[Candidate], end: float
+) -> tuple[list[tuple[Candidate, int]], list[tuple[float, float]]]:
+    """Each candidate with the frame chosen inside its own stretch, and the stretches that showed
+    nothing (every frame flat: black, blank, the dark between two fades), which get no keyframe."""
+    contrast = np.frombuffer(stats.contrast, np.float32)
     chosen: list[tuple[Candidate, int]] = []
+    blank: list[tuple[float, float]] = []
     for i, cand in enumerate(candidates):
         stop = candidates[i + 1].start if i + 1 < len(candidates) else end + 1e-3
         own_lo, own_hi = stats.index_at(cand.start), stats.index_at(stop)
+        own_lo = min(own_lo, len(stats) - 1)
+        own_hi = min(max(own_hi, own_lo + 1), len(stats))
         lo = max(own_lo, stats.index_at(cand.pick[0]))
-        hi = min(own_hi, stats.index_at(cand.pick[1]))
+        # A moment (a range with no frame in it) is the first frame from then on.
+        hi = min(own_hi, max(stats.index_at(cand.pick[1]), lo + 1))
         if hi <= lo:  # the pick range fell outside its own stretch: take from the stretch
             lo, hi = own_lo, own_hi
-        lo, hi = min(lo, len(stats) - 1), min(max(hi, lo + 1), len(stats))
-        if bright[own_lo : max(own_hi, own_lo + 1)].max() < BLACK and len(candidates) > 1:
-            continue  # an all-black stretch (between fades) shows nothing
-        chosen.append((cand, _pick(stats, lo, hi)))
-    return chosen
+        at = _pick(stats, lo, hi)
+        # Nothing to see where it was to be taken (the middle of a shot that is mostly a fade): the best
+        # of its whole stretch.
+        best = float(contrast[own_lo:own_hi].max())
+        if at is None or contrast[at] < 0.5 * best:
+            at = _pick(stats, own_lo, own_hi)
+        if at is None:
+            blank.append((round(cand.start, 3), round(min(stop, end), 3)))
+            continue
+        chosen.append((cand, at))
+    return chosen, blank
 
 
-def keyframes_of(stats: FrameStats, chosen: list[tuple[Candidate, int]], end: float) -> list[Keyframe]:
-    """The keyframes of chosen candidates; each stands for the stretch up to the next one."""
+def keyframes_of(
+    stats: FrameStats,
+    chosen: list[tuple[Candidate, int]],
+    end: float,
+    blank: list[tuple[float, float]] | None = None,
+) -> list[Keyframe]:
+    """The keyframes of chosen candidates; each stands for the stretch up to the next one, or up to a
+    stretch that showed nothing (`blank`)."""
+    blank = blank or []
     out = []
     for i, (cand, at) in enumerate(chosen):
+        start = cand.start if i or any(b[0] <= 1e-3 for b in blank) else 0.0
         stop = chosen[i + 1][0].start if i + 1 < len(chosen) else end
+        stop = min([stop, *(b[0] for b in blank if b[0] > start)])
         reason = cand.reason if i or cand.reason != "coverage" else "start"
         out.append(
             Keyframe(
                 index=i,
                 time=round(stats.times[at], 6),
                 reason=reason,
-                segment=(round(cand.start if i else 0.0, 3), round(stop, 3)),
+                segment=(round(start, 3), round(stop, 3)),
                 sharpness=round(float(stats.sharpness[at]), 2),
                 phash=int(stats.hashes[at]),
                 colour=stats.colour(at),

@@ -262,7 +262,8 @@ def select_keyframes(
         counts = p.sparse
         note = f"I-frames first: {counts.spans} of {max(counts.keyframes - 1, 0)} keyframe gaps decoded"
     strategy += f" ({note})" if note else ""
-    raw = keyframes_of(stats, choose(stats, candidates, duration), duration)
+    chosen, blank = choose(stats, candidates, duration)
+    raw = keyframes_of(stats, chosen, duration, blank)
     final = _renumber(apply_budget(drop_repeats(raw, options.dedup_distance), options.max_frames, duration))
     return KeyframeSelection(
         video=info if info.duration else replace(info, duration=round(duration, 3)),
@@ -271,4 +272,5 @@ def select_keyframes(
         frames_decoded=len(p.scenes.times),
         cuts=tuple(round(t, 3) for t, _ in p.scenes.cuts),
         activity=_activity_curve(p.activity(), times),
+        blank=tuple(blank),
     )

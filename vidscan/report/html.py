@@ -113,6 +113,15 @@ def format_clock(seconds: Any, precise: bool = False, hours: bool = False) -> st
     return f"{text}.{tenth}" if precise else text
 
 
+def blank_note(report: Mapping[str, Any], precise: bool) -> str:
+    """The sentence that says which stretches showed nothing (timeline.blank), or ""."""
+    stretches = [b for b in (report.get("timeline") or {}).get("blank") or [] if len(b) == 2]
+    if not stretches:
+        return ""
+    spans = ", ".join(f"{format_clock(a, precise)}–{format_clock(b, precise)}" for a, b in stretches)
+    return f"Nothing to see at {spans} (black, blank or one colour): no keyframe stands for it."
+
+
 def format_seconds(seconds: Any) -> str:
     """A run time: '42.3 s', '12 min 5 s' or '2 h 3 min'."""
     value = max(_number(seconds), 0.0)
@@ -235,6 +244,7 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
         "partial": run.get("status") == "partial",
         "problems": [_text(problem) for problem in run.get("problems") or []],
         "failed_cards": [card for card in cards if card["error"]],
+        "blank_note": blank_note(report, precise),
         "has_summary": isinstance(summary, dict),
         "title": _text(summary.get("title")) if isinstance(summary, dict) else "",
         "overview": _text(summary.get("overview")) if isinstance(summary, dict) else "",

@@ -22,6 +22,7 @@ from .html import (
     _number,
     _text,
     _video_duration,
+    blank_note,
     format_clock,
     level_label,
 )
@@ -77,6 +78,8 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
             lines.append(f"- **{when}**{label} {md_inline(event['description'])}{evidence}")
         lines.append("")
     lines += ["## Keyframes", ""]
+    if note := blank_note(report, precise):
+        lines += [f"*{note}*", ""]
     if not cards:
         lines += ["*No keyframes were extracted from this video.*", ""]
     for card in cards:
