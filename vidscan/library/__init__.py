@@ -1,0 +1,217 @@
+"""The library: every report under one output folder, searchable at once, and askable.
+
+    from vidscan.library import Library, SearchFilters
+
+    with Library("vidscan-out") as library:
+        library.refresh()                                   # index what changed since last time
+        result = library.search("a person carrying a bag", SearchFilters(min_level=1), limit=5)
+        for hit in result.hits:
+            print(hit.video, hit.time, hit.context_text(), hit.image)
+        answer = library.ask("where is the Calvin cycle explained?", SearchFilters(videos=("bio-3",)))
+        print(answer.status, answer.text, [(h.video, h.time) for h in answer.cited])
+
+The index is ``library.sqlite3`` in the folder (SQLite with FTS5 for words, and float32 vectors from an
+embedding model for meaning); it holds paths to frames, never frames. Every ``vidscan analyze`` adds or
+replaces its video's entries when its report is published; ``refresh()`` (``vidscan index``) catches up
+with reports made or deleted otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from ..backends import ServerDown
+from ..cache import ReplyCache, open_reply_cache
+from ..errors import InputError, ModelServerUnreachable, UsageError, VidscanError
+from ..progress import QUIET, Progress
+from .ask import NOTHING_FOUND, Answer, ask_model
+from .embed import Embedder
+from .index import REPORT_FILE, IndexSummary, find_reports, refresh
+from .options import LibraryOptions
+from .search import Hit, SearchResult, search
+from .server import connect_model
+from .store import LIBRARY_FILE, LibraryStore, SearchFilters
+
+VERDICTS = ("pass", "fail", "uncertain")
+
+
+class Library:
+    """The reports under `root` and their index. Use it as a context manager (or call close())."""
+
+    def __init__(
+        self,
+        root: Path | str = "vidscan-out",
+        options: LibraryOptions | None = None,
+        progress: Progress = QUIET,
+        cache: ReplyCache | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.options = options or LibraryOptions()
+        self.progress = progress
+        self._cache = cache
+        self._owns_cache = cache is None
+        self._store: LibraryStore | None = None
+        self._embedders: dict[str | None, Embedder] = {}
+
+    @property
+    def path(self) -> Path:
+        """The index file."""
+        return self.root / LIBRARY_FILE
+
+    @property
+    def store(self) -> LibraryStore:
+        if self._store is None:
+            if not self.root.is_dir():
+                raise InputError(
+                    f"{self.root} is not a folder of reports: analyze videos with --out {self.root}"
+                )
+            self._store = LibraryStore(self.root)
+            if self._store.recovered:
+                self.progress.message(f"{self._store.recovered}; rebuilding it from the reports")
+        return self._store
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._owns_cache and self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    # --- indexing -----------------------------------------------------------------------------------
+
+    def refresh(self) -> IndexSummary:
+        """Index every report.json under the folder that changed, drop those that are gone."""
+        return refresh(self.store, self._embedder(self.options.embed_model), self.progress)
+
+    def add(self, report: Path | str) -> IndexSummary:
+        """Index one report (its report.json or its folder), as analyze does when it publishes one."""
+        return refresh(
+            self.store, self._embedder(self.options.embed_model), self.progress, [self._relative(report)]
+        )
+
+    # --- finding moments ----------------------------------------------------------------------------
+
+    def search(self, query: str, filters: SearchFilters | None = None, limit: int = 10) -> SearchResult:
+        """The best moments for `query` (any text: words are never read as syntax)."""
+        filters = self._checked(filters or SearchFilters())
+        self._build_if_new()
+        model, note = self._search_model()
+        result = search(self.store, self._embedder(model), query, filters, limit)
+        if note:
+            return replace(result, notes=(note, *result.notes))
+        return result
+
+    def ask(self, question: str, filters: SearchFilters | None = None, moments: int = 8) -> Answer:
+        """An answer from the moments that matter, citing them; or why there is none (never a guess)."""
+        retrieved = self.search(question, filters, limit=moments)
+        if not retrieved.hits:
+            return Answer(question, "not in footage", NOTHING_FOUND, (), retrieved, retrieved.notes)
+        try:
+            caller, _ = connect_model(self.options, self.options.llm, self._reply_cache(), self.progress)
+            return ask_model(caller, self.options.llm, self.store, question, retrieved)
+        except VidscanError as exc:
+            if not isinstance(exc, (ModelServerUnreachable, ServerDown)):
+                raise  # a model that is not pulled, or refuses: an error to fix, as in analyze
+            why = f"could not ask {self.options.llm!r}: {exc}"
+            text = "No answer: the text model could not be asked. The moments that match are listed below."
+            return Answer(question, "no model", text, (), retrieved, (*retrieved.notes, why))
+
+    def report_for(self, target: Path | str) -> str:
+        """The report.json (relative to the folder) that `target` names: a report.json, its folder, or a
+        video analyzed into this library; InputError when there is none."""
+        path = Path(target)
+        if path.is_dir() and (path / REPORT_FILE).is_file():
+            path = path / REPORT_FILE
+        if path.name == REPORT_FILE and path.is_file():
+            return self._relative(path)
+        if path.is_file():
+            for report in self._reports_of_video(path):
+                return report
+        raise InputError(
+            f"{target}: no report for it in {self.root}; "
+            f"run `vidscan analyze {target} --out {self.root}` first"
+        )
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _reports_of_video(self, video: Path) -> list[str]:
+        """Reports in this library whose video is this file (by path), or failing that by its name."""
+        self._build_if_new()
+        wanted = video.resolve()
+        by_path, by_name = [], []
+        for report in find_reports(self.root):
+            folder = (self.root / report).parent
+            if folder.name == video.stem:
+                by_name.append(report)
+            try:
+                recorded = json.loads((self.root / report).read_text("utf-8"))["video"]["path"]
+                if Path(recorded).resolve() == wanted:
+                    by_path.append(report)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return by_path or by_name
+
+    def _relative(self, report: Path | str) -> str:
+        path = Path(report)
+        if path.is_dir():
+            path = path / REPORT_FILE
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            raise InputError(f"{report} is not inside the library folder {self.root}") from None
+
+    def _build_if_new(self) -> None:
+        """A folder of reports without an index (made by an older vidscan, or the index deleted):
+        build it once, saying so."""
+        if self.store.counts()[0] == 0 and find_reports(self.root):
+            self.progress.message(f"indexing the reports in {self.root} (first use)")
+            self.refresh()
+
+    def _search_model(self) -> tuple[str | None, str | None]:
+        """The embedding model to compare meaning with: the one asked for when the index has its
+        vectors, else the one the index's vectors come from (with a note saying so)."""
+        wanted = self.options.embed_model
+        made_with = self.store.embed_models()
+        if wanted is None or wanted in made_with or not made_with:
+            return wanted, None
+        return made_with[0], f"compared by meaning with {made_with[0]!r}, the model of the index's embeddings"
+
+    def _embedder(self, model: str | None) -> Embedder:
+        if model not in self._embedders:
+            self._embedders[model] = Embedder(self.options, self._reply_cache(), self.progress, model)
+        return self._embedders[model]
+
+    def _reply_cache(self) -> ReplyCache | None:
+        if self._cache is None and self.options.use_cache:
+            self._cache = open_reply_cache(self.options.cache_dir, self.options.cache_max_bytes)
+        return self._cache
+
+    @staticmethod
+    def _checked(filters: SearchFilters) -> SearchFilters:
+        if filters.verdict is not None and filters.verdict.lower() not in VERDICTS:
+            raise UsageError(f"a verdict is one of {', '.join(VERDICTS)}, not {filters.verdict!r}")
+        if filters.min_level is not None and not 0 <= filters.min_level <= 2:
+            raise UsageError(f"a level is 0, 1 or 2, not {filters.min_level}")
+        if None not in (filters.start, filters.end) and filters.start > filters.end:  # type: ignore[operator]
+            raise UsageError("the time range starts after it ends")
+        return filters
+
+
+__all__ = [
+    "Answer",
+    "Hit",
+    "IndexSummary",
+    "Library",
+    "LibraryOptions",
+    "SearchFilters",
+    "SearchResult",
+]
