@@ -54,7 +54,9 @@ def synthetic_report(rng: random.Random, number: int, keyframes: int) -> dict:
     frames = []
     for i in range(keyframes):
         t = i * 6.0 + rng.random()
-        description = f"{rng.choice(PEOPLE)} {rng.choice(ACTIONS)} {rng.choice(THINGS)} near {rng.choice(PLACES)}."
+        description = (
+            f"{rng.choice(PEOPLE)} {rng.choice(ACTIONS)} {rng.choice(THINGS)} near {rng.choice(PLACES)}."
+        )
         frame: dict = {
             "index": i,
             "time": t,
@@ -71,14 +73,22 @@ def synthetic_report(rng: random.Random, number: int, keyframes: int) -> dict:
         if profile == "security":
             frame["level"] = rng.choice((0, 0, 0, 1, 2))
         if profile == "inspection":
-            frame["verdicts"] = [{"check_id": "c1", "check": "the cap is on", "verdict": rng.choice(("pass", "fail")),
-                                  "reason": "seen"}]  # fmt: skip
+            verdict = rng.choice(("pass", "fail"))
+            frame["verdicts"] = [
+                {"check_id": "c1", "check": "the cap is on", "verdict": verdict, "reason": ""}
+            ]
         frames.append(frame)
-    events = [{"time": f["time"], "description": f["caption"]["description"], "keyframes": [f["index"]]}
-              for f in frames[:: max(1, keyframes // 10)]]  # fmt: skip
+    events = [
+        {"time": f["time"], "description": f["caption"]["description"], "keyframes": [f["index"]]}
+        for f in frames[:: max(1, keyframes // 10)]
+    ]
     return {
         "schema_version": 1,
-        "video": {"path": f"/videos/clip{number:03d}.mp4", "name": f"clip{number:03d}.mp4", "duration": keyframes * 6.0},
+        "video": {
+            "path": f"/videos/clip{number:03d}.mp4",
+            "name": f"clip{number:03d}.mp4",
+            "duration": keyframes * 6.0,
+        },
         "keyframes": frames,
         "summary": {"title": f"Clip {number}", "overview": "", "chapters": [], "events": events},
         "run": {"profile": profile, "status": "complete"},
@@ -120,8 +130,18 @@ def cli_seconds(root: Path, host: str, runs: int = 5) -> float:
     for _ in range(runs):
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "vidscan", "search", "forklift at the loading dock", "--out", str(root),
-             "--host", host, "--no-cache"],  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "vidscan",
+                "search",
+                "forklift at the loading dock",
+                "--out",
+                str(root),
+                "--host",
+                host,
+                "--no-cache",
+            ],
             check=True,
             capture_output=True,
             env=env,
@@ -145,15 +165,26 @@ def large_library(videos: int, keyframes: int, queries: int) -> None:
         keyword, keyword_mode = latencies(root, words_only, queries)
         mixed, mixed_mode = latencies(root, hybrid, queries)
         cli = cli_seconds(root, server.url)
+        ms = {
+            name: [percentile(times, share) * 1000 for share in (0.5, 0.95)]
+            for name, times in (("keyword", keyword), ("hybrid", mixed))
+        }
+        rows = [
+            ("index build", f"{build_words:.1f} s", f"{build_hybrid:.1f} s ({embedded} vectors over HTTP)"),
+            ("index size", f"{size_words / 1e6:.1f} MB", f"{size_hybrid / 1e6:.1f} MB"),
+            (
+                f"search p50 ({keyword_mode} / {mixed_mode})",
+                f"{ms['keyword'][0]:.1f} ms",
+                f"{ms['hybrid'][0]:.1f} ms",
+            ),
+            ("search p95", f"{ms['keyword'][1]:.1f} ms", f"{ms['hybrid'][1]:.1f} ms"),
+            ("`vidscan search` command, process start included (median of 5)", "", f"{cli:.2f} s"),
+        ]
         print(f"library: {videos} videos x {keyframes} keyframes = {videos * keyframes} moments")
         print("| | words only | words + embeddings (768 dims) |")
         print("|---|---|---|")
-        print(f"| index build | {build_words:.1f} s | {build_hybrid:.1f} s ({embedded} vectors over HTTP) |")
-        print(f"| index size | {size_words / 1e6:.1f} MB | {size_hybrid / 1e6:.1f} MB |")
-        print(f"| search p50 ({keyword_mode} / {mixed_mode}) | {percentile(keyword, 0.5) * 1000:.1f} ms "
-              f"| {percentile(mixed, 0.5) * 1000:.1f} ms |")  # fmt: skip
-        print(f"| search p95 | {percentile(keyword, 0.95) * 1000:.1f} ms | {percentile(mixed, 0.95) * 1000:.1f} ms |")
-        print(f"| `vidscan search` command, process start included (median of 5) | | {cli:.2f} s |")
+        for row in rows:
+            print(f"| {' | '.join(row)} |")
 
 
 LECTURE_QUESTIONS = (
@@ -193,23 +224,43 @@ def lecture_questions() -> None:
             use_cache=False,
         )
         result = analyze(str(lecture.path), options)
-        times = [(k["index"], k["time"]) for k in result.data["keyframes"]]
-        print(f"lecture: {len(times)} keyframes at {', '.join(f'{t:.1f}s' for _, t in times)}")
+        times = [k["time"] for k in result.data["keyframes"]]
+        print(f"lecture: {len(times)} keyframes at {', '.join(f'{t:.1f}s' for t in times)}")
+        settings = {
+            "words only": LibraryOptions(embed_model=None, use_cache=False),
+            "hybrid": LibraryOptions(host=server.url, use_cache=False),
+        }
+        first: dict[str, list[int | None]] = {}
+        for label, options_ in settings.items():
+            with Library(root, options_) as library:
+                first[label] = [_first_slide(library, question, lecture) for _, question in LECTURE_QUESTIONS]
         print("| slide | question | words only: first hit | hybrid: first hit |")
         print("|---|---|---|---|")
-        right = {"words only": 0, "hybrid": 0}
-        for settings, label in ((LibraryOptions(embed_model=None, use_cache=False), "words only"),
-                                (LibraryOptions(host=server.url, use_cache=False), "hybrid")):  # fmt: skip
-            with Library(root, settings) as library:
-                for slide, question in LECTURE_QUESTIONS:
-                    hits = library.search(question, limit=1).hits
-                    shown = lecture.slides[slide]
-                    first = hits[0].time if hits else None
-                    if first is not None and shown.start <= first < shown.end:
-                        right[label] += 1
-        for label, count in right.items():
-            print(f"{label}: {count} of {len(LECTURE_QUESTIONS)} questions find their slide first "
-                  f"({count / len(LECTURE_QUESTIONS):.2f})")  # fmt: skip
+        for n, (slide, question) in enumerate(LECTURE_QUESTIONS):
+            cells = [_slide_name(first[label][n], slide) for label in settings]
+            print(f"| {slide + 1} | {question} | {cells[0]} | {cells[1]} |")
+        for label in settings:
+            right = sum(
+                found == slide for found, (slide, _) in zip(first[label], LECTURE_QUESTIONS, strict=True)
+            )
+            share = right / len(LECTURE_QUESTIONS)
+            print(
+                f"{label}: {right} of {len(LECTURE_QUESTIONS)} questions find their slide first ({share:.2f})"
+            )
+
+
+def _first_slide(library: Library, question: str, lecture: object) -> int | None:
+    hits = library.search(question, limit=1).hits
+    if not hits:
+        return None
+    slides = lecture.slides  # type: ignore[attr-defined]
+    return next((i for i, s in enumerate(slides) if s.start <= hits[0].time < s.end), None)
+
+
+def _slide_name(found: int | None, wanted: int) -> str:
+    if found is None:
+        return "nothing"
+    return f"slide {found + 1}" + (" ✓" if found == wanted else "")
 
 
 def main() -> None:

@@ -19,12 +19,15 @@ with reports made or deleted otherwise.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from ..backends import ServerDown
 from ..cache import ReplyCache, open_reply_cache
-from ..errors import InputError, ModelServerUnreachable, UsageError, VidscanError
+from ..errors import InputError, ModelServerUnreachable, OutputError, UsageError, VidscanError
 from ..progress import QUIET, Progress
 from .ask import NOTHING_FOUND, Answer, ask_model
 from .embed import Embedder
@@ -67,7 +70,8 @@ class Library:
                 raise InputError(
                     f"{self.root} is not a folder of reports: analyze videos with --out {self.root}"
                 )
-            self._store = LibraryStore(self.root)
+            with self._index_errors():
+                self._store = LibraryStore(self.root)
             if self._store.recovered:
                 self.progress.message(f"{self._store.recovered}; rebuilding it from the reports")
         return self._store
@@ -90,25 +94,31 @@ class Library:
 
     def refresh(self) -> IndexSummary:
         """Index every report.json under the folder that changed, drop those that are gone."""
-        return refresh(self.store, self._embedder(self.options.embed_model), self.progress)
+        with self._index_errors():
+            return refresh(self.store, self._embedder(self.options.embed_model), self.progress)
 
     def add(self, report: Path | str) -> IndexSummary:
         """Index one report (its report.json or its folder), as analyze does when it publishes one."""
-        return refresh(
-            self.store, self._embedder(self.options.embed_model), self.progress, [self._relative(report)]
-        )
+        with self._index_errors():
+            embedder = self._embedder(self.options.embed_model)
+            return refresh(self.store, embedder, self.progress, [self._relative(report)])
 
     # --- finding moments ----------------------------------------------------------------------------
 
     def search(self, query: str, filters: SearchFilters | None = None, limit: int = 10) -> SearchResult:
         """The best moments for `query` (any text: words are never read as syntax)."""
         filters = self._checked(filters or SearchFilters())
-        self._build_if_new()
-        model, note = self._search_model()
-        result = search(self.store, self._embedder(model), query, filters, limit)
-        if note:
-            return replace(result, notes=(note, *result.notes))
-        return result
+        with self._index_errors():
+            self._build_if_new()
+            model, note = self._search_model()
+            result = search(self.store, self._embedder(model), query, filters, limit)
+            empty = self.store.counts()[0] == 0
+        notes = [note] if note else []
+        if empty:
+            notes.append(
+                f"the library in {self.root} holds no report yet: analyze videos with --out {self.root}"
+            )
+        return replace(result, notes=(*notes, *result.notes)) if notes else result
 
     def ask(self, question: str, filters: SearchFilters | None = None, moments: int = 8) -> Answer:
         """An answer from the moments that matter, citing them; or why there is none (never a guess)."""
@@ -142,6 +152,17 @@ class Library:
         )
 
     # --- helpers ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _index_errors(self) -> Iterator[None]:
+        """SQLite's own errors (a read-only folder, a full disk) as one line that says what to do."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise OutputError(
+                f"cannot use the library index {self.path}: {exc}; check that {self.root} is writable "
+                "(deleting the index file is safe: it is rebuilt from the reports)"
+            ) from None
 
     def _reports_of_video(self, video: Path) -> list[str]:
         """Reports in this library whose video is this file (by path), or failing that by its name."""
@@ -201,7 +222,7 @@ class Library:
             raise UsageError(f"a verdict is one of {', '.join(VERDICTS)}, not {filters.verdict!r}")
         if filters.min_level is not None and not 0 <= filters.min_level <= 2:
             raise UsageError(f"a level is 0, 1 or 2, not {filters.min_level}")
-        if None not in (filters.start, filters.end) and filters.start > filters.end:  # type: ignore[operator]
+        if filters.start is not None and filters.end is not None and filters.start > filters.end:
             raise UsageError("the time range starts after it ends")
         return filters
 

@@ -87,10 +87,12 @@ def search(
         keyword = _keyword(store, match, filters)
         similarity = _by_meaning(store, embedder, query, filters, notes) if query.strip() else None
         meaning = similarity or {}
-        fused = _fuse([i for i, _ in keyword], sorted(meaning, key=lambda i: -meaning[i]))
+        fused = _fuse(keyword, sorted(meaning, key=lambda i: -meaning[i]))
         # Taken with room to spare: hits whose report is gone are left out below.
-        rows = store.moment_rows([i for i, _ in fused[: limit * 2 + 20]])
-    snippets = dict(keyword)
+        shown = [i for i, _ in fused[: limit * 2 + 20]]
+        rows = store.moment_rows(shown)
+        by_words = set(keyword)
+        snippets = store.snippets(match, [i for i in shown if i in by_words]) if match and by_words else {}
     hits: list[Hit] = []
     gone: set[str] = set()
     for moment_id, score in fused:
@@ -111,11 +113,11 @@ def search(
     return SearchResult(query, mode, tuple(hits), searched, tuple(notes))
 
 
-def _keyword(store: LibraryStore, match: str | None, filters: SearchFilters) -> list[tuple[int, str]]:
+def _keyword(store: LibraryStore, match: str | None, filters: SearchFilters) -> list[int]:
     if match is None:
         return []
     try:
-        return store.keyword_hits(match, filters, CANDIDATES)
+        return store.keyword_ranking(match, filters, CANDIDATES)
     except sqlite3.OperationalError:  # a query FTS5 still refuses: no word matches, rather than an error
         return []
 
@@ -128,8 +130,8 @@ def _by_meaning(
     if embedder.model is None:
         notes.append(f"keyword search only: {embedder.problem}")
         return None
-    ids, matrix = store.vectors(embedder.model, filters)
-    if not len(ids):
+    vectors = store.vectors(embedder.model, filters)
+    if not len(vectors):
         if store.count(filters):
             notes.append(
                 f"keyword search only: the index holds no embeddings from {embedder.model!r}"
@@ -140,13 +142,13 @@ def _by_meaning(
     if wanted is None:
         notes.append(f"keyword search only: {embedder.problem}")
         return None
-    if matrix.shape[1] != len(wanted):
+    if vectors.dimensions != len(wanted):
         notes.append(f"keyword search only: {embedder.model!r} now makes vectors of another size")
         return None
-    scores = matrix @ wanted
+    scores = vectors.similarity(wanted)
     floor = max(float(scores.mean() + scores.std()), 0.0) if len(scores) >= 3 else 0.0
     best = np.argsort(-scores)[:CANDIDATES]
-    return {int(ids[k]): float(scores[k]) for k in best if scores[k] >= floor and scores[k] > 0}
+    return {int(vectors.ids[k]): float(scores[k]) for k in best if scores[k] >= floor and scores[k] > 0}
 
 
 def _fuse(by_words: list[int], by_meaning: list[int]) -> list[tuple[int, float]]:

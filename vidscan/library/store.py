@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from .moments import Moment, VideoEntry
+from .vectors import VectorSet, from_rows, quantize
 
 LIBRARY_FILE = "library.sqlite3"
-SCHEMA_VERSION = 2  # a file of another version is emptied and rebuilt from the reports
+SCHEMA_VERSION = 3  # a file of another version is emptied and rebuilt from the reports
 BUSY_SECONDS = 60.0  # how long a writer waits for another process's transaction
 
 _SCHEMA = """
@@ -55,7 +56,8 @@ CREATE INDEX IF NOT EXISTS moments_video ON moments(video_id);
 CREATE TABLE IF NOT EXISTS vectors (      -- one row a video: a search reads 100 rows, not 10,000
     video_id INTEGER PRIMARY KEY REFERENCES videos(id),
     ids BLOB NOT NULL,                    -- int64 moment ids
-    matrix BLOB NOT NULL                  -- float32 unit vectors, one row per id, from videos.embed_model
+    codes BLOB NOT NULL,                  -- int8 vectors from videos.embed_model, one row per id
+    scales BLOB NOT NULL                  -- float32, one per id (see vectors.py)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS moment_words USING fts5(
     caption, screen, speech, story, video, tokenize = 'porter unicode61 remove_diacritics 2'
@@ -233,9 +235,10 @@ class LibraryStore:
                     ids.append(moment_id)
                     rows.append(vector)
             if ids:
+                codes, scales = quantize(rows)
                 db.execute(
-                    "INSERT INTO vectors (video_id, ids, matrix) VALUES (?, ?, ?)",
-                    (video_id, np.asarray(ids, dtype="<i8").tobytes(), b"".join(rows)),
+                    "INSERT INTO vectors (video_id, ids, codes, scales) VALUES (?, ?, ?, ?)",
+                    (video_id, np.asarray(ids, dtype="<i8").tobytes(), codes, scales),
                 )
         return True
 
@@ -288,40 +291,41 @@ class LibraryStore:
 
     # --- reading it for a search --------------------------------------------------------------------
 
-    def keyword_hits(self, match: str, filters: SearchFilters, limit: int) -> list[tuple[int, str]]:
-        """(moment id, the best-matching column's words in context) by BM25, best first. The matching
-        words are between \\x02 and \\x03."""
+    def keyword_ranking(self, match: str, filters: SearchFilters, limit: int) -> list[int]:
+        """The ids of the moments that match, best first by BM25."""
         where, params = filter_clause(filters)
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         rows = self._db.execute(
-            f"SELECT m.id, snippet(moment_words, -1, char(2), char(3), '…', 16)"
-            " FROM moment_words JOIN moments m ON m.id = moment_words.rowid"
+            "SELECT m.id FROM moment_words JOIN moments m ON m.id = moment_words.rowid"
             " JOIN videos v ON v.id = m.video_id"
             f" WHERE moment_words MATCH ? AND {where} ORDER BY bm25(moment_words, {weights}) LIMIT ?",
             [match, *params, limit],
         )
-        return [(int(i), str(s or "")) for i, s in rows]
+        return [int(i) for (i,) in rows]
 
-    def vectors(self, model: str, filters: SearchFilters) -> tuple[np.ndarray, np.ndarray]:
-        """The moment ids (int64) and unit vectors (float32 rows) that `model` made, within the filters."""
+    def snippets(self, match: str, ids: Sequence[int]) -> dict[int, str]:
+        """Each moment's best-matching words in context, the matches between \\x02 and \\x03 (made
+        only for the moments shown: it is the costly part of a keyword search)."""
+        marks = ", ".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT rowid, snippet(moment_words, -1, char(2), char(3), '…', 16) FROM moment_words"
+            f" WHERE moment_words MATCH ? AND rowid IN ({marks})",
+            [match, *ids],
+        )
+        return {int(i): str(s or "") for i, s in rows}
+
+    def vectors(self, model: str, filters: SearchFilters) -> VectorSet:
+        """The vectors `model` made for the moments within the filters."""
         where, params = filter_clause(filters, with_moments=False)
         rows = self._db.execute(
-            "SELECT x.ids, x.matrix FROM vectors x JOIN videos v ON v.id = x.video_id"
+            "SELECT x.ids, x.codes, x.scales FROM vectors x JOIN videos v ON v.id = x.video_id"
             f" WHERE v.embed_model = ? AND {where}",
             [model, *params],
         ).fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        ids = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i8")
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-        if len(ids) == 0 or matrix.size % len(ids):
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)  # not one model's size
-        matrix = matrix.reshape(len(ids), -1)
-        if _moment_conditions(filters):
-            allowed = self.moment_ids(filters)
-            keep = np.isin(ids, allowed)
-            ids, matrix = ids[keep], matrix[keep]
-        return ids, matrix
+        vectors = from_rows(rows)
+        if len(vectors) and _moment_conditions(filters):
+            vectors = vectors.where(np.isin(vectors.ids, self.moment_ids(filters)))
+        return vectors
 
     def moment_ids(self, filters: SearchFilters) -> np.ndarray:
         where, params = filter_clause(filters)
