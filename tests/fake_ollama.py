@@ -1230,17 +1230,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_line(line)
         self._end_stream()
 
+    def _model_of(self, body: dict[str, Any], not_found: str) -> tuple[str, FakeModel]:
+        """The request's model name and the installed model; 400 without a name, 404 (with the
+        endpoint's own message) when it is not installed."""
+        name = body.get("model")
+        if not isinstance(name, str) or not name:
+            raise _RequestError(400, ERR_MODEL_REQUIRED)
+        model = self.fake.model(name)
+        if model is None:
+            raise _RequestError(404, not_found.format(name))
+        return name, model
+
     # -- embeddings ---------------------------------------------------------------------------------
 
     def _handle_embed(self, body: dict[str, Any], openai: bool = False) -> None:
         """/api/embed (and /v1/embeddings in the OpenAI shape): one unit vector per input, in order."""
         fake = self.fake
-        name = body.get("model")
-        if not isinstance(name, str) or not name:
-            raise _RequestError(400, ERR_MODEL_REQUIRED)
-        model = fake.model(name)
-        if model is None:
-            raise _RequestError(404, f"model '{name}' not found")
+        name, model = self._model_of(body, "model '{}' not found")
         if "embedding" not in model.capabilities:
             raise _RequestError(400, f'"{name}" does not support embeddings')
         raw = body.get("input")
@@ -1301,11 +1307,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake.calls_by_model[label] = fake.calls_by_model.get(label, 0) + 1
 
         images = self._decode_images(body, is_chat)
-        if not isinstance(name, str) or not name:
-            raise _RequestError(400, ERR_MODEL_REQUIRED)
-        model = fake.model(name)
-        if model is None:
-            raise _RequestError(404, f'model "{name}" not found, try pulling it first')
+        name, model = self._model_of(body, 'model "{}" not found, try pulling it first')
         if "completion" not in model.capabilities:
             raise _RequestError(400, f'"{name}" does not support {endpoint}')
         if body.get("think") not in (None, False) and "thinking" not in model.capabilities:

@@ -397,22 +397,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     options = Options(
         profile=profile,
         whisper_model=args.whisper_model,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        cache_max_bytes=args.cache_max_size,
         force=args.force,
         out=args.out,
         vlm=args.vlm,
         llm=args.llm,
-        host=args.host[0] if args.host else None,
-        more_hosts=tuple(args.host[1:]) if args.host else (),
-        backend=args.backend,
-        api_key=args.api_key,
         parallel=args.parallel,
-        pull=args.pull,
-        timeout=args.timeout,
         keyframes=_keyframe_options(args, profile.keyframes),
-        embed_model=args.embed_model,
+        **_server_and_cache(args),
     )
     progress = _progress(args)
     entries = run_batch(args.videos, options, progress, on_done=_print_entry, ray_address=args.ray)
@@ -493,20 +484,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def _library(args: argparse.Namespace, root: Path):  # -> vidscan.library.Library (imported lazily)
     from .library import Library, LibraryOptions
 
-    options = LibraryOptions(
-        embed_model=args.embed_model,
-        llm=getattr(args, "llm", None) or DEFAULT_VLM,
-        backend=args.backend,
-        host=args.host[0] if args.host else None,
-        more_hosts=tuple(args.host[1:]) if args.host else (),
-        api_key=args.api_key,
-        timeout=args.timeout,
-        pull=args.pull,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        cache_max_bytes=args.cache_max_size,
-    )
+    options = LibraryOptions(llm=getattr(args, "llm", None) or DEFAULT_VLM, **_server_and_cache(args))
     return Library(root, options, _progress(args))
+
+
+def _server_and_cache(args: argparse.Namespace) -> dict:
+    """What analyze's Options and the library's options take alike from the command line."""
+    return {
+        "embed_model": args.embed_model,
+        "backend": args.backend,
+        "host": args.host[0] if args.host else None,
+        "more_hosts": tuple(args.host[1:]) if args.host else (),
+        "api_key": args.api_key,
+        "timeout": args.timeout,
+        "pull": args.pull,
+        "cache_dir": args.cache_dir,
+        "use_cache": not args.no_cache,
+        "cache_max_bytes": args.cache_max_size,
+    }
 
 
 def _filters(args: argparse.Namespace, reports: tuple[str, ...] = ()):  # -> SearchFilters

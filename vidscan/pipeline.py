@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -158,19 +158,9 @@ def add_to_library(
 
     out, folder = options.out.resolve(), report_dir.resolve()
     root = out if folder.is_relative_to(out) else folder.parent
-    settings = LibraryOptions(
-        embed_model=options.embed_model,
-        llm=options.summary_model,
-        backend=options.backend,
-        host=options.host,
-        more_hosts=options.more_hosts,
-        api_key=options.api_key,
-        timeout=options.timeout,
-        pull=options.pull,
-        cache_dir=options.cache_dir,
-        use_cache=options.use_cache,
-        cache_max_bytes=options.cache_max_bytes,
-    )
+    # The same server, models and cache as the analysis (LibraryOptions' fields are named as here).
+    shared = {f.name: getattr(options, f.name) for f in fields(LibraryOptions)}
+    settings = LibraryOptions(**{**shared, "llm": options.summary_model})
     try:
         with Library(root, settings, progress, cache) as library:
             summary = library.add(folder)
