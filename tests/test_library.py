@@ -177,7 +177,7 @@ def test_any_text_is_a_query_never_an_error(fake_ollama: FakeOllama, tmp_path: P
         assert [h.video for h in lib.search("Привет").hits] == ["tokyo.mp4"]
         assert "van.mp4" not in {h.video for h in lib.search("'; DROP TABLE videos; --").hits}
         assert lib.search("white van").hits  # the videos table is still there
-    for query in ('"unbalanced', "NEAR(bag van, 2)", "🎒🚐", "((((", "van OR"):
+    for query in ('NEAR(bag "van', "🎒 ((((  OR"):
         result = run_cli("search", query, "--out", str(out), "--host", fake_ollama.url)
         assert result.code == 0 and "Traceback" not in result.stderr, (query, result.stderr)
 
