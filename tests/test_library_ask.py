@@ -3,13 +3,14 @@ saying so when the footage does not hold the answer, and never showing an answer
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import run_cli
 from tests.fake_ollama import FakeOllama
-from tests.library_fixtures import Frame, small_library, write_report
+from tests.library_fixtures import STREET, Frame, small_library, write_report
 
 
 def ask(server_url: str, out: Path, *args: str) -> Any:
@@ -129,3 +130,15 @@ def test_when_the_text_model_cannot_be_asked(fake_ollama: FakeOllama, tmp_path: 
         f"vidscan: error: model 'llama9:1b' is not pulled on {fake_ollama.url}: "
         "run `ollama pull llama9:1b` (or add --pull)"
     ]
+
+
+def test_ask_uses_the_model_that_summarized_the_videos(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    report = write_report(tmp_path / "out", "street", STREET)
+    data = json.loads(report.read_text())
+    data["run"]["llm"] = "qwen2.5:3b"  # summarized by a text model, not the default vision model
+    report.write_text(json.dumps(data))
+    result = ask(fake_ollama.url, tmp_path / "out", "where is the white van?")
+    assert result.code == 0, result.stderr
+    assert fake_ollama.calls_by_model == {"qwen2.5:3b": 1}
+    chosen = ask(fake_ollama.url, tmp_path / "out", "where is the white van?", "--llm", "qwen2.5vl:3b")
+    assert chosen.code == 0 and fake_ollama.calls_by_model == {"qwen2.5:3b": 1, "qwen2.5vl:3b": 1}

@@ -349,7 +349,10 @@ def build_parser() -> _Parser:
         type=Path,
         help="the folder of reports (default: the report's own, else vidscan-out)",
     )
-    ask.add_argument("--llm", default=DEFAULT_VLM, help=f"text model that answers (default: {DEFAULT_VLM})")
+    ask.add_argument(
+        "--llm",
+        help=f"text model that answers (default: the one that summarized the videos, else {DEFAULT_VLM})",
+    )
     ask.add_argument(
         "--moments", type=_positive_int, default=8, help="moments given to the model (default: 8)"
     )
@@ -484,7 +487,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def _library(args: argparse.Namespace, root: Path):  # -> vidscan.library.Library (imported lazily)
     from .library import Library, LibraryOptions
 
-    options = LibraryOptions(llm=getattr(args, "llm", None) or DEFAULT_VLM, **_server_and_cache(args))
+    options = LibraryOptions(llm=getattr(args, "llm", None), **_server_and_cache(args))
     return Library(root, options, _progress(args))
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..backends import ServerDown
 from ..cache import ReplyCache, open_reply_cache
+from ..defaults import DEFAULT_VLM
 from ..errors import InputError, ModelServerUnreachable, OutputError, UsageError, VidscanError
 from ..progress import QUIET, Progress
 from .ask import NOTHING_FOUND, Answer, ask_model
@@ -125,13 +126,16 @@ class Library:
         retrieved = self.search(question, filters, limit=moments)
         if not retrieved.hits:
             return Answer(question, "not in footage", NOTHING_FOUND, (), retrieved, retrieved.notes)
+        model = self.options.llm or next(
+            iter(self.store.text_models(filters or SearchFilters())), DEFAULT_VLM
+        )
         try:
-            caller, _ = connect_model(self.options, self.options.llm, self._reply_cache(), self.progress)
-            return ask_model(caller, self.options.llm, self.store, question, retrieved)
+            caller, _ = connect_model(self.options, model, self._reply_cache(), self.progress)
+            return ask_model(caller, model, self.store, question, retrieved)
         except VidscanError as exc:
             if not isinstance(exc, (ModelServerUnreachable, ServerDown)):
                 raise  # a model that is not pulled, or refuses: an error to fix, as in analyze
-            why = f"could not ask {self.options.llm!r}: {exc}"
+            why = f"could not ask {model!r}: {exc}"
             text = "No answer: the text model could not be asked. The moments that match are listed below."
             return Answer(question, "no model", text, (), retrieved, (*retrieved.notes, why))
 

@@ -52,6 +52,7 @@ class VideoEntry:
     profile: str
     duration: float
     title: str  # the summary's title, '' without a summary
+    text_model: str  # the model that wrote the summary ('' when the report does not say)
     moments: tuple[Moment, ...]
 
 
@@ -74,6 +75,7 @@ def read_report(data: Any) -> VideoEntry:
         profile=_text(run.get("profile")) or "general",
         duration=_number(video.get("duration")),
         title=_text(summary.get("title")),
+        text_model=_text(run.get("llm")),
         moments=moments,
     )
 

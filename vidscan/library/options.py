@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache import DEFAULT_MAX_BYTES
-from ..defaults import DEFAULT_EMBED_MODEL, DEFAULT_VLM
+from ..defaults import DEFAULT_EMBED_MODEL
 
 
 @dataclass(frozen=True)
 class LibraryOptions:
     embed_model: str | None = DEFAULT_EMBED_MODEL  # None: words only (no embeddings, no model server)
-    llm: str = DEFAULT_VLM  # the text model that answers `ask`
+    llm: str | None = None  # the model that answers `ask`; None: the one that summarized the videos
     backend: str = "ollama"  # or "openai" (/v1/embeddings, /v1/chat/completions)
     host: str | None = None  # None: the backend's default ($OLLAMA_HOST, else http://127.0.0.1:11434)
     more_hosts: tuple[str, ...] = ()

@@ -23,7 +23,7 @@ from .moments import Moment, VideoEntry
 from .vectors import VectorSet, from_rows, quantize
 
 LIBRARY_FILE = "library.sqlite3"
-SCHEMA_VERSION = 3  # a file of another version is emptied and rebuilt from the reports
+SCHEMA_VERSION = 4  # a file of another version is emptied and rebuilt from the reports
 BUSY_SECONDS = 60.0  # how long a writer waits for another process's transaction
 
 _SCHEMA = """
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS videos (
     profile TEXT NOT NULL,
     duration REAL NOT NULL,
     title TEXT NOT NULL,
+    text_model TEXT NOT NULL,             -- the model that summarized it: the default for `ask`
     embed_model TEXT NOT NULL,            -- the model of its moments' vectors, '' when they have none
     indexed_at REAL NOT NULL
 );
@@ -183,6 +184,16 @@ class LibraryStore:
         ).fetchone()[0]
         return int(videos), int(moments), int(vectors)
 
+    def text_models(self, filters: SearchFilters) -> list[str]:
+        """The models that summarized the videos within the filters, the most used first."""
+        where, params = filter_clause(filters, with_moments=False)
+        rows = self._db.execute(
+            f"SELECT v.text_model FROM videos v WHERE v.text_model != '' AND {where}"
+            " GROUP BY v.text_model ORDER BY COUNT(*) DESC",
+            params,
+        )
+        return [model for (model,) in rows]
+
     def embed_models(self) -> list[str]:
         """The models the indexed vectors come from, the most used first."""
         rows = self._db.execute(
@@ -212,7 +223,7 @@ class LibraryStore:
                 self._delete_video(db, row[0])
             cursor = db.execute(
                 "INSERT INTO videos (report, content_key, report_mtime, name, path, profile, duration, title,"
-                " embed_model, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " text_model, embed_model, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     report,
                     content_key,
@@ -222,6 +233,7 @@ class LibraryStore:
                     entry.profile,
                     entry.duration,
                     entry.title,
+                    entry.text_model,
                     embed_model,
                     time.time(),
                 ),
