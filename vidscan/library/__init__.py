@@ -18,7 +18,6 @@ with reports made or deleted otherwise.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,19 +140,26 @@ class Library:
 
     def report_for(self, target: Path | str) -> str:
         """The report.json (relative to the folder) that `target` names: a report.json, its folder, or a
-        video analyzed into this library; InputError when there is none."""
+        video analyzed into this library; InputError when there is none, or several."""
         path = Path(target)
         if path.is_dir() and (path / REPORT_FILE).is_file():
             path = path / REPORT_FILE
         if path.name == REPORT_FILE and path.is_file():
             return self._relative(path)
-        if path.is_file():
-            for report in self._reports_of_video(path):
-                return report
-        raise InputError(
-            f"{target}: no report for it in {self.root}; "
-            f"run `vidscan analyze {target} --out {self.root}` first"
-        )
+        with self._index_errors():
+            self._build_if_new()
+            reports = self.store.reports_of_video(path.resolve(), path.name) if path.is_file() else []
+        if len(reports) > 1:
+            raise InputError(
+                f"{target}: several reports in {self.root} are of a video of that name "
+                f"({', '.join(reports)}): name the report folder instead"
+            )
+        if not reports:
+            raise InputError(
+                f"{target}: no report for it in {self.root}; "
+                f"run `vidscan analyze {target} --out {self.root}` first"
+            )
+        return reports[0]
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -167,23 +173,6 @@ class Library:
                 f"cannot use the library index {self.path}: {exc}; check that {self.root} is writable "
                 "(deleting the index file is safe: it is rebuilt from the reports)"
             ) from None
-
-    def _reports_of_video(self, video: Path) -> list[str]:
-        """Reports in this library whose video is this file (by path), or failing that by its name."""
-        self._build_if_new()
-        wanted = video.resolve()
-        by_path, by_name = [], []
-        for report in find_reports(self.root):
-            folder = (self.root / report).parent
-            if folder.name == video.stem:
-                by_name.append(report)
-            try:
-                recorded = json.loads((self.root / report).read_text("utf-8"))["video"]["path"]
-                if Path(recorded).resolve() == wanted:
-                    by_path.append(report)
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        return by_path or by_name
 
     def _relative(self, report: Path | str) -> str:
         path = Path(report)

@@ -194,6 +194,13 @@ class LibraryStore:
         )
         return [model for (model,) in rows]
 
+    def reports_of_video(self, video: Path, name: str) -> list[str]:
+        """The reports of this video file: by its path when a report recorded one that leads to it
+        (paths are recorded as given, maybe relative to another folder), else by its file name."""
+        rows = self._db.execute("SELECT report, path, name FROM videos ORDER BY report").fetchall()
+        by_path = [report for report, path, _ in rows if path and Path(path).resolve() == video]
+        return by_path or [report for report, _, recorded in rows if recorded == name]
+
     def embed_models(self) -> list[str]:
         """The models the indexed vectors come from, the most used first."""
         rows = self._db.execute(
