@@ -127,8 +127,7 @@ def _by_meaning(
 ) -> dict[int, float] | None:
     """The similarity of the moments that stand out by meaning, by id; None (and a note saying why)
     when meaning cannot be compared."""
-    if embedder.model is None:
-        notes.append(f"keyword search only: {embedder.problem}")
+    if embedder.model is None:  # turned off by the user: the mode says it, no note needed
         return None
     vectors = store.vectors(embedder.model, filters)
     if not len(vectors):
