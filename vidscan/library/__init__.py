@@ -11,9 +11,9 @@
         print(answer.status, answer.text, [(h.video, h.time) for h in answer.cited])
 
 The index is ``library.sqlite3`` in the folder (SQLite with FTS5 for words, and int8-quantized vectors
-from an embedding model for meaning); it holds paths to frames, never frames. Every ``vidscan analyze`` adds or
-replaces its video's entries when its report is published; ``refresh()`` (``vidscan index``) catches up
-with reports made or deleted otherwise.
+from an embedding model for meaning); it holds paths to frames, never frames. Every ``vidscan analyze``
+adds or replaces its video's entries when its report is published; ``refresh()`` (``vidscan index``)
+catches up with reports made or deleted otherwise.
 """
 
 from __future__ import annotations
