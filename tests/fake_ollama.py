@@ -10,8 +10,17 @@ endpoints, reply shapes and error messages follow ollama/ollama server/routes.go
         assert server.calls == 3 and len(server.images) == 3
 
 Endpoints: ``GET|HEAD /``, ``GET|HEAD /api/version``, ``GET|HEAD /api/tags``, ``GET /api/ps``,
-``POST /api/show``, ``POST /api/pull``, ``DELETE /api/delete``, ``POST /api/chat``, ``POST /api/generate``.
-Chat, generate and pull stream NDJSON (chunked) unless the request says ``"stream": false``.
+``POST /api/show``, ``POST /api/pull``, ``DELETE /api/delete``, ``POST /api/chat``, ``POST /api/generate``,
+``POST /api/embed``; the OpenAI-compatible ``GET /v1/models``, ``POST /v1/chat/completions`` and
+``POST /v1/embeddings``. Chat, generate and pull stream NDJSON (chunked) unless the request says
+``"stream": false``.
+
+Embeddings (``/api/embed``, ``/v1/embeddings``; only models with the ``embedding`` capability, like the
+default ``embeddinggemma:latest``) are deterministic unit vectors from a hashed bag of concepts: each word
+is lower-cased, stripped of common English endings, and mapped to its synonym group in ``CONCEPTS`` (so
+"bike", "bicycle" and "cyclist" are one concept, "volcanic", "lava" and "magma" another); stop words do not
+count. Texts that share concepts are close (cosine up to 1), texts that share none are near 0, so tests
+can check a ranking. ``embed_calls`` and ``embedded_texts`` record them; ``embed_latency`` delays each.
 
 Replies to chat/generate are computed from the request:
 
@@ -21,6 +30,9 @@ Replies to chat/generate are computed from the request:
   defaults: "" / 0 / false / [] / first enum value). A text-only model ignores images, as some real ones do.
 * without images, when the schema has a ``chapters`` property: a summary echoing the prompt's keyframe
   lines ``[#3 @ 12.50s] text`` (one event each) and chapter lines ``[chapter 0.00s-12.00s] Title: text``.
+* without images, when the schema has ``answered`` and ``moments`` properties (``vidscan ask``): the
+  numbered moment lines ``[3] ...`` of the prompt that share the most concepts (see below) with the
+  ``QUESTION:`` line are cited, and their text is the answer; when none shares one, ``answered`` is false.
 * any other schema: type-correct defaults; ``format: "json"``: ``{}``; no format: plain text.
 
 Knobs and records (all thread-safe; faults apply in FIFO order to chat/generate calls only, after the
@@ -49,6 +61,8 @@ knob / attribute                                   effect
 ``add_model(n, caps)`` / ``remove_model(n)``      install or delete a model while running
 ``caption_for = f(image, request) -> dict|str``    replaces the built-in caption (sent as JSON if a dict)
 ``summary_for = f(request) -> dict|str``           replaces the built-in summary
+``answer_for = f(request) -> dict|str``            replaces the built-in answer to a question
+``embed_latency = 0.2``                            each embedding request waits this long
 ``bogus_event = True``                             summaries get one more event citing keyframe 9999 at 1e6 s
 ``requests`` / ``requests_to(path)``              every request as (method, path, json_body or None) /
                                                    the bodies sent to one path
@@ -117,11 +131,21 @@ DEFAULT_MODELS: dict[str, dict[str, Any]] = {
         "size": 1_929_912_432,
         "context_length": 32768,
     },
+    "embeddinggemma:latest": {
+        "capabilities": ["embedding"],
+        "family": "gemma3",
+        "parameter_size": "307.58M",
+        "quantization_level": "BF16",
+        "size": 621_875_417,
+        "context_length": 2048,
+        "embedding_length": 768,
+    },
 }
 
 KEYFRAME_TAG = re.compile(r"\[#(\d+) @ (\d+(?:\.\d+)?)s\]")
 CHAPTER_LINE = re.compile(r"\[chapter (\d+(?:\.\d+)?)s-(\d+(?:\.\d+)?)s\] ([^:\n]*)(?::[ \t]*([^\n]*))?")
 VISION_NAME_HINT = re.compile(r"vl|vision|llava|moondream|minicpm-v|gemma3|bakllava")
+EMBEDDING_NAME_HINT = re.compile(r"embed|minilm|bge|e5-|arctic")
 DEFAULT_KEEP_ALIVE_S = 300.0
 CHARS_PER_TOKEN = 4
 TOKENS_PER_IMAGE = 768
@@ -165,6 +189,7 @@ class FakeModel:
     context_length: int
     modified_at: datetime
     custom_digest: str = ""  # a new version of the same name (spec key "digest")
+    embedding_length: int = 2048  # the length of its vectors (an embedding model's own dimensions)
 
     @property
     def digest(self) -> str:
@@ -193,6 +218,7 @@ class FakeModel:
             context_length=int(options.get("context_length", 32768)),
             modified_at=options.get("modified_at", _now_utc() - timedelta(days=3)),
             custom_digest=str(options.get("digest", "")),
+            embedding_length=int(options.get("embedding_length", 2048)),
         )
 
     def details(self) -> dict[str, Any]:
@@ -233,7 +259,7 @@ class FakeModel:
                 "general.file_type": 15,
                 "general.parameter_count": self.size * 5 // 3,
                 f"{self.family}.context_length": self.context_length,
-                f"{self.family}.embedding_length": 2048,
+                f"{self.family}.embedding_length": self.embedding_length,
             },
             "capabilities": list(self.capabilities),
             "modified_at": _go_time(self.modified_at),
@@ -355,6 +381,84 @@ def summarize_prompt(prompt: str, bogus_event: bool = False) -> dict[str, Any]:
         "overview": f"A video with {count} keyframes{span}, in {len(chapters)} chapter(s).",
         "chapters": chapters,
         "events": events,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Embeddings and answers: words reduced to concepts
+
+# Words that stand for one concept: a test can ask for "a bike" and find "a cyclist".
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "vehicle": ("car", "vehicle", "truck", "van", "automobile", "lorry"),
+    "bicycle": ("bicycle", "bike", "cyclist", "cycling", "biker"),
+    "person": ("person", "people", "man", "woman", "pedestrian", "visitor", "someone", "human"),
+    "bag": ("bag", "backpack", "handbag", "suitcase", "luggage"),
+    "volcano": ("volcano", "volcanic", "lava", "magma", "eruption", "erupt", "basalt"),
+    "glacier": ("glacier", "glacial", "ice", "moraine", "fjord"),
+    "desert": ("desert", "dune", "sand", "mesa", "arid"),
+    "bird": ("penguin", "bird"),
+    "music": ("guitar", "instrument", "music"),
+    "bottle": ("bottle", "cap", "lid"),
+}
+STOP_WORDS = frozenset(
+    [
+        "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "has", "have",
+        "he", "her", "his", "how", "in", "is", "it", "its", "of", "on", "or", "she", "that", "the", "their",
+        "them", "there", "they", "this", "to", "was", "were", "what", "when", "where", "which", "who",
+        "why", "with", "you", "your", "about", "show", "shows", "shown", "frame", "video", "mostly",
+    ]
+)  # fmt: skip
+_ENDINGS = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "ic", "s")
+_WORD = re.compile(r"\w+")
+
+
+def word_stem(word: str) -> str:
+    """A crude English stem: one common ending off, when enough of the word is left."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+_CONCEPT_OF = {word_stem(w): name for name, words in CONCEPTS.items() for w in words}
+
+
+def concepts(text: str) -> list[str]:
+    """The text's words as concepts, in order (stop words left out)."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+    return [_CONCEPT_OF.get(word_stem(w), word_stem(w)) for w in words]
+
+
+def fake_embedding(text: str, dimensions: int) -> list[float]:
+    """A unit vector: each concept adds ±1 at a position its hash picks (a hashed bag of concepts)."""
+    vector = [0.0] * dimensions
+    for concept in concepts(text) or [f"\0{text}"]:  # a text of stop words only still gets a vector
+        digest = hashlib.sha256(concept.encode()).digest()
+        position = int.from_bytes(digest[:4], "big") % dimensions
+        vector[position] += 1.0 if digest[4] & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+MOMENT_LINE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+QUESTION_LINE = re.compile(r"^QUESTION: (.*)$", re.MULTILINE)
+
+
+def answer_prompt(prompt: str) -> dict[str, Any]:
+    """The built-in answer: cite the moments that share the most concepts with the question, quoted."""
+    question = QUESTION_LINE.search(prompt)
+    wanted = set(concepts(question.group(1))) if question else set()
+    overlap = {int(m.group(1)): len(wanted & set(concepts(m.group(2)))) for m in MOMENT_LINE.finditer(prompt)}
+    lines = {int(m.group(1)): m.group(2).strip() for m in MOMENT_LINE.finditer(prompt)}
+    best = max(overlap.values(), default=0)
+    # The moments that share the most concepts with the question (a real model reads them all).
+    cited = [(n, lines[n]) for n, shared in overlap.items() if shared and shared == best]
+    if not cited:
+        return {"answer": "The moments do not show this.", "answered": False, "moments": []}
+    return {
+        "answer": " ".join(f"Moment [{n}]: {text[:160]}" for n, text in cited[:3]),
+        "answered": True,
+        "moments": [n for n, _ in cited[:3]],
     }
 
 
@@ -580,6 +684,10 @@ class FakeOllama:
         self.caption_for: CaptionHook | None = None
         self.summary_for: SummaryHook | None = None
         self.bogus_event = False
+        self.answer_for: SummaryHook | None = None
+        self.embed_latency = 0.0
+        self.embed_calls = 0
+        self.embedded_texts: list[str] = []
 
         self.requests: list[tuple[str, str, Any]] = []
         self.images: list[Image.Image] = []
@@ -728,6 +836,8 @@ class FakeOllama:
             self.calls = 0
             self.calls_by_model.clear()
             self.max_concurrent_seen = 0
+            self.embed_calls = 0
+            self.embedded_texts.clear()
 
     def _record(self, method: str, path: str, body: Any) -> None:
         with self._lock:
@@ -855,6 +965,8 @@ _ROUTES: dict[str, set[str]] = {
     # The OpenAI-compatible dialect, translated to /api/chat the way Ollama's own middleware does.
     "/v1/models": {"GET"},
     "/v1/chat/completions": {"POST"},
+    "/v1/embeddings": {"POST"},
+    "/api/embed": {"POST"},
 }
 
 
@@ -864,6 +976,7 @@ _GO_REQUEST_TYPES = {
     "/api/delete": "api.DeleteRequest",
     "/api/chat": "api.ChatRequest",
     "/api/generate": "api.GenerateRequest",
+    "/api/embed": "api.EmbedRequest",
 }
 
 
@@ -1000,6 +1113,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._handle_delete(self._read_json(path))
             elif path == "/v1/models":
                 self._handle_openai_models()
+            elif path == "/api/embed":
+                self._handle_embed(self._read_json(path))
+            elif path == "/v1/embeddings":
+                self._openai_dialect = True
+                self._handle_embed(self._read_json(path), openai=True)
             elif path == "/v1/chat/completions":
                 self._openai_dialect = True
                 self._handle_inference("/api/chat", _from_openai_request(self._read_json(path)))
@@ -1077,6 +1195,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             base = normalize_model_name(name).split(":", 1)[0]
             spec = ["completion", "vision"] if VISION_NAME_HINT.search(base) else ["completion"]
+            if EMBEDDING_NAME_HINT.search(base):
+                spec = {"capabilities": ["embedding"], "embedding_length": 768}
         display = name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
         model = FakeModel.build(display, spec)
         model.modified_at = _now_utc()
@@ -1110,6 +1230,69 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_line(line)
         self._end_stream()
 
+    def _model_of(self, body: dict[str, Any], not_found: str) -> tuple[str, FakeModel]:
+        """The request's model name and the installed model; 400 without a name, 404 (with the
+        endpoint's own message) when it is not installed."""
+        name = body.get("model")
+        if not isinstance(name, str) or not name:
+            raise _RequestError(400, ERR_MODEL_REQUIRED)
+        model = self.fake.model(name)
+        if model is None:
+            raise _RequestError(404, not_found.format(name))
+        return name, model
+
+    # -- embeddings ---------------------------------------------------------------------------------
+
+    def _handle_embed(self, body: dict[str, Any], openai: bool = False) -> None:
+        """/api/embed (and /v1/embeddings in the OpenAI shape): one unit vector per input, in order."""
+        fake = self.fake
+        name, model = self._model_of(body, "model '{}' not found")
+        if "embedding" not in model.capabilities:
+            raise _RequestError(400, f'"{name}" does not support embeddings')
+        raw = body.get("input")
+        if isinstance(raw, str):
+            texts = [raw]
+        elif isinstance(raw, list) and all(isinstance(t, str) for t in raw):
+            texts = list(raw)
+        elif raw is None:
+            texts = []
+        else:
+            raise _RequestError(400, "invalid input type")
+        limit = model.context_length * CHARS_PER_TOKEN
+        if body.get("truncate") is False and any(len(t) > limit for t in texts):
+            raise _RequestError(400, "input length exceeds the context length")
+        dimensions = body.get("dimensions") or model.embedding_length
+        if not isinstance(dimensions, int) or dimensions < 1:
+            raise _RequestError(400, "dimensions must be a positive integer")
+        with fake._lock:
+            fake.embed_calls += 1
+            fake.embedded_texts.extend(texts)
+        if not fake._sleep(fake.embed_latency):
+            raise _RequestError(499, "request canceled")
+        vectors = [fake_embedding(t[:limit], dimensions) for t in texts]
+        tokens = sum(len(t[:limit]) // CHARS_PER_TOKEN + 1 for t in texts)
+        fake._mark_loaded(normalize_model_name(name), body.get("keep_alive"))
+        if openai:
+            payload: dict[str, Any] = {
+                "object": "list",
+                "data": [{"object": "embedding", "embedding": v, "index": i} for i, v in enumerate(vectors)],
+                "model": name,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+            body_bytes = json.dumps(payload, separators=(",", ":")).encode()
+            self._send_body(200, body_bytes, "application/json; charset=utf-8")
+            return
+        self._send_json(
+            200,
+            {
+                "model": name,
+                "embeddings": vectors,
+                "total_duration": int(fake.embed_latency * 1e9) + 1_000_000,
+                "load_duration": 1_000_000,
+                "prompt_eval_count": tokens,
+            },
+        )
+
     # -- chat and generate --------------------------------------------------------------------------
 
     def _handle_inference(self, path: str, body: dict[str, Any]) -> None:
@@ -1124,11 +1307,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake.calls_by_model[label] = fake.calls_by_model.get(label, 0) + 1
 
         images = self._decode_images(body, is_chat)
-        if not isinstance(name, str) or not name:
-            raise _RequestError(400, ERR_MODEL_REQUIRED)
-        model = fake.model(name)
-        if model is None:
-            raise _RequestError(404, f'model "{name}" not found, try pulling it first')
+        name, model = self._model_of(body, 'model "{}" not found, try pulling it first')
         if "completion" not in model.capabilities:
             raise _RequestError(400, f'"{name}" does not support {endpoint}')
         if body.get("think") not in (None, False) and "thinking" not in model.capabilities:
@@ -1250,6 +1429,10 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.summary_for is not None:
                 return _as_content(fake.summary_for(body))
             natural = summarize_prompt(_prompt_text(body, is_chat), fake.bogus_event)
+        elif schema is not None and {"answered", "moments"} <= set(schema.get("properties") or {}):
+            if fake.answer_for is not None:
+                return _as_content(fake.answer_for(body))
+            natural = answer_prompt(_prompt_text(body, is_chat))
         else:
             natural = {}
         if schema is not None:

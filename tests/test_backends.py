@@ -111,3 +111,17 @@ def test_several_hosts_share_the_work_and_survive_one_dying(tmp_path: Path) -> N
     assert set(served) == {fast.url, slow.url, doomed.url}
     assert served[fast.url] > served[slow.url]
     assert sum(served.values()) == len([k for k in result.data["keyframes"] if k["duplicate_of"] is None]) + 1
+
+
+def test_embeddings_through_each_backend_and_a_pool_with_a_dead_host(fake_ollama: FakeOllama) -> None:
+    texts = ["a cyclist on the bridge", "a bike on the bridge", "a white van"]
+    by_ollama = make_backend("ollama", fake_ollama.url).embed("embeddinggemma", texts)
+    by_openai = make_backend("openai", f"{fake_ollama.url}/v1").embed("embeddinggemma:latest", texts)
+    assert by_ollama == by_openai and len(by_ollama) == 3  # the same server, through either API
+    with FakeOllama() as doomed:
+        dead = doomed.url
+    pool = make_backend("ollama", dead, timeout=5, more_hosts=(fake_ollama.url,))
+    assert pool.embed("embeddinggemma", texts) == by_ollama
+    assert pool.calls_by_host() == {dead: 0, fake_ollama.url: 1}
+    with pytest.raises(ModelNotFound):
+        make_backend("ollama", fake_ollama.url).embed("nomic-embed-text", texts)

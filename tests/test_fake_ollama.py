@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from tests.fake_ollama import (
 
 VISION = "qwen2.5vl:3b"
 TEXT = "qwen2.5:3b"
+EMBED = "embeddinggemma:latest"
 
 
 class Caption(BaseModel):
@@ -112,7 +114,7 @@ def test_root_version_tags_and_ps_over_http(server: FakeOllama) -> None:
         assert http.head("/").status_code == 200
         assert http.get("/api/version").json() == {"version": server.version}
         tags = http.get("/api/tags").json()["models"]
-        assert {m["name"] for m in tags} == {VISION, TEXT}
+        assert {m["name"] for m in tags} == {VISION, TEXT, EMBED}
         assert all(m["model"] == m["name"] and len(m["digest"]) == 64 for m in tags)
         assert set(tags[0]["details"]) >= {"family", "families", "parameter_size", "quantization_level"}
         assert http.get("/api/ps").json() == {"models": []}
@@ -124,7 +126,7 @@ def test_root_version_tags_and_ps_over_http(server: FakeOllama) -> None:
 
 def test_list_and_show_through_the_client(server: FakeOllama, client: ollama.Client) -> None:
     listed = {m.model: m for m in client.list().models}
-    assert set(listed) == {VISION, TEXT}
+    assert set(listed) == {VISION, TEXT, EMBED}
     assert listed[VISION].digest == server.model(VISION).digest  # type: ignore[union-attr]
     assert client.list().models[0].digest == client.list().models[0].digest  # stable
 
@@ -605,3 +607,82 @@ def test_tiny_images_crash_the_runner_when_asked() -> None:
             caption_call(real_client, jpeg((0, 255, 0), (20, 64)))
         assert (crashed.value.status_code, crashed.value.error) == (500, ERR_RUNNER_STOPPED)
         assert caption_call(real_client, jpeg((0, 255, 0), (28, 64))).done
+
+
+# -- embeddings ---------------------------------------------------------------------------------
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def test_embed_gives_unit_vectors_in_order_with_related_words_close(
+    server: FakeOllama, client: ollama.Client
+) -> None:
+    texts = [
+        "A cyclist rides along the river.",
+        "a bike on the road",
+        "A white van parks.",
+        "a bike on the road",
+    ]
+    reply = client.embed(model="embeddinggemma", input=texts)
+    vectors = reply.embeddings
+    assert len(vectors) == 4 and {len(v) for v in vectors} == {768}
+    assert all(abs(math.sqrt(sum(x * x for x in v)) - 1) < 1e-9 for v in vectors)
+    assert vectors[1] == vectors[3]  # deterministic
+    assert cosine(vectors[0], vectors[1]) > 0.3 > abs(cosine(vectors[1], vectors[2]))
+    assert reply.model == "embeddinggemma" and reply.prompt_eval_count
+    one = client.embed(model=EMBED, input="a bike", dimensions=64).embeddings
+    assert len(one) == 1 and len(one[0]) == 64
+    assert client.embed(model=EMBED, input=[]).embeddings == []
+    assert server.embed_calls == 3 and server.embedded_texts == [*texts, "a bike"]
+    assert server.calls == 0  # chat and generate only
+
+
+def test_embed_errors_are_the_real_servers(server: FakeOllama, client: ollama.Client) -> None:
+    with pytest.raises(ollama.ResponseError) as missing:
+        client.embed(model="nomic-embed-text", input="x")
+    assert (missing.value.status_code, missing.value.error) == (404, "model 'nomic-embed-text' not found")
+    with pytest.raises(ollama.ResponseError) as not_embedding:
+        client.embed(model=TEXT, input="x")
+    assert (
+        not_embedding.value.status_code == 400 and "does not support embeddings" in not_embedding.value.error
+    )
+    with httpx.Client(base_url=server.url, timeout=5) as http:
+        bad = http.post("/api/embed", json={"model": EMBED, "input": [1, 2]})
+        assert (bad.status_code, bad.json()) == (400, {"error": "invalid input type"})
+        long = http.post("/api/embed", json={"model": EMBED, "input": "word " * 3000, "truncate": False})
+        assert long.status_code == 400
+        cut = http.post("/api/embed", json={"model": EMBED, "input": "word " * 3000})
+        assert cut.status_code == 200 and len(cut.json()["embeddings"]) == 1
+    client.pull("nomic-embed-text")
+    assert client.show("nomic-embed-text").capabilities == ["embedding"]
+    assert client.embed(model="nomic-embed-text", input="x").embeddings
+
+
+def test_embed_in_the_openai_dialect(server: FakeOllama) -> None:
+    with httpx.Client(base_url=f"{server.url}/v1", timeout=5) as http:
+        reply = http.post("/embeddings", json={"model": EMBED, "input": ["a bike", "a bicycle"]}).json()
+        assert reply["object"] == "list" and [d["index"] for d in reply["data"]] == [0, 1]
+        first, second = (d["embedding"] for d in reply["data"])
+        assert cosine(first, second) > 0.99  # one concept
+        missing = http.post("/embeddings", json={"model": "nope", "input": "x"})
+        assert missing.status_code == 404 and missing.json()["error"]["message"] == "model 'nope' not found"
+
+
+def test_answers_cite_the_moments_that_share_the_question_s_concepts(client: ollama.Client) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string"},
+            "moments": {"type": "array", "items": {"type": "integer"}},
+            "answered": {"type": "boolean"},
+        },
+        "required": ["answer", "moments", "answered"],
+    }
+    prompt = "QUESTION: where is the bicycle?\n[1] a van parks\n[2] a cyclist rides by\n[3] a bike and a van"
+    reply = json.loads(text(client.chat(TEXT, [{"role": "user", "content": prompt}], format=schema)))
+    assert reply["answered"] is True and reply["moments"] == [2, 3]
+    nothing = prompt.replace("bicycle", "giraffe")
+    reply = json.loads(text(client.chat(TEXT, [{"role": "user", "content": nothing}], format=schema)))
+    assert reply == {"answer": "The moments do not show this.", "moments": [], "answered": False}

@@ -105,7 +105,9 @@ def test_cache_cli_info_and_clear(fake_ollama: FakeOllama, tmp_path: Path) -> No
     )
     assert ran.code == 0
     info = run_cli("cache", "info", "--cache-dir", str(cache_dir))
-    assert info.code == 0 and f"{fake_ollama.calls} replies" in info.stdout
+    # one reply per caption or summary call, and one per keyframe embedded for the library's search
+    replies = fake_ollama.calls + len(fake_ollama.embedded_texts)
+    assert info.code == 0 and f"{replies} replies" in info.stdout
     cleared = run_cli("cache", "clear", "--cache-dir", str(cache_dir))
     assert cleared.code == 0 and "removed" in cleared.stdout
     assert "0 replies" in run_cli("cache", "info", "--cache-dir", str(cache_dir)).stdout

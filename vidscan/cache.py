@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import OutputError
+
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of replies is far more than most users ever collect
 
 
@@ -36,6 +38,17 @@ def cache_key(model: str, digest: str, payload: dict[str, Any], images: list[byt
     for image in images:
         h.update(hashlib.sha256(image).digest())
     return h.hexdigest()
+
+
+def open_reply_cache(directory: Path | None, max_bytes: int = DEFAULT_MAX_BYTES) -> ReplyCache:
+    """The cache in `directory` (None: the default one), or an error that says what to do."""
+    directory = directory or default_cache_dir()
+    try:
+        return ReplyCache(directory, max_bytes)
+    except (OSError, sqlite3.Error) as exc:
+        raise OutputError(
+            f"cannot use the cache in {directory}: {exc}; pass --cache-dir or --no-cache"
+        ) from None
 
 
 @dataclass(frozen=True)

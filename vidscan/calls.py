@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import sys
 import threading
+from array import array
+from collections.abc import Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel
 
 from .backends import Backend
 from .cache import ReplyCache, cache_key
+from .progress import Progress
 
 T = TypeVar("T", bound=BaseModel)
+
+
+def pull_model(backend: Backend, model: str, progress: Progress) -> None:
+    """Pull a model the server lacks (--pull), with its download as a progress stage."""
+    progress.message(f"pulling {model} from {backend.host}")
+    stage = progress.stage(f"pull {model}")
+    backend.pull(model, lambda _status, done, total: stage.update(done, total or None))
+    stage.close()
 
 
 class ModelCaller:
@@ -83,3 +96,48 @@ class ModelCaller:
         reply = self.json(model, prompt, schema, system=system, num_ctx=num_ctx)
         assert reply is not None
         return reply
+
+    def embeddings(self, model: str, texts: Sequence[str], batch: int = 32) -> list[list[float]]:
+        """One vector per text, in order: from the cache when it has the text, else from the server in
+        batches of `batch` texts (each vector is stored as soon as its batch arrives)."""
+        keys = [self._embedding_key(model, text) for text in texts]
+        found: dict[int, list[float]] = {}
+        if self.cache is not None:
+            for i, key in enumerate(keys):
+                hit = self.cache.get(key)
+                if hit is not None and isinstance(hit.get("float32"), str):
+                    found[i] = _unpack_floats(hit["float32"])
+            with self._lock:
+                self.cache_hits += len(found)
+        missing = [i for i in range(len(texts)) if i not in found]
+        for start in range(0, len(missing), batch):
+            chunk = missing[start : start + batch]
+            vectors = self.backend.embed(model, [texts[i] for i in chunk])
+            for i, vector in zip(chunk, vectors, strict=True):
+                found[i] = vector
+                if self.cache is not None:
+                    self.cache.put(keys[i], model, {"float32": _pack_floats(vector)})
+        return [found[i] for i in range(len(texts))]
+
+    def _embedding_key(self, model: str, text: str) -> str:
+        if self.cache is None:
+            return ""
+        if model not in self.digests:
+            self.set_digest(model, "")
+        return cache_key(model, self.digests[model], {"embed": text}, [])
+
+
+def _pack_floats(vector: Sequence[float]) -> str:
+    """float32, little-endian, base64: a quarter of the size of the same numbers as JSON text."""
+    values = array("f", vector)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return base64.b64encode(values.tobytes()).decode("ascii")
+
+
+def _unpack_floats(text: str) -> list[float]:
+    values = array("f")
+    values.frombytes(base64.b64decode(text))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tolist()

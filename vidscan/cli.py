@@ -22,11 +22,12 @@ from . import __version__, media
 from .backends import BACKENDS
 from .batch import BatchEntry, batch_exit_code, run_batch, write_batch_outputs
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
+from .defaults import DEFAULT_EMBED_MODEL, DEFAULT_VLM
 from .doctor import run_checks
-from .errors import EXIT_FAILED, EXIT_USAGE, UsageError, VidscanError
+from .errors import EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, UsageError, VidscanError
 from .keyframes import STRATEGIES, KeyframeOptions
 from .outputs.inspection import verdict_table
-from .pipeline import DEFAULT_VLM, Options, select_with_progress
+from .pipeline import Options, select_with_progress
 from .profiles import load_profile
 from .progress import Progress
 
@@ -68,6 +69,10 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--vlm", default=DEFAULT_VLM, help=f"vision model for frames (default: {DEFAULT_VLM})"
     )
     parser.add_argument("--llm", help="text model for the summary (default: the --vlm model, no model swap)")
+    _add_server_options(parser)
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",
         choices=sorted(BACKENDS),
@@ -198,6 +203,73 @@ def _add_cache_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _embed_model(text: str) -> str | None:
+    return None if text.strip().lower() in ("", "none", "off") else text.strip()
+
+
+def _add_embed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--embed-model",
+        type=_embed_model,
+        default=DEFAULT_EMBED_MODEL,
+        metavar="MODEL",
+        help=f"embedding model for the library's search by meaning; none: words only "
+        f"(default: {DEFAULT_EMBED_MODEL})",
+    )
+
+
+def _add_library_options(parser: argparse.ArgumentParser) -> None:
+    """What index, search and ask share: the embedding model, its server, the cache."""
+    _add_embed_option(parser)
+    _add_server_options(parser)
+    parser.add_argument("--pull", action="store_true", help="pull a missing model instead of going without")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=300.0,
+        help="seconds one model call may take (default: 300)",
+    )
+    _add_cache_options(parser)
+    _add_common(parser)
+
+
+def _seconds(text: str) -> float:
+    """90, 1:30 or 1:02:03.5 as seconds."""
+    try:
+        value = 0.0
+        for part in text.strip().split(":"):
+            value = value * 60 + float(part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or m:ss, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a time is 0 or more, got {text!r}")
+    return value
+
+
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--video",
+        action="append",
+        metavar="NAME",
+        help="only videos whose file name or report folder contains NAME (repeat for several)",
+    )
+    parser.add_argument(
+        "--profile", help="only videos analyzed with this profile (general, lecture, security, inspection)"
+    )
+    parser.add_argument(
+        "--from", dest="start", type=_seconds, metavar="TIME", help="only from this time on (s or m:ss)"
+    )
+    parser.add_argument(
+        "--to", dest="end", type=_seconds, metavar="TIME", help="only up to this time (s or m:ss)"
+    )
+    parser.add_argument(
+        "--min-level", type=int, choices=(0, 1, 2), help="security: only moments at this level or above"
+    )
+    parser.add_argument(
+        "--verdict", choices=("pass", "fail", "uncertain"), help="inspection: only moments with this verdict"
+    )
+
+
 def build_parser() -> _Parser:
     parser = _Parser(
         prog="vidscan", description="Turn a video into a report you can read instead of watching."
@@ -226,6 +298,7 @@ def build_parser() -> _Parser:
         "or HOST:PORT; needs pip install 'vidscan[ray]'",
     )
     _add_cache_options(run)
+    _add_embed_option(run)
     run.add_argument(
         "--timeout",
         type=_positive_float,
@@ -244,6 +317,48 @@ def build_parser() -> _Parser:
     cache.add_argument("action", choices=["info", "clear"])
     _add_cache_options(cache)
     _add_common(cache)
+
+    index = sub.add_parser("index", help="build or refresh the library index of the reports in a folder")
+    index.add_argument(
+        "dir", nargs="?", type=Path, default=Path("vidscan-out"), metavar="DIR", help="default: vidscan-out"
+    )
+    _add_library_options(index)
+
+    find = sub.add_parser("search", help='find moments in every analyzed video: vidscan search "a red car"')
+    find.add_argument("query", metavar="QUERY", help="any words; quotes and symbols are taken as text")
+    find.add_argument(
+        "--out", type=Path, default=Path("vidscan-out"), help="the folder of reports (default: vidscan-out)"
+    )
+    _add_filter_options(find)
+    find.add_argument(
+        "--limit", type=_positive_int, default=10, help="at most this many moments (default: 10)"
+    )
+    find.add_argument("--json", action="store_true", help="print JSON to stdout")
+    find.add_argument("--html", type=Path, metavar="FILE", help="also write a results page with thumbnails")
+    _add_library_options(find)
+
+    ask = sub.add_parser("ask", help="ask a video (or all of them) a question, answered with its frames")
+    ask.add_argument(
+        "targets",
+        nargs="+",
+        metavar="[VIDEO_OR_REPORT] QUESTION",
+        help="a video, its report folder or report.json (default: every video in --out), then the question",
+    )
+    ask.add_argument(
+        "--out",
+        type=Path,
+        help="the folder of reports (default: the report's own, else vidscan-out)",
+    )
+    ask.add_argument(
+        "--llm",
+        help=f"text model that answers (default: the one that summarized the videos, else {DEFAULT_VLM})",
+    )
+    ask.add_argument(
+        "--moments", type=_positive_int, default=8, help="moments given to the model (default: 8)"
+    )
+    _add_filter_options(ask)
+    ask.add_argument("--json", action="store_true", help="print JSON to stdout")
+    _add_library_options(ask)
 
     doc = sub.add_parser("doctor", help="check ffmpeg, the Ollama server and the models")
     _add_model_options(doc)
@@ -285,21 +400,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     options = Options(
         profile=profile,
         whisper_model=args.whisper_model,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        cache_max_bytes=args.cache_max_size,
         force=args.force,
         out=args.out,
         vlm=args.vlm,
         llm=args.llm,
-        host=args.host[0] if args.host else None,
-        more_hosts=tuple(args.host[1:]) if args.host else (),
-        backend=args.backend,
-        api_key=args.api_key,
         parallel=args.parallel,
-        pull=args.pull,
-        timeout=args.timeout,
         keyframes=_keyframe_options(args, profile.keyframes),
+        **_server_and_cache(args),
     )
     progress = _progress(args)
     entries = run_batch(args.videos, options, progress, on_done=_print_entry, ray_address=args.ray)
@@ -377,11 +484,121 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks) else EXIT_FAILED
 
 
+def _library(args: argparse.Namespace, root: Path):  # -> vidscan.library.Library (imported lazily)
+    from .library import Library, LibraryOptions
+
+    options = LibraryOptions(llm=getattr(args, "llm", None), **_server_and_cache(args))
+    return Library(root, options, _progress(args))
+
+
+def _server_and_cache(args: argparse.Namespace) -> dict:
+    """What analyze's Options and the library's options take alike from the command line."""
+    return {
+        "embed_model": args.embed_model,
+        "backend": args.backend,
+        "host": args.host[0] if args.host else None,
+        "more_hosts": tuple(args.host[1:]) if args.host else (),
+        "api_key": args.api_key,
+        "timeout": args.timeout,
+        "pull": args.pull,
+        "cache_dir": args.cache_dir,
+        "use_cache": not args.no_cache,
+        "cache_max_bytes": args.cache_max_size,
+    }
+
+
+def _filters(args: argparse.Namespace, reports: tuple[str, ...] = ()):  # -> SearchFilters
+    from .library import SearchFilters
+
+    return SearchFilters(
+        videos=tuple(args.video or ()),
+        profile=args.profile,
+        start=args.start,
+        end=args.end,
+        min_level=args.min_level,
+        verdict=args.verdict,
+        reports=reports,
+    )
+
+
+def _notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        print(f"vidscan: note: {note}", file=sys.stderr)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .library.text import index_lines
+
+    with _library(args, args.dir) as library:
+        summary = library.refresh()
+        lines = index_lines(summary, library.path)
+    print("\n".join(lines))
+    if summary.keyword_only:
+        _notes((f"search will match words only: {summary.keyword_only}",))
+    return EXIT_PARTIAL if summary.skipped else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .library.text import search_json, search_lines
+
+    with _library(args, args.out) as library:
+        result = library.search(args.query, _filters(args), args.limit)
+    _notes(result.notes)
+    if args.html:
+        from .report.search_page import write_search_page
+
+        write_search_page(result, args.html)
+    if args.json:
+        print(json.dumps(search_json(result), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(search_lines(result)))
+        if args.html:
+            print(f"results page: {args.html}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .library.text import answer_json, answer_lines
+
+    if len(args.targets) > 2:
+        raise UsageError("ask takes a question, optionally after one video or report (quote the question)")
+    *target, question = args.targets
+    folder = _report_folder(target[0]) if target else None
+    root = args.out or (folder.parent if folder else Path("vidscan-out"))
+    with _library(args, root) as library:
+        reports = (library.report_for(target[0]),) if target else ()
+        answer = library.ask(question, _filters(args, reports), args.moments)
+    _notes(answer.notes)
+    if args.json:
+        print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(answer_lines(answer)))
+    return EXIT_PARTIAL if answer.status in ("no model", "unsupported") else 0
+
+
+def _report_folder(target: str) -> Path | None:
+    """The report folder a target names (a report.json or its folder), None for anything else."""
+    path = Path(target)
+    if path.name == "report.json" and path.is_file():
+        return path.parent
+    if (path / "report.json").is_file():
+        return path
+    return None
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-COMMANDS = {"analyze": cmd_analyze, "keyframes": cmd_keyframes, "doctor": cmd_doctor, "cache": cmd_cache}
+COMMANDS = {
+    "analyze": cmd_analyze,
+    "keyframes": cmd_keyframes,
+    "index": cmd_index,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "doctor": cmd_doctor,
+    "cache": cmd_cache,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

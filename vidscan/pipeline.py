@@ -14,15 +14,16 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import media, ocr
-from .backends import Backend, ServerDown, is_local_host, make_backend
-from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
-from .calls import ModelCaller
+from .backends import ServerDown, is_local_host, make_backend
+from .cache import DEFAULT_MAX_BYTES, ReplyCache, open_reply_cache
+from .calls import ModelCaller, pull_model
 from .caption import CAPTION_SCHEMA_VERSION, Captioner, CaptionJob
+from .defaults import DEFAULT_EMBED_MODEL, DEFAULT_VLM
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
 from .keyframes import KeyframeOptions, StableFn, select_keyframes
 from .profiles import Profile, apply_profile, load_profile, profile_outputs
@@ -30,8 +31,6 @@ from .progress import QUIET, Progress
 from .report import current_umask, report_to_dict, write_report
 from .summarize import SUMMARY_SCHEMA_VERSION, SummaryContext, SummaryOptions, summarize
 from .types import CaptionResult, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
-
-DEFAULT_VLM = "qwen2.5vl:3b"
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,8 @@ class Options:
     whisper_model: str | None = None  # a local faster-whisper (CTranslate2) model folder, or a size name
     # Describe keyframes while selection still runs (not with a transcript: it needs the final keyframes).
     early_captions: bool = True
+    library: bool = True  # add each published report to the library index in `out` (vidscan search)
+    embed_model: str | None = DEFAULT_EMBED_MODEL  # the library's embeddings; None: keyword search only
 
     def fingerprint(self) -> str:
         """What decides a report's content: a report made with other values is not current."""
@@ -110,15 +111,7 @@ def _current_report(report_dir: Path, key: str) -> dict | None:
 
 
 def open_cache(options: Options) -> ReplyCache | None:
-    if not options.use_cache:
-        return None
-    directory = options.cache_dir or default_cache_dir()
-    try:
-        return ReplyCache(directory, options.cache_max_bytes)
-    except (OSError, sqlite3.Error) as exc:
-        raise OutputError(
-            f"cannot use the cache in {directory}: {exc}; pass --cache-dir or --no-cache"
-        ) from None
+    return open_reply_cache(options.cache_dir, options.cache_max_bytes) if options.use_cache else None
 
 
 def analyze(
@@ -140,15 +133,46 @@ def analyze(
         current = _current_report(report_dir, key)
         if current is not None:
             progress.message(f"{report_dir / 'report.html'} is complete and current (use --force to redo it)")
+            add_to_library(report_dir, options, progress, cache)  # a report from before the library
             return AnalysisResult(report_dir, current, EXIT_OK, reused=True)
     _ensure_writable(report_dir)
     owns_cache = cache is None
     cache = cache if cache is not None else open_cache(options)
     try:
-        return _run(video, info, options, progress, report_dir, key, cache, started, clock)
+        result = _run(video, info, options, progress, report_dir, key, cache, started, clock)
+        add_to_library(report_dir, options, progress, cache)
+        return result
     finally:
         if owns_cache and cache is not None:
             cache.close()
+
+
+def add_to_library(
+    report_dir: Path, options: Options, progress: Progress = QUIET, cache: ReplyCache | None = None
+) -> None:
+    """Add a published report to the library index of its output folder (`vidscan search`). A failure
+    here is a warning, never a failed analysis: the report is written either way."""
+    if not options.library:
+        return
+    from .library import Library, LibraryOptions
+
+    out, folder = options.out.resolve(), report_dir.resolve()
+    root = out if folder.is_relative_to(out) else folder.parent
+    # The same server, models and cache as the analysis (LibraryOptions' fields are named as here).
+    shared = {f.name: getattr(options, f.name) for f in fields(LibraryOptions)}
+    settings = LibraryOptions(**{**shared, "llm": options.summary_model})
+    try:
+        with Library(root, settings, progress, cache) as library:
+            summary = library.add(folder)
+    except (VidscanError, OSError, sqlite3.Error) as exc:
+        progress.message(f"the library index in {root} was not updated: {exc}")
+        return
+    if summary.keyword_only and summary.keyword_only not in _said:
+        _said.add(summary.keyword_only)  # once a run, not once a video of a batch
+        progress.message(f"search will match words only: {summary.keyword_only}")
+
+
+_said: set[str] = set()
 
 
 def select_with_progress(
@@ -269,7 +293,7 @@ def _preflight(caller: ModelCaller, options: Options, progress: Progress, proble
             except ModelNotFound:
                 if not options.pull:
                     raise
-                _pull(backend, model, progress)
+                pull_model(backend, model, progress)
                 info = backend.require(model, capability)
             caller.set_digest(model, info.digest)
         return True
@@ -286,13 +310,6 @@ def _models_needed(options: Options) -> list[tuple[str, str | None]]:
     if options.summary_model != options.vlm:
         needed.append((options.summary_model, None))
     return needed
-
-
-def _pull(backend: Backend, model: str, progress: Progress) -> None:
-    progress.message(f"pulling {model} from {backend.host}")
-    stage = progress.stage(f"pull {model}")
-    backend.pull(model, lambda _status, done, total: stage.update(done, total or None))
-    stage.close()
 
 
 def _ensure_writable(report_dir: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .batch import BatchEntry, Job, analyze_one
 from .errors import UsageError, VidscanError
-from .pipeline import Options
+from .pipeline import Options, add_to_library
 from .progress import Progress
 
 
@@ -71,8 +71,10 @@ def run_on_ray(
     _connect(ray, address)
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(analyze_one)
-        # Workers run in folders of their own: every path they get is absolute.
-        options = replace(options, out=options.out.resolve())
+        # Workers run in folders of their own: every path they get is absolute. The driver keeps the
+        # library index (one SQLite writer here, not one per node on a shared filesystem).
+        driver_options = options
+        options = replace(options, out=options.out.resolve(), library=False)
         pending = {
             task.remote(str(Path(video).resolve()), report_dir.resolve(), options): (video, report_dir)
             for video, report_dir in jobs
@@ -90,6 +92,8 @@ def run_on_ray(
                     except ray.exceptions.RayError as exc:  # the task's worker died: that video failed
                         entry = BatchEntry(video, report_dir, "failed", 1, f"Ray task failed: {exc}", None)
                     finished(entry)
+                    if entry.data is not None:
+                        add_to_library(report_dir, driver_options, progress)
                     done += 1
                     stage.update(done)
         except KeyboardInterrupt:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ModelCapabilityError, ModelReplyError, ModelServerUnreachable, VidscanError
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 MAX_REPLY_CHARS = 200_000  # far beyond any honest caption or summary: a runaway generation
 
 
@@ -169,11 +170,24 @@ class Backend(ABC):
     def _with_retries(
         self, model: str, messages: list[Message], schema: dict, num_ctx: int, num_predict: int
     ) -> tuple[ChatReply, int]:
+        return self._retrying(lambda: self._chat_once(model, messages, schema, num_ctx, num_predict))
+
+    def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order (transient faults retried as for chat)."""
+        vectors, _ = self._retrying(lambda: self._embed_once(model, texts))
+        return vectors
+
+    def _embed_once(self, model: str, texts: list[str]) -> list[list[float]]:
+        """One embedding request; a backend that serves embeddings overrides this."""
+        raise ModelCapabilityError(f"the {self.label} at {self.host} serves no embeddings")
+
+    def _retrying(self, call: Callable[[], R]) -> tuple[R, int]:
+        """call() with exponential backoff on transient faults; the result and the attempts it took."""
         delay = 0.5
         for attempt in range(1, self.retries + 2):
             try:
                 self._count_call()
-                return self._chat_once(model, messages, schema, num_ctx, num_predict), attempt
+                return call(), attempt
             except TransientError:
                 if attempt > self.retries:
                     raise

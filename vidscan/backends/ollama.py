@@ -8,7 +8,8 @@ become vidscan errors here, so nothing above this module sees client types.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import httpx
@@ -91,7 +92,7 @@ class OllamaBackend(Backend):
     def _chat_once(
         self, model: str, messages: list[Message], schema: dict, num_ctx: int, num_predict: int
     ) -> ChatReply:
-        try:
+        with self._mapped_errors(model):
             response = self._client.chat(
                 model=model,
                 messages=messages,
@@ -100,6 +101,26 @@ class OllamaBackend(Backend):
                 options={"temperature": 0, "seed": 42, "num_ctx": num_ctx, "num_predict": num_predict},
                 keep_alive="10m",
             )
+        return ChatReply(
+            content=response.message.content or "",
+            done_reason=response.done_reason,
+            load_seconds=(response.load_duration or 0) / 1e9,
+        )
+
+    def _embed_once(self, model: str, texts: list[str]) -> list[list[float]]:
+        with self._mapped_errors(model):
+            # truncate: a moment longer than the model's context is cut, not refused
+            response = self._client.embed(model=model, input=texts, truncate=True, keep_alive="10m")
+        vectors = [list(v) for v in response.embeddings]
+        if len(vectors) != len(texts):
+            raise TransientError(f"{self.host} sent {len(vectors)} embeddings for {len(texts)} texts")
+        return vectors
+
+    @contextmanager
+    def _mapped_errors(self, model: str) -> Iterator[None]:
+        """The client's exceptions as ours: transient faults are retried, the rest say what to do."""
+        try:
+            yield
         except ollama.ResponseError as exc:
             if exc.status_code == 404:
                 raise self._not_pulled(model) from None
@@ -115,8 +136,3 @@ class OllamaBackend(Backend):
             raise TransientError(f"no answer from {self.host} within {self.timeout:g}s (--timeout)") from None
         except httpx.HTTPError as exc:
             raise ServerDown(str(self.unreachable(exc))) from None
-        return ChatReply(
-            content=response.message.content or "",
-            done_reason=response.done_reason,
-            load_seconds=(response.load_duration or 0) / 1e9,
-        )

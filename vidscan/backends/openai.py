@@ -73,11 +73,13 @@ class OpenAIBackend(Backend):
             "max_tokens": num_predict,
             "stream": False,
         }
-        reply = self._post(body)
+        reply = self._post("/chat/completions", body)
         if reply.status_code >= 400 and self._schema_style == "json_schema" and _refuses_json_schema(reply):
             # llama-cpp-python's server takes {"type": "json_object", "schema": ...} instead.
             self._schema_style = "json_object"
-            reply = self._post({**body, "response_format": self._response_format(schema)})
+            reply = self._post(
+                "/chat/completions", {**body, "response_format": self._response_format(schema)}
+            )
         if reply.status_code >= 400:
             self._raise_for(reply, model)
         try:
@@ -85,6 +87,19 @@ class OpenAIBackend(Backend):
             return ChatReply(choice["message"].get("content") or "", choice.get("finish_reason"))
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise TransientError(f"{self.host} sent a reply that is not a chat completion") from None
+
+    def _embed_once(self, model: str, texts: list[str]) -> list[list[float]]:
+        reply = self._post("/embeddings", {"model": model, "input": texts})
+        if reply.status_code >= 400:
+            self._raise_for(reply, model)
+        try:
+            rows = sorted(reply.json()["data"], key=lambda row: row["index"])
+            vectors = [[float(x) for x in row["embedding"]] for row in rows]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise TransientError(f"{self.host} sent a reply that is not a list of embeddings") from None
+        if len(vectors) != len(texts):
+            raise TransientError(f"{self.host} sent {len(vectors)} embeddings for {len(texts)} texts")
+        return vectors
 
     def _response_format(self, schema: dict) -> dict[str, Any]:
         if self._schema_style == "json_object":
@@ -94,9 +109,9 @@ class OpenAIBackend(Backend):
             "json_schema": {"name": str(schema.get("title") or "reply"), "schema": schema},
         }
 
-    def _post(self, body: dict[str, Any]) -> httpx.Response:
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         try:
-            return self._http.post("/chat/completions", json=body)
+            return self._http.post(path, json=body)
         except httpx.ConnectError as exc:
             raise ServerDown(str(self.unreachable(exc))) from None
         except httpx.TimeoutException:

@@ -15,6 +15,7 @@ from ..errors import ModelNotFound, VidscanError
 from .base import Backend, CallStats, ChatReply, Message, ModelInfo, ServerDown, TransientError
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 SET_ASIDE_SECONDS = 15.0  # how long a failing host rests before it is tried again
 
 
@@ -76,13 +77,22 @@ class HostPool(Backend):
         num_ctx: int = 8192,
         num_predict: int = 1024,
     ) -> tuple[T, CallStats]:
+        return self._route(
+            lambda host: host.chat_json(model, prompt, schema, images, system, num_ctx, num_predict)
+        )
+
+    def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        return self._route(lambda host: host.embed(model, texts))
+
+    def _route(self, call: Callable[[Backend], R]) -> R:
+        """call(host) on the least busy healthy host; a host that fails rests and another is tried."""
         last: VidscanError | None = None
         for _ in range(len(self.hosts) * 3):
             host = self._acquire()
             if host is None:
                 break
             try:
-                result = host.chat_json(model, prompt, schema, images, system, num_ctx, num_predict)
+                result = call(host)
                 with self._free:
                     self.served[host.host] += 1
                 return result
