@@ -15,6 +15,7 @@ from tests.conftest import run_cli, shared_video
 from tests.fake_ollama import FakeOllama
 from tests.whisper_fixture import whisper_base  # noqa: F401  (fixture)
 from vidscan import Options, analyze
+from vidscan.keyframes import KeyframeOptions
 from vidscan.library import Library, LibraryOptions, SearchFilters
 from vidscan.profiles import load_profile
 
@@ -113,7 +114,11 @@ def test_security_and_inspection_clips(server: FakeOllama, tmp_path: Path) -> No
 
     server.caption_for = caption
     try:
-        security = Options(out=tmp_path, host=server.url, profile=load_profile("security"), use_cache=False)
+        # A keyframe every 4 s at least: the quiet road between the cars is there too.
+        road = KeyframeOptions(strategy="motion", min_coverage=4.0)
+        security = Options(
+            out=tmp_path, host=server.url, profile=load_profile("security"), use_cache=False, keyframes=road
+        )
         analyze(str(shared_video("surveillance/intel_car-detection.mp4")), security)
         checks = load_profile("inspection", checks=["three bottles stand on the table"])
         inspection = Options(out=tmp_path, host=server.url, profile=checks, use_cache=False)

@@ -175,8 +175,9 @@ def _pick(stats: FrameStats, lo: int, hi: int) -> int | None:
         change[0] = change.max()
     score = 0.5 * sharp / (sharp.max() + 1e-6) + 0.5 * (1.0 - change / (change.max() + 1e-6))
     score = score * (1.0 - 0.2 * np.abs(idx - (lo + hi) / 2) / (hi - lo))
-    # A frame of a fade or a dissolve has less contrast than the shot it leads to.
-    score = score * contrast / contrast.max()
+    # A frame of a fade or a dissolve has much less contrast than the shot it leads to; within a shot the
+    # contrast hardly moves, and does not decide.
+    score = score * np.minimum(1.0, contrast / (0.5 * contrast.max()))
     score[contrast < FLAT] = -1.0
     return int(idx[int(np.argmax(score))])
 
