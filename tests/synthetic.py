@@ -196,3 +196,38 @@ def fade_through_black(path: Path, fps: int = 25) -> Path:
         "[a][1:v][c]concat=n=3:v=1:a=0"
     )
     return encode(path, inputs, graph, fps * 2)
+
+
+def dissolve(path: Path, first: float = 3.0, blend: float = 1.0, second: float = 3.0, fps: int = 25) -> Path:
+    """Two still pictures (a fractal, then colour noise over a pattern), the first dissolving into the
+    second over `blend` seconds from `first` on (ffmpeg's xfade): no frame differs much from the one
+    before, as in a slide show's cross-dissolve."""
+    size = "640x360"
+    inputs = [
+        *["-f", "lavfi", "-i", f"mandelbrot=s={size}:rate={fps}:end_pts=1"],
+        *["-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}"],
+    ]
+    still = f"trim=end_frame=1,loop=loop=-1:size=1,trim=duration={{d}},setpts=N/{fps}/TB,format=yuv420p"
+    graph = (
+        f"[0:v]{still.format(d=first + blend)}[a];"
+        f"[1:v]hue=h=90,noise=alls=30,{still.format(d=second + blend)}[b];"
+        f"[a][b]xfade=transition=fade:duration={blend}:offset={first}"
+    )
+    return encode(path, inputs, graph, fps * 2)
+
+
+def small_figure(path: Path, enter: float = 4.0, cross: float = 5.0, seconds: float = 12.0) -> Path:
+    """A fixed camera at 720x480 over a textured, noisy scene (sensor noise of 8 grey levels, changing
+    every frame) where a figure 40 px tall and 14 wide (0.16% of the picture) walks across from
+    `enter`, taking `cross` seconds; nothing else moves."""
+    fps = 15
+    inputs = [
+        *["-f", "lavfi", "-i", f"mandelbrot=s=720x480:rate={fps}:end_pts=1"],
+        *["-f", "lavfi", "-i", f"color=c=0x302820:s=14x40:r={fps}:d={seconds}"],
+    ]
+    walk = f"if(lt(t,{enter}),-30,-30+(t-{enter})*{750 / cross})"
+    graph = (
+        f"[0:v]trim=end_frame=1,loop=loop=-1:size=1,trim=duration={seconds},setpts=N/{fps}/TB,"
+        f"noise=alls=8:allf=t[scene];[scene][1:v]overlay=x='{walk}':y=300"
+    )
+    return encode(path, inputs, graph, fps * 2, ["-crf", "26"])

@@ -20,6 +20,7 @@ REASONS = {
     "start",
     "cut",
     "fade",
+    "dissolve",
     "activity-start",
     "activity-peak",
     "settled",

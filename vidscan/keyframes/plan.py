@@ -39,7 +39,7 @@ EVENTS = ("activity-start", "activity-peak")
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
 # more bullet) that a perceptual hash of the whole picture can miss.
-ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "text-change", *EVENTS)
+ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "dissolve", "text-change", *EVENTS)
 
 # Candidates whose frame is taken once the picture has settled.
 _SETTLED = ("text-change", "settled")
@@ -49,6 +49,7 @@ _PRIORITY = {
     "start": 6,
     "cut": 5,
     "fade": 5,
+    "dissolve": 5,
     "text-change": 4,
     "settled": 4,
     "activity-start": 3,

@@ -11,8 +11,10 @@ import numpy as np
 from scenedetect.common import FrameTimecode
 from scenedetect.detectors import AdaptiveDetector, ThresholdDetector
 
+from .dissolves import DissolveDetector
 from .frames import Candidate, FrameView
 from .options import KeyframeOptions
+from .scores import hsv_change
 
 
 class FastAdaptiveDetector(AdaptiveDetector):
@@ -32,13 +34,6 @@ class FastAdaptiveDetector(AdaptiveDetector):
         if last is None:
             return 0.0
         return hsv_change(hsv, last, (weights.delta_hue, weights.delta_sat, weights.delta_lum))
-
-
-def hsv_change(a: np.ndarray, b: np.ndarray, weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> float:
-    """PySceneDetect's content score between two HSV pictures: the weighted mean absolute difference
-    of hue, saturation and value."""
-    hue, sat, lum, _ = cv2.mean(cv2.absdiff(a, b))
-    return float((hue * weights[0] + sat * weights[1] + lum * weights[2]) / sum(abs(w) for w in weights))
 
 
 class SceneDetector:
@@ -67,6 +62,8 @@ class SceneDetector:
         self._fade_detector = ThresholdDetector(
             threshold=options.fade_threshold, min_scene_len=max(1, min_len // step)
         )
+        self._dissolves = DissolveDetector(self._fps / step, options.min_content)
+        self.transitions: list[tuple[float, float]] = []  # (start, end) of dissolves, filled by finish()
         self._content: list[FrameTimecode] = []
         self._fades: list[FrameTimecode] = []
         self._timecode = self._rate
@@ -80,19 +77,21 @@ class SceneDetector:
             self._fade_times.append(frame.time)
             # ThresholdDetector only takes the frame's mean: one pixel of the mean colour has the same.
             self._fades += self._fade_detector.process_frame(self._fade_timecode, frame.mean_colour)
+            self._dissolves.process(frame.time, frame.half)
         self.times.append(frame.time)
 
     def finish(self) -> list[Candidate]:
         self._content += self._cut_detector.post_process(self._timecode)
         self._fades += self._fade_detector.post_process(self._fade_timecode)
+        self._dissolves.finish()
         self.cuts = self._boundaries()
         times = self.times
-        return shot_candidates(self.cuts, times[-1] if len(times) else 0.0)
+        return shot_candidates(self.cuts, times[-1] if len(times) else 0.0, self.transitions)
 
     def so_far(self, end: float) -> list[Candidate]:
         """The shots found up to now, without ending the pass; the open last shot's pick range is
         unbounded (math.inf): where its keyframe lies depends on where the shot will end."""
-        shots = shot_candidates(self._boundaries(), end)
+        shots = shot_candidates(self._boundaries(), end, self.transitions)
         if shots:
             shots[-1] = replace(shots[-1], pick=(shots[-1].pick[0], math.inf))
         return shots
@@ -118,10 +117,15 @@ class SceneDetector:
         def to_time(tc: FrameTimecode, times: array[float]) -> float:
             return times[min(tc.frame_num, len(times) - 1)]
 
-        tagged = sorted(
-            [(to_time(t, times), "cut") for t in self._content]
-            + [(to_time(t, self._fade_times), "fade") for t in self._fades]
-        )
+        hard = [(to_time(t, times), "cut") for t in self._content]
+        hard += [(to_time(t, self._fade_times), "fade") for t in self._fades]
+        # A dissolve with no cut or fade found inside it is a boundary of its own, at its middle.
+        self.transitions = [
+            (start, end)
+            for start, end in self._dissolves.transitions
+            if not any(start <= time <= end for time, _ in hard)
+        ]
+        tagged = sorted(hard + [((start + end) / 2, "dissolve") for start, end in self.transitions])
         cuts: list[tuple[float, str]] = []
         for time, kind in tagged:  # a fade within min_shot of a cut is the same boundary
             if time > 0 and not (cuts and time - cuts[-1][0] < self._min_shot):
@@ -129,14 +133,23 @@ class SceneDetector:
         return cuts
 
 
-def shot_candidates(cuts: list[tuple[float, str]], end: float) -> list[Candidate]:
-    """One candidate per shot, taken from its middle half: never the first frame after a cut."""
+def shot_candidates(
+    cuts: list[tuple[float, str]], end: float, transitions: list[tuple[float, float]] | None = None
+) -> list[Candidate]:
+    """One candidate per shot, taken from its middle half: never the first frame after a cut, nor a
+    frame of a dissolve (`transitions`) at either end."""
     bounds = [(0.0, "start"), *cuts]
     out = []
     for i, (start, reason) in enumerate(bounds):
         stop = bounds[i + 1][0] if i + 1 < len(bounds) else end + 1e-3
-        quarter = (stop - start) / 4
-        out.append(
-            Candidate(reason, start, (start + quarter, max(stop - quarter, start + quarter + 1e-3)), 2.0)
-        )
+        lo, hi = start, stop
+        for begins, ends in transitions or []:
+            if begins <= lo < ends:
+                lo = ends
+            if begins < hi <= ends:
+                hi = begins
+        if hi <= lo:  # a shot that is all dissolve: its middle
+            lo, hi = start, stop
+        quarter = (hi - lo) / 4
+        out.append(Candidate(reason, start, (lo + quarter, max(hi - quarter, lo + quarter + 1e-3)), 2.0))
     return out

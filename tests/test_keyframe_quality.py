@@ -1,0 +1,115 @@
+"""What makes keyframes hold on footage nobody tuned them on: no flat picture, no frame inside a dissolve,
+fixed cameras judged against their own noise, a still camera not taken for a screen."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import synthetic
+from tests.conftest import shared_video
+from vidscan import media
+from vidscan.keyframes import KeyframeOptions, select_keyframes
+from vidscan.keyframes.frames import FLAT
+from vidscan.types import KeyframeSelection
+
+EVENTS = ("activity-start", "activity-peak", "settled")
+
+
+def _select(path: Path, **options: object) -> KeyframeSelection:
+    return select_keyframes(media.probe(str(path)), KeyframeOptions(**options))  # type: ignore[arg-type]
+
+
+def _times(selection: KeyframeSelection) -> list[tuple[float, str]]:
+    return [(k.time, k.reason) for k in selection.keyframes]
+
+
+@pytest.mark.parametrize("strategy", ["auto", "scenes"])
+def test_a_dissolve_gives_each_picture_a_keyframe_and_none_inside_it(tmp_path: Path, strategy: str) -> None:
+    # Two still pictures cross-dissolve from 3 s to 4 s: no frame differs much from the one before.
+    selection = _select(synthetic.dissolve(tmp_path / "dissolve.mp4"), strategy=strategy)
+    times = [k.time for k in selection.keyframes]
+    assert len(times) == 2, _times(selection)
+    assert times[0] < 3.0 and times[1] > 4.0, _times(selection)
+    assert selection.keyframes[1].reason == "dissolve"
+    assert 3.0 <= selection.cuts[0] <= 4.0  # the boundary lies inside the dissolve
+
+
+def test_a_fade_in_from_black_sends_no_black_frame() -> None:
+    # Big Buck Bunny's opening fades in from black over 2 s.
+    clip = shared_video("shot_boundary/moviepy_big_buck_bunny_0_30.webm")
+    info = media.probe(str(clip))
+    selection = select_keyframes(info)
+    assert selection.keyframes[0].time > 1.0, _times(selection)  # 0-1 s is (near) black
+    for keyframe in selection.keyframes:
+        picture = np.asarray(media.grab_frame(info, keyframe.shown_frame).image.convert("L"), np.float32)
+        assert picture.std() >= FLAT, keyframe
+
+
+def test_a_video_of_flat_colours_gets_no_keyframe_and_its_blank_stretches() -> None:
+    selection = select_keyframes(media.probe(str(shared_video("edge_cases/psd_fades.mp4"))))
+    assert selection.keyframes == ()
+    assert selection.blank and selection.blank[0][0] == 0.0
+
+
+@pytest.mark.parametrize("strategy", ["auto", "motion"])
+def test_the_sun_coming_out_is_no_event(strategy: str) -> None:
+    # DVR-Scan's test footage: a street camera where the brightness jumps at 3-4 s, trees sway, a clock
+    # ticks; nothing happens.
+    selection = _select(
+        shared_video("surveillance/dvr-scan_issue53_brightness_change.avi"), strategy=strategy
+    )
+    assert [k.reason for k in selection.keyframes] == ["start"], _times(selection)
+
+
+@pytest.mark.parametrize("strategy", ["auto", "motion"])
+def test_a_small_figure_crossing_a_noisy_fixed_camera_is_an_event(tmp_path: Path, strategy: str) -> None:
+    selection = _select(
+        synthetic.small_figure(tmp_path / "figure.mp4", enter=4.0, cross=5.0), strategy=strategy
+    )
+    events = [k for k in selection.keyframes if k.reason in EVENTS]
+    assert events, _times(selection)
+    assert all(4.0 < k.time < 9.0 for k in events), _times(selection)  # while it is in the picture
+    assert not [k for k in selection.keyframes if k.reason in EVENTS and k.time < 4.0]
+
+
+def test_wind_in_the_trees_of_an_empty_street_is_no_event() -> None:
+    # A residential street: the road is empty from 30.6 s to the end; foliage sways in the foreground.
+    selection = _select(shared_video("surveillance/ahmetozlu-vehicle_counting_tensorflow_input_video.mp4"))
+    assert "motion" in selection.strategy
+    quiet = [k for k in selection.keyframes if k.reason in EVENTS and k.time > 31.5]
+    assert not quiet, _times(selection)
+    # and each of the 8 vehicles is shown while it is on the road
+    vehicles = [
+        (0.0, 1.4),
+        (0.0, 3.9),
+        (3.4, 6.2),
+        (5.0, 8.6),
+        (7.5, 11.0),
+        (14.3, 18.6),
+        (17.5, 21.0),
+        (26.3, 30.6),
+    ]
+    times = [k.time for k in selection.keyframes]
+    assert all(any(lo <= t <= hi for t in times) for lo, hi in vehicles), _times(selection)
+
+
+def test_a_still_camera_recorded_hard_is_not_taken_for_a_screen(tmp_path: Path) -> None:
+    # As recorders write a fixed camera: 15 frames/s, an I-frame every 2 s, compressed so hard that
+    # most frames of the still room decode to the very same picture, as a screen's do.
+    recorded = tmp_path / "recorder.mp4"
+    source = shared_video("surveillance/intel_one-by-one-person-detection.mp4")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-t", "60", "-vf", "fps=15,scale=1280:720"]
+        + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "38", "-g", "30", "-bf", "0", str(recorded)],
+        check=True,
+    )
+    selection = _select(recorded)
+    assert "motion" in selection.strategy and "text" not in selection.strategy, selection.strategy
+    assert not [k for k in selection.keyframes if k.reason == "text-change"]
+    visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 60.0)]
+    times = [k.time for k in selection.keyframes]
+    assert all(any(lo <= t <= hi for t in times) for lo, hi in visits), _times(selection)
