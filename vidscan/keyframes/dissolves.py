@@ -86,4 +86,3 @@ class DissolveDetector:
         if self._run is not None:
             self._close()
         return self.transitions
-
