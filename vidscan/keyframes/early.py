@@ -69,7 +69,7 @@ class EarlyKeyframes:
         detected = p.detected(now)
         limit = self._limit(p, now, detected[0])
         candidates, _ = plan_candidates(
-            options.strategy, options, stats, p.activity(), detected, now, self._duration
+            options.strategy, options, stats, p.camera_moved(), detected, now, self._duration
         )
         if options.min_coverage > 0 and options.strategy != "interval":
             # Coverage fills the gap after the last real candidate evenly up to `now`: it moves as
@@ -106,7 +106,7 @@ class EarlyKeyframes:
         horizons = p.horizons(now)
         if self._options.strategy != "auto":
             return min([now, *horizons.values()])
-        kinds = shot_kinds(p.stats, p.activity(), shots, self._options, now)
+        kinds = shot_kinds(p.stats, p.camera_moved(), shots, self._options, now)
         edited = len(shots) - 1 > self._options.edited_cuts * max(now, 1.0) / 60.0
         limit = min(now, horizons["scenes"])
         starts = [s.start for s in shots]

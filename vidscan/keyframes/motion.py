@@ -43,6 +43,7 @@ _TRAVEL = 0.5  # a track whose centre moved less than this share of its own size
 _SEEN = 0.5  # share of the looks of its life a track must be seen in: specks flicker
 _STRAIGHT = 0.5  # a track's way from where it began over its path: more than back and forth
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
+_SPECK = np.ones((2, 2), np.uint8)
 _JOIN = 64  # pieces closer than this share of the picture's width are one object
 _SAME_SURFACE = 0.8  # correlation over which a changed region is the background in other light
 _DARK = 16.0  # grey level under which a pixel's brightness says little about the exposure
@@ -207,6 +208,8 @@ class MotionDetector:
         self._moving_since = 0.0  # the motion that ended in the current quiet stretch began then
         self.activity = array("f")  # per frame: share of the picture in foreground blobs (1 on a global
         # change)
+        self.moved = array("B")  # per frame: 1 where the whole picture changed, or the detector rested
+        self._resting = False
         self.resets = 0  # global changes seen (cuts, camera moves): a fixed camera has few
         self._candidates: list[Candidate] = []
         self._views: list[tuple[float, float]] = []  # of events seen, not yet given a keyframe
@@ -223,12 +226,23 @@ class MotionDetector:
         model.setShadowValue(0)  # shadows are background
         return model
 
+    def rest(self) -> None:
+        """Instead of process(), for a frame the caller knows is no fixed camera's (edited footage): it
+        counts as a frame where the camera moved, and the model starts over when looks resume."""
+        self.activity.append(0.0)
+        self.moved.append(1)
+        self._resting = True
+
     def process(self, frame: FrameView) -> None:
         self._seen += 1
         if (self._seen - 1) % self._every:
             self.activity.append(self.activity[-1] if self.activity else 0.0)
+            self.moved.append(self.moved[-1] if self.moved else 0)
             return
         grey = cv2.GaussianBlur(frame.gray, (3, 3), 0)
+        if self._resting:
+            self._resting = False
+            self._restart(grey)
         if self._source_width and self._min_blob == _MIN_BLOB:
             scale = grey.shape[1] / self._source_width
             self._min_blob = max(_MIN_BLOB, int(_MIN_OBJECT * scale * scale))
@@ -237,8 +251,11 @@ class MotionDetector:
         share = cv2.countNonZero(mask) / mask.size
         if share > _GLOBAL_CHANGE:  # not activity in this scene: start over from the new picture
             self._restart(grey)
+            self.resets += 1
             self.activity.append(1.0)
+            self.moved.append(1)
             return
+        self.moved.append(0)
         blobs = _objects(_above(mask, 200), self._min_blob)
         if blobs:
             blobs = _in_front(blobs, grey, self._subtractor.getBackgroundImage())
@@ -247,7 +264,9 @@ class MotionDetector:
         lagged = self._lagged[0] if self._lagged else grey
         self._lagged.append(grey)
         diff = cv2.absdiff(grey, lagged)
-        moving = bool(_blobs(_above(diff, _noise_threshold(diff)), self._min_blob))
+        # Something moved: enough pixels over the noise, in pieces of 2x2 or more (specks are noise).
+        moved = cv2.morphologyEx(_above(diff, _noise_threshold(diff)), cv2.MORPH_OPEN, _SPECK)
+        moving = cv2.countNonZero(moved) >= self._min_blob
         if self._reference is None:
             self._reference = grey
         self._settle(frame.time, moving, grey)
@@ -273,7 +292,6 @@ class MotionDetector:
         return self._exposed
 
     def _restart(self, grey: np.ndarray) -> None:
-        self.resets += 1
         self._subtractor = self._new_model()
         self._subtractor.apply(grey, learningRate=1.0)
         self._exposed = None

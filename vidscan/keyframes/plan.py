@@ -60,7 +60,7 @@ _PRIORITY = {
 
 
 def shot_kinds(
-    stats: FrameStats, activity: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
+    stats: FrameStats, moved: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> list[tuple[bool, bool]]:
     """Per shot: (looks like a screen, looks like a fixed camera)."""
     # Screens stand still most of the time (not a pixel changes between frames), and have the flat
@@ -75,9 +75,7 @@ def shot_kinds(
         rendered = float(np.median(np.frombuffer(stats.flat, np.float32)[lo:hi])) >= RENDERED
         screen = bool(unchanged[lo:hi].mean() >= 0.5) and rendered
         fixed = (
-            not edited
-            and stop - shot.start >= options.fixed_camera_min
-            and bool((activity[lo:hi] >= 1).mean() < 0.05)
+            not edited and stop - shot.start >= options.fixed_camera_min and bool(moved[lo:hi].mean() < 0.05)
         )
         kinds.append((screen, fixed))
     return kinds
@@ -85,7 +83,7 @@ def shot_kinds(
 
 def auto_candidates(
     stats: FrameStats,
-    activity: np.ndarray,
+    moved: np.ndarray,
     shots: list[Candidate],
     motion: list[Candidate],
     text: list[Candidate],
@@ -96,7 +94,7 @@ def auto_candidates(
     edited, and rarely a global change) gets motion keyframes; anything else one keyframe for the shot."""
     used = {"scenes"}
     out = list(shots)
-    for i, (screen, fixed) in enumerate(shot_kinds(stats, activity, shots, options, end)):
+    for i, (screen, fixed) in enumerate(shot_kinds(stats, moved, shots, options, end)):
         start, stop = shots[i].start, shots[i + 1].start if i + 1 < len(shots) else end
         inside = [c for c in (text if screen else []) if start < c.start < stop]
         if inside:
@@ -112,7 +110,7 @@ def plan_candidates(
     strategy: str,
     options: KeyframeOptions,
     stats: FrameStats,
-    activity: np.ndarray,
+    moved: np.ndarray,
     detected: tuple[list[Candidate], list[Candidate], list[Candidate]],
     end: float,
     span: float,
@@ -122,7 +120,7 @@ def plan_candidates(
     length (even sampling splits it)."""
     shots, motion, text = detected
     if strategy == "auto":
-        candidates, strategy = auto_candidates(stats, activity, shots, motion, text, options, end)
+        candidates, strategy = auto_candidates(stats, moved, shots, motion, text, options, end)
     elif strategy == "motion":
         candidates = [*shots, *motion]  # a cut is a boundary whatever the footage
     elif strategy == "text":

@@ -80,6 +80,11 @@ class SceneDetector:
             self._dissolves.process(frame.time, frame.half)
         self.times.append(frame.time)
 
+    @property
+    def found(self) -> int:
+        """Cuts and fades found so far."""
+        return len(self._content) + len(self._fades)
+
     def finish(self) -> list[Candidate]:
         self._content += self._cut_detector.post_process(self._timecode)
         self._fades += self._fade_detector.post_process(self._fade_timecode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -29,6 +30,10 @@ _SCREEN_WINDOW = 10.0  # seconds: a screen stands still at least this often (bet
 # pictures repays at 1080p; doubled after each wake, so that footage switching between camera and
 # screens does not pay for restarts again and again.
 _DROP_AFTER = 60.0
+# Footage with this many cuts within this many seconds is edited (three times the cut rate over which
+# auto calls a video edited and uses no motion keyframes): the motion detector rests there.
+_EDITED_CUTS = 3
+_EDITED_WINDOW = 120.0
 
 
 class HeldFrames:
@@ -70,6 +75,8 @@ class _Pass:
         self.step = 1 if self.sparse else analysis_step(fps, options.analysis_rate)
         self.options = options
         self.stats = FrameStats()
+        self._cuts_seen = 0
+        self._recent_cuts: deque[float] = deque()
         self._holds = HeldFrames(options.analysis_rate, fps)
         self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None)
         wants = {"auto": ("motion", "text"), "motion": ("motion",), "text": ("text",)}.get(
@@ -135,11 +142,26 @@ class _Pass:
         """Every detector but the cut detector looks at this frame (the cut detector has seen it)."""
         self.stats.add(frame)
         if self.motion:
-            self.motion.process(frame)
+            if self._edited(frame.time):
+                self.motion.rest()
+            else:
+                self.motion.process(frame)
         if self.text:
             self._look_for_text(frame, text_look, self.text)
         if early is not None:
             early.after_frame(self, frame.time)
+
+    def _edited(self, now: float) -> bool:
+        """Under auto, whether the footage around `now` is edited: auto uses no motion keyframes in it,
+        and the motion detector rests (its background model is half the pass's cost)."""
+        if self.options.strategy != "auto":
+            return False
+        while self._cuts_seen < self.scenes.found:
+            self._cuts_seen += 1
+            self._recent_cuts.append(now)
+        while self._recent_cuts and now - self._recent_cuts[0] > _EDITED_WINDOW:
+            self._recent_cuts.popleft()
+        return len(self._recent_cuts) >= _EDITED_CUTS
 
     def _look_for_text(self, frame: FrameView, text_look: bool, text: TextDetector) -> None:
         """`text_look`: one of the frames the text detector looks at (process() skips those without a
@@ -165,6 +187,12 @@ class _Pass:
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change
         return np.frombuffer(source, np.float32)
+
+    def camera_moved(self) -> np.ndarray:
+        """Per frame looked at: whether the whole picture changed (or nobody looked for it)."""
+        if self.motion is None:
+            return np.zeros(len(self.stats), bool)
+        return np.frombuffer(self.motion.moved, np.uint8).astype(bool)
 
     def detected(self, end: float | None = None) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
         """(shots, motion, text) candidates: final when `end` is None (the pass is over), else those found
@@ -256,7 +284,7 @@ def select_keyframes(
     last = p.scenes.times[-1]  # the last frame decoded (stats has every step-th)
     duration = max(info.duration, last + (1.0 / info.fps if info.fps else 0.0))
     candidates, strategy = plan_candidates(
-        options.strategy, options, stats, p.activity(), p.detected(), duration, duration
+        options.strategy, options, stats, p.camera_moved(), p.detected(), duration, duration
     )
     if p.sparse is not None:
         counts = p.sparse
