@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .keyframes import KeyframeOptions, select_keyframes  # noqa: E402
-from .media import probe  # noqa: E402
-from .pipeline import AnalysisResult, Options, analyze  # noqa: E402
+if TYPE_CHECKING:
+    from .keyframes import KeyframeOptions, select_keyframes
+    from .media import probe
+    from .pipeline import AnalysisResult, Options, analyze
+
+# The public API is imported on first use: `import vidscan` (and every `vidscan` command) would otherwise
+# load OpenCV, PySceneDetect and the model clients up front, 1.6 s before `vidscan --help` could answer.
+_PUBLIC = {
+    "AnalysisResult": "pipeline",
+    "KeyframeOptions": "keyframes.options",
+    "Options": "pipeline",
+    "analyze": "pipeline",
+    "probe": "media",
+    "select_keyframes": "keyframes.selection",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value  # the next look-up is an ordinary attribute
+    return value
+
 
 __all__ = [
     "AnalysisResult",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from typing import TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, TypeVar
 
 from .backends import Backend
 from .cache import ReplyCache, cache_key
 
-T = TypeVar("T", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+T = TypeVar("T", bound="BaseModel")
 
 
 class ModelCaller:

@@ -13,11 +13,10 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel
 
-from . import media, ocr
+from . import media
 from .backends import ServerDown
 from .calls import ModelCaller
 from .errors import OutputError, VidscanError
-from .keyframes.frames import PictureSignature
 from .profiles import Profile, as_caption, frame_level, frame_verdicts
 from .progress import Progress, Stage
 from .types import CaptionResult, Keyframe, VideoInfo
@@ -228,6 +227,8 @@ class Captioner:
         self._grab_and_save(kf, image_name)  # the picture itself is not kept: memory stays flat
 
     def _grab_and_save(self, kf: Keyframe, image_name: str) -> Image.Image:
+        from .keyframes.frames import PictureSignature  # OpenCV: loaded by the first grab, not at import
+
         grabbed = media.grab_frame(self._info, kf.shown_frame, expect=PictureSignature.of(kf))
         if not grabbed.exact:  # a frame grabbed again and then right is no news
             self._progress.message(
@@ -249,7 +250,7 @@ class Captioner:
         image_name = f"frames/{prefix}{frame_file_name(kf)}"
         try:
             frame = self._grab_and_save(kf, image_name)
-            ocr_text = ocr.read_text(frame) if job.ocr else ""
+            ocr_text = _read_text(frame) if job.ocr else ""
             prompt = job.profile.frame_prompt(format_timestamp(kf.time), ocr_text, transcript)
             jpeg = prepare_image(frame, max_side=job.max_side)
             reply = describe_frame(
@@ -288,3 +289,9 @@ class Captioner:
             return CaptionResult(kf, image_name, None, error=str(exc), transcript=transcript)
         finally:
             self._counted()
+
+
+def _read_text(frame: Image.Image) -> str:
+    from . import ocr  # numpy and the OCR engine load for profiles that read text only
+
+    return ocr.read_text(frame)

@@ -17,18 +17,20 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, media
+from . import __version__
 from .backends import BACKENDS
-from .batch import BatchEntry, batch_exit_code, run_batch, write_batch_outputs
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
-from .doctor import run_checks
 from .errors import EXIT_FAILED, EXIT_USAGE, UsageError, VidscanError
 from .keyframes import STRATEGIES, KeyframeOptions
-from .outputs.inspection import verdict_table
-from .pipeline import DEFAULT_VLM, Options, select_with_progress
-from .profiles import load_profile
-from .progress import Progress
+from .pipeline import DEFAULT_VLM
+
+# Each command imports what it runs when it runs it: `--help`, `doctor`, `cache` and argument errors
+# answer before OpenCV, PySceneDetect or the model clients have loaded.
+if TYPE_CHECKING:
+    from .batch import BatchEntry
+    from .progress import Progress
 
 
 class _Parser(argparse.ArgumentParser):
@@ -252,6 +254,8 @@ def build_parser() -> _Parser:
 
 
 def _progress(args: argparse.Namespace) -> Progress:
+    from .progress import Progress
+
     return Progress("quiet" if args.quiet else "auto")
 
 
@@ -281,6 +285,11 @@ def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") 
 def cmd_analyze(args: argparse.Namespace) -> int:
     if args.fail_on is not None and args.fail_on not in (1, 2):
         raise UsageError("--fail-on takes 1 (unusual) or 2 (threat)")
+    from .batch import batch_exit_code, run_batch, write_batch_outputs
+    from .outputs.inspection import verdict_table
+    from .pipeline import Options
+    from .profiles import load_profile
+
     profile = load_profile(args.profile, args.prompt, args.context, args.check, args.checklist)
     options = Options(
         profile=profile,
@@ -341,6 +350,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_keyframes(args: argparse.Namespace) -> int:
+    from . import media
+    from .pipeline import select_with_progress
+
     progress = _progress(args)
     info = media.probe(args.video)
     selection = select_with_progress(info, _keyframe_options(args), progress)
@@ -369,6 +381,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_checks
+
     checks: list = []
     for host in args.host or [None]:
         checks += run_checks(host, args.vlm, args.llm, args.backend, args.api_key)

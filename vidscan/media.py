@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from time import sleep
-from typing import IO, Protocol
-
-import cv2
-import ffmpeg
-import numpy as np
-from PIL import Image
+from typing import IO, TYPE_CHECKING, Protocol
 
 from .errors import FfmpegError, InputError
 from .types import VideoInfo
+
+# ffmpeg-python, numpy, OpenCV and Pillow load in the functions that use them: `vidscan doctor` needs only
+# find_tools, and a keyframe pass starts ffmpeg before OpenCV has loaded.
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def _display_size(width: int, height: int, sample_aspect: float, rotation: int) 
 
 
 def _probe_with_ffprobe(path: str, ffprobe_bin: str) -> VideoInfo:
+    import ffmpeg
+
     try:
         data = ffmpeg.probe(_input_arg(path), cmd=ffprobe_bin)
     except ffmpeg.Error as exc:
@@ -265,6 +268,8 @@ class DecodedFrame:
     @property
     def image(self) -> np.ndarray:
         """BGR, shape (h, w, 3)."""
+        import cv2
+
         return cv2.cvtColor(self.yuv, cv2.COLOR_YUV2BGR_I420)
 
 
@@ -299,6 +304,9 @@ def decode_small(
     Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
     rate and late-starting streams get the true time of each frame rather than number / fps.
     """
+    import ffmpeg
+    import numpy as np
+
     tools = find_tools()
     width, height = analysis_size(info, long_side)
     # Frames no other frame refers to (most B-frames) skip the deblocking filter: 6-7% less decode for an
@@ -504,6 +512,7 @@ def _read_frames(
     stop: threading.Event,
 ) -> None:
     """Frames of `shape` from `pipe` into `out`, then None; gives up when `stop` is set."""
+    import numpy as np
 
     def put(item: np.ndarray | None) -> bool:
         while not stop.is_set():
@@ -663,6 +672,9 @@ def _grab_once(
     at or after `take_from` (seconds of the file). Its full-size picture, its time, and with
     `small_size` its analysis picture (I420 at that size, scaled as decode_small scales); or None, and
     ffmpeg's messages."""
+    import ffmpeg
+    import numpy as np
+    from PIL import Image
 
     def command(small_pipe: str) -> list[str]:
         video = ffmpeg.input(_input_arg(info.path), **({"ss": f"{seek:.6f}"} if seek > 0 else {})).video
@@ -731,6 +743,8 @@ def extract_audio(info: VideoInfo, wav_path: str | Path) -> Path:
     frame: audio that starts later is padded with silence, so transcript times are video times."""
     if not info.has_audio:
         raise InputError(f"{info.path}: has no audio stream")
+    import ffmpeg
+
     tools = find_tools()
     seek = {"ss": f"{info.start_offset:.6f}"} if info.start_offset > 0 else {}
     args = (

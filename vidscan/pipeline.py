@@ -17,21 +17,37 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import media, ocr
+from . import media
 from .backends import Backend, ServerDown, is_local_host, make_backend
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .calls import ModelCaller
-from .caption import CAPTION_SCHEMA_VERSION, Captioner, CaptionJob
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
-from .keyframes import KeyframeOptions, StableFn, select_keyframes
-from .profiles import Profile, apply_profile, load_profile, profile_outputs
+from .keyframes.options import KeyframeOptions
 from .progress import QUIET, Progress
 from .report import current_umask, report_to_dict, write_report
-from .summarize import SUMMARY_SCHEMA_VERSION, SummaryContext, SummaryOptions, summarize
 from .types import CaptionResult, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
 
+# Each stage's module (OpenCV and PySceneDetect for keyframes, pydantic for profiles and replies, the
+# model clients) loads when the stage runs: `vidscan keyframes` needs none of the model side.
+if TYPE_CHECKING:
+    from .keyframes import StableFn
+    from .profiles import Profile
+
 DEFAULT_VLM = "qwen2.5vl:3b"
+
+
+def _general_profile() -> Profile:
+    from .profiles import load_profile
+
+    return load_profile("general")
+
+
+def _summary_window() -> int:
+    from .summarize import SummaryOptions
+
+    return SummaryOptions.window_chars
 
 
 @dataclass(frozen=True)
@@ -48,18 +64,21 @@ class Options:
     timeout: float = 300.0  # seconds one model call may take
     max_side: int = 1024  # long side of the image sent to the model
     keyframes: KeyframeOptions = field(default_factory=KeyframeOptions)
-    summary_window_chars: int = SummaryOptions.window_chars
+    summary_window_chars: int = field(default_factory=_summary_window)
     cache_dir: Path | None = None  # None = $VIDSCAN_CACHE_DIR, else the user's cache directory
     use_cache: bool = True
     cache_max_bytes: int = DEFAULT_MAX_BYTES
     force: bool = False  # redo a video whose report is complete and current
-    profile: Profile = field(default_factory=lambda: load_profile("general"))
+    profile: Profile = field(default_factory=_general_profile)
     whisper_model: str | None = None  # a local faster-whisper (CTranslate2) model folder, or a size name
     # Describe keyframes while selection still runs (not with a transcript: it needs the final keyframes).
     early_captions: bool = True
 
     def fingerprint(self) -> str:
         """What decides a report's content: a report made with other values is not current."""
+        from .caption import CAPTION_SCHEMA_VERSION
+        from .summarize import SUMMARY_SCHEMA_VERSION
+
         relevant = {
             "backend": self.backend,
             "vlm": self.vlm,
@@ -156,6 +175,8 @@ def select_with_progress(
 ) -> KeyframeSelection:
     """select_keyframes with a "frames decoded" stage, out of the container's frame count (an estimate:
     the stage ends at the frames really decoded)."""
+    from .keyframes import select_keyframes
+
     stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
     selection = select_keyframes(info, options, lambda n, _t: stage.update(n), on_stable=on_stable)
     stage.finish()
@@ -173,6 +194,9 @@ def _run(
     started: datetime,
     clock: float,
 ) -> AnalysisResult:
+    from .caption import Captioner, CaptionJob
+    from .profiles import profile_outputs
+
     backend = make_backend(
         options.backend, options.host, options.timeout, options.api_key, options.more_hosts, options.parallel
     )
@@ -235,6 +259,8 @@ def _finish(
     clock: float,
     early_counts: tuple[int, int] = (0, 0),
 ) -> dict:
+    from .profiles import apply_profile
+
     status = "complete" if not problems else "partial"
     run = RunInfo(
         vlm=options.vlm,
@@ -370,6 +396,8 @@ def _transcripts(
 def _ocr_ready(profile: Profile, problems: list[str]) -> bool:
     if not profile.ocr:
         return False
+    from . import ocr
+
     if ocr.available_engine() is None:
         problems.append(
             "no OCR: install an engine (pip install 'vidscan[ocr]', or sudo apt-get install tesseract-ocr)"
@@ -390,6 +418,8 @@ def _summarize(
         if not problems:
             problems.append("no keyframe has a caption, so there is no summary")
         return None
+    from .summarize import SummaryContext, SummaryOptions, summarize
+
     stage = progress.stage("summary", None)
     try:
         return summarize(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # tqdm loads for a bar only: log lines and --quiet need none
+    from tqdm import tqdm
 
 
 class Stage:
@@ -19,6 +20,8 @@ class Stage:
         self._last_log = 0.0
         self._started = time.monotonic()
         if mode == "bar":
+            from tqdm import tqdm
+
             self._bar = tqdm(total=total, desc=name, unit="", file=stream, leave=True, dynamic_ncols=True)
 
     def update(self, done: int, total: int | None = None) -> None:
@@ -73,6 +76,8 @@ class Progress:
     def message(self, text: str) -> None:
         if self.mode != "quiet":
             if self.mode == "bar":
+                from tqdm import tqdm
+
                 tqdm.write(f"vidscan: {text}", file=self.stream)
             else:
                 print(f"vidscan: {text}", file=self.stream, flush=True)

@@ -5,11 +5,37 @@ The pass keeps a few numbers per frame, never the frames themselves, so memory s
 full-resolution frames are grabbed later, only for the chosen times.
 """
 
-from .early import StableFn
-from .frames import hamming
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .options import STRATEGIES, KeyframeOptions
-from .plan import apply_budget, looks_same
-from .selection import ProgressFn, select_keyframes
+
+if TYPE_CHECKING:
+    from .early import StableFn
+    from .frames import hamming
+    from .plan import apply_budget, looks_same
+    from .selection import ProgressFn, select_keyframes
+
+# The detectors (OpenCV, PySceneDetect) load on first use: the options alone are all the CLI's parser needs.
+_LAZY = {
+    "StableFn": "early",
+    "hamming": "frames",
+    "apply_budget": "plan",
+    "looks_same": "plan",
+    "ProgressFn": "selection",
+    "select_keyframes": "selection",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "STRATEGIES",
