@@ -374,7 +374,9 @@ def _transcripts(
     """What was said while each keyframe was on screen, when the profile wants speech and there is audio."""
     if not options.profile.transcribe or not info.has_audio:
         return {}
-    stage = progress.stage("speech transcribed", None)
+    # In whole seconds of audio, as decoding counts frames: the total is known once Whisper has read it.
+    stage = progress.stage("speech transcribed", None, unit="s")
+    outcome = "speech: not transcribed"
     try:
         from .transcribe import align_to_keyframes, transcribe
 
@@ -382,15 +384,22 @@ def _transcripts(
         model_path = (
             options.whisper_model if options.whisper_model and Path(options.whisper_model).is_dir() else None
         )
-        segments = transcribe(wav, model=options.whisper_model or "base", model_path=model_path)
+        segments = transcribe(
+            wav,
+            model=options.whisper_model or "base",
+            model_path=model_path,
+            progress=lambda done, total: stage.update(int(done), round(total)),
+        )
+        said = _counted(len(segments), "segment")
+        outcome = f"speech: {stage.total or 0} s transcribed in {stage.seconds:.1f}s, {said}"
         return align_to_keyframes(segments, selection.keyframes)
     except VidscanError as exc:
         problems.append(f"no transcript: {exc}")
-        progress.message(problems[-1])
+        outcome = f"speech: not transcribed: {exc}"
         return {}
     finally:
         (staging / "audio.wav").unlink(missing_ok=True)  # temporary audio never stays behind
-        stage.close()
+        stage.close(outcome)
 
 
 def _ocr_ready(profile: Profile, problems: list[str]) -> bool:
@@ -421,8 +430,9 @@ def _summarize(
     from .summarize import SummaryContext, SummaryOptions, summarize
 
     stage = progress.stage("summary", None)
+    outcome = "summary: none"
     try:
-        return summarize(
+        summary = summarize(
             caller,
             options.summary_model,
             captions,
@@ -435,9 +445,20 @@ def _summarize(
             SummaryOptions(window_chars=options.summary_window_chars, parallel=options.parallel),
             progress=lambda done, total: stage.update(done, total),
         )
+        if summary is not None:
+            chapters, events = (
+                _counted(len(summary.chapters), "chapter"),
+                _counted(len(summary.events), "event"),
+            )
+            outcome = f"summary: {chapters} and {events} in {stage.seconds:.1f}s"
+        return summary
     except VidscanError as exc:
         problems.append(f"no summary: {exc}")
-        progress.message(problems[-1])
+        outcome = f"summary: none: {exc}"
         return None
     finally:
-        stage.close()
+        stage.close(outcome)
+
+
+def _counted(count: int, thing: str) -> str:
+    return f"{count} {thing}{'s' if count != 1 else ''}"
