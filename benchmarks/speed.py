@@ -2,6 +2,16 @@
 
     python -m benchmarks.speed [--clips NAME,NAME] [--strategies auto,scenes,iframes-first,pyscenedetect]
                                [--reps 3] [--seconds N]
+    python -m benchmarks.speed --corpus [--reps 3] [--clips NAME,NAME]   # every clip of ../shared/videos
+
+`--corpus` measures what a user waits for, per clip of the shared corpus, and prints two figures:
+- whole process: per repetition, in turn, `ffmpeg -i FILE -f null -`, `vidscan keyframes FILE` and a
+  Python process running PySceneDetect's `detect(FILE, ContentDetector())`, each a fresh process timed from
+  start to exit (start-up and imports included); the medians of the ratios to the decode;
+- the fixed cost per clip within a batch: in one process that has already analysed a clip (imports and
+  OpenCV's first calls paid), the wall time of `probe` + `select_keyframes` on the clip's first half second
+  (stream-copied: the same container, codec and size, a few frames to decode). It includes those few
+  frames' decode and analysis, so it is an upper bound of the cost a clip has whatever its length.
 
 Per repetition, in turn: `ffmpeg -i FILE -f null -` (the reference), then the keyframe pass with each
 strategy, in this process. `pyscenedetect` runs PySceneDetect's `detect(path, ContentDetector())` in the
@@ -18,6 +28,7 @@ import argparse
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from benchmarks.clips import ALL
+from benchmarks.clips import ALL, SHARED
 from benchmarks.keyframes import ffmpeg_decode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
@@ -76,15 +87,106 @@ def _excerpt(path: Path, seconds: float, folder: Path) -> Path:
     return out
 
 
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".webm", ".mov"}
+# PySceneDetect as a user of its API runs it: a Python process, its content detector with the defaults.
+PYSCENEDETECT = "import sys; from scenedetect import ContentDetector, detect; detect(sys.argv[1], ContentDetector())"
+# The excerpt whose analysis stands for a clip's fixed cost: the first half second holds the first frame
+# of every clip (a GIF made into a video may hold its first picture that long) and seldom more than a
+# group of pictures to decode.
+FIXED_COST_SECONDS = 0.5
+
+
+def corpus(names: str = "") -> list[Path]:
+    """Every video of the shared corpus; with `names`, those whose file name contains one of them."""
+    wanted = [n for n in names.split(",") if n]
+    return sorted(
+        path
+        for path in SHARED.rglob("*")
+        if path.suffix.lower() in VIDEO_SUFFIXES and (not wanted or any(n in path.name for n in wanted))
+    )
+
+
+def _process_wall(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def whole_process(path: Path, reps: int) -> dict[str, list[float]]:
+    """Wall seconds of each command per repetition, the commands run in turn (the same load for all)."""
+    commands = {
+        "decode": ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"],
+        "vidscan": [sys.executable, "-m", "vidscan", "keyframes", str(path)],
+        "pyscenedetect": [sys.executable, "-c", PYSCENEDETECT, str(path)],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(reps):
+        for name, args in commands.items():
+            walls[name].append(_process_wall(args))
+    return walls
+
+
+def fixed_costs(paths: list[Path], reps: int, folder: Path) -> dict[Path, float]:
+    """Per clip, the median wall seconds of probe + keyframe selection of its first FIXED_COST_SECONDS, in
+    this process, after a first clip has paid the imports and OpenCV's first calls."""
+    excerpts = {path: _excerpt(path, FIXED_COST_SECONDS, folder) for path in paths}
+    _select(excerpts[paths[0]], "auto")
+    walls: dict[Path, list[float]] = {path: [] for path in paths}
+    for _ in range(reps):
+        for path, excerpt in excerpts.items():
+            start = time.perf_counter()
+            _select(excerpt, "auto")
+            walls[path].append(time.perf_counter() - start)
+    return {path: statistics.median(times) for path, times in walls.items()}
+
+
+def _median_ratio(walls: list[float], reference: list[float]) -> float:
+    return statistics.median(w / r for w, r in zip(walls, reference, strict=True))
+
+
+def corpus_table(paths: list[Path], reps: int) -> None:
+    print(
+        "| clip | s | decode s | vidscan ÷ decode | PySceneDetect ÷ decode | vidscan ÷ PySceneDetect "
+        "| fixed cost in a batch s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    ahead, worst = 0, 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        costs = fixed_costs(paths, reps, Path(folder))
+    for path in paths:
+        walls = whole_process(path, reps)
+        decode = walls["decode"]
+        ours, theirs = _median_ratio(walls["vidscan"], decode), _median_ratio(walls["pyscenedetect"], decode)
+        versus = _median_ratio(walls["vidscan"], walls["pyscenedetect"])
+        ahead += versus < 1
+        worst = max(worst, costs[path])
+        seconds = media.probe(str(path)).duration
+        print(
+            f"| {path.name} | {seconds:.1f} | {statistics.median(decode):.2f} | {ours:.2f}× | {theirs:.2f}× "
+            f"| {versus:.2f}× | {costs[path]:.3f} |",
+            flush=True,
+        )
+    print(f"\nvidscan ahead of PySceneDetect on {ahead} of {len(paths)} clips; largest fixed cost {worst:.3f} s")
+
+
 def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
-    parser.add_argument("--clips", default=DEFAULT_CLIPS, help=f"comma-separated (default {DEFAULT_CLIPS})")
+    parser.add_argument("--clips", default=None, help=f"comma-separated (default {DEFAULT_CLIPS})")
     strategies_help = "auto, scenes, ..., iframes-first, pyscenedetect"
     parser.add_argument("--strategies", default="auto,scenes", help=strategies_help)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.0, help="only the first N seconds of each clip")
+    parser.add_argument(
+        "--corpus",
+        action="store_true",
+        help="every clip of the shared corpus (--clips: parts of file names): whole process and fixed cost",
+    )
     args = parser.parse_args()
+    if args.corpus:
+        corpus_table(corpus(args.clips or ""), args.reps)
+        return
+    args.clips = args.clips or DEFAULT_CLIPS
     clips = {c.name: c for c in ALL}
     strategies = args.strategies.split(",")
     print("| clip | strategy | median wall ÷ decode | range | Python CPU-s/min | ffmpeg CPU-s/min |")
