@@ -259,17 +259,21 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress("quiet" if args.quiet else "auto")
 
 
-def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") -> KeyframeOptions:
+def _check_keyframe_args(args: argparse.Namespace) -> None:
     if args.min_coverage < 0:
         raise VidscanError("--min-coverage must be 0 (off) or more")
     if args.heartbeat < 0:
         raise VidscanError("--heartbeat must be 0 (off) or more")
+    if args.iframes_first and args.keyframes in ("motion", "text"):
+        raise VidscanError(
+            f"--iframes-first finds cuts only; it does not go with --keyframes {args.keyframes}"
+        )
+
+
+def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") -> KeyframeOptions:
+    _check_keyframe_args(args)
     strategy = args.keyframes or profile_strategy
     if args.iframes_first:
-        if args.keyframes in ("motion", "text"):
-            raise VidscanError(
-                f"--iframes-first finds cuts only; it does not go with --keyframes {args.keyframes}"
-            )
         strategy = "scenes" if strategy == "auto" or args.keyframes is None else strategy
     return KeyframeOptions(
         iframes_first=args.iframes_first,
@@ -285,12 +289,14 @@ def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") 
 def cmd_analyze(args: argparse.Namespace) -> int:
     if args.fail_on is not None and args.fail_on not in (1, 2):
         raise UsageError("--fail-on takes 1 (unusual) or 2 (threat)")
-    from .batch import batch_exit_code, run_batch, write_batch_outputs
-    from .outputs.inspection import verdict_table
-    from .pipeline import Options
+    _check_keyframe_args(args)
     from .profiles import load_profile
 
     profile = load_profile(args.profile, args.prompt, args.context, args.check, args.checklist)
+    from .batch import batch_exit_code, run_batch, write_batch_outputs
+    from .outputs.inspection import verdict_table
+    from .pipeline import Options
+
     options = Options(
         profile=profile,
         whisper_model=args.whisper_model,
