@@ -39,7 +39,8 @@ from pathlib import Path
 from benchmarks.clips import ALL, SHARED
 from benchmarks.keyframes import ffmpeg_decode
 from vidscan import media
-from vidscan.keyframes import KeyframeOptions, select_keyframes
+from vidscan.keyframes import KeyframeOptions
+from vidscan.pipeline import probe_and_select
 
 DEFAULT_CLIPS = "syn_cuts_10min_1080p,syn_cuts_10min_1080p_high"
 
@@ -67,7 +68,7 @@ def _select(path: Path, strategy: str) -> None:
         options = KeyframeOptions(max_frames=0, strategy="scenes", iframes_first=True)
     else:
         options = KeyframeOptions(max_frames=0, strategy=strategy)
-    select_keyframes(media.probe(str(path)), options)
+    probe_and_select(str(path), options)  # as vidscan keyframes and analyze run it
 
 
 def _timed(run: Callable[[], object], into: Timings) -> None:
@@ -89,7 +90,9 @@ def _excerpt(path: Path, seconds: float, folder: Path) -> Path:
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".webm", ".mov"}
 # PySceneDetect as a user of its API runs it: a Python process, its content detector with the defaults.
-PYSCENEDETECT = "import sys; from scenedetect import ContentDetector, detect; detect(sys.argv[1], ContentDetector())"
+PYSCENEDETECT = (
+    "import sys; from scenedetect import ContentDetector, detect; detect(sys.argv[1], ContentDetector())"
+)
 # The excerpt whose analysis stands for a clip's fixed cost: the first half second holds the first frame
 # of every clip (a GIF made into a video may hold its first picture that long) and seldom more than a
 # group of pictures to decode.
@@ -166,7 +169,9 @@ def corpus_table(paths: list[Path], reps: int) -> None:
             f"| {versus:.2f}× | {costs[path]:.3f} |",
             flush=True,
         )
-    print(f"\nvidscan ahead of PySceneDetect on {ahead} of {len(paths)} clips; largest fixed cost {worst:.3f} s")
+    print(
+        f"\nvidscan ahead of PySceneDetect on {ahead} of {len(paths)} clips; largest fixed cost {worst:.3f} s"
+    )
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .keyframes import KeyframeOptions, select_keyframes
     from .media import probe
-    from .pipeline import AnalysisResult, Options, analyze
+    from .pipeline import AnalysisResult, Options, analyze, probe_and_select
 
 # The public API is imported on first use: `import vidscan` (and every `vidscan` command) would otherwise
 # load OpenCV, PySceneDetect and the model clients up front, 1.6 s before `vidscan --help` could answer.
@@ -20,6 +20,7 @@ _PUBLIC = {
     "Options": "pipeline",
     "analyze": "pipeline",
     "probe": "media",
+    "probe_and_select": "pipeline",
     "select_keyframes": "keyframes.selection",
 }
 
@@ -38,6 +39,7 @@ __all__ = [
     "Options",
     "analyze",
     "probe",
+    "probe_and_select",
     "select_keyframes",
     "__version__",
 ]

@@ -356,12 +356,10 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_keyframes(args: argparse.Namespace) -> int:
-    from . import media
-    from .pipeline import select_with_progress
+    from .pipeline import probe_and_select
 
-    progress = _progress(args)
-    info = media.probe(args.video)
-    selection = select_with_progress(info, _keyframe_options(args), progress)
+    options = _keyframe_options(args)
+    selection = probe_and_select(args.video, options, _progress(args))
     if args.json:
         out = {
             "video": {k: v for k, v in asdict(selection.video).items()},

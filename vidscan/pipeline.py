@@ -7,7 +7,9 @@ keyframe is still in the report, with the reason its caption is missing, and the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -24,7 +26,7 @@ from .backends import Backend, ServerDown, is_local_host, make_backend
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .calls import ModelCaller
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
-from .keyframes.options import KeyframeOptions
+from .keyframes.options import DETECTORS, KeyframeOptions
 from .progress import QUIET, Progress
 from .report import current_umask, report_to_dict, write_report
 from .types import CaptionResult, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
@@ -152,35 +154,72 @@ def analyze(
     options = options or Options()
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
-    info = media.probe(video)
+    media.check_readable(video)
     report_dir = report_dir or options.out / Path(video).stem
     key = input_key(video, options)
-    if not options.force:
+    if not options.force:  # the same file with the same options: nothing to probe or decode
         current = _current_report(report_dir, key)
         if current is not None:
             progress.message(f"{report_dir / 'report.html'} is complete and current (use --force to redo it)")
             return AnalysisResult(report_dir, current, EXIT_OK, reused=True)
-    _ensure_writable(report_dir)
-    owns_cache = cache is None
-    cache = cache if cache is not None else open_cache(options)
-    try:
-        return _run(video, info, options, progress, report_dir, key, cache, started, clock)
-    finally:
-        if owns_cache and cache is not None:
-            cache.close()
+    with _pass_decoder(video, options.keyframes) as waiting:
+        info = _probe_while_loading(video)
+        _ensure_writable(report_dir)
+        owns_cache = cache is None
+        cache = cache if cache is not None else open_cache(options)
+        try:
+            return _run(video, info, options, progress, report_dir, key, cache, started, clock, waiting)
+        finally:
+            if owns_cache and cache is not None:
+                cache.close()
+
+
+def probe_and_select(video: str, options: KeyframeOptions, progress: Progress = QUIET) -> KeyframeSelection:
+    """media.probe, then select_with_progress, with their fixed costs overlapped (see _pass_decoder and
+    _probe_while_loading): on a short clip they were most of the time."""
+    media.check_readable(video)
+    with _pass_decoder(video, options) as waiting:
+        return select_with_progress(_probe_while_loading(video), options, progress, waiting=waiting)
 
 
 def select_with_progress(
-    info: VideoInfo, options: KeyframeOptions, progress: Progress, on_stable: StableFn | None = None
+    info: VideoInfo,
+    options: KeyframeOptions,
+    progress: Progress,
+    on_stable: StableFn | None = None,
+    waiting: media.WaitingDecoder | None = None,
 ) -> KeyframeSelection:
     """select_keyframes with a "frames decoded" stage, out of the container's frame count (an estimate:
     the stage ends at the frames really decoded)."""
     from .keyframes import select_keyframes
 
     stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
-    selection = select_keyframes(info, options, lambda n, _t: stage.update(n), on_stable=on_stable)
+    selection = select_keyframes(
+        info, options, lambda n, _t: stage.update(n), on_stable=on_stable, waiting=waiting
+    )
     stage.finish()
     return selection
+
+
+def _pass_decoder(
+    video: str, options: KeyframeOptions
+) -> contextlib.AbstractContextManager[media.WaitingDecoder | None]:
+    """The keyframe pass's ffmpeg, started before the video is probed: its libraries load meanwhile
+    (I-frames first decodes otherwise, and starts its own)."""
+    if options.iframes_first:
+        return contextlib.nullcontext()
+    return media.WaitingDecoder(video, detail="text" in DETECTORS.get(options.strategy, ()))
+
+
+def _probe_while_loading(video: str) -> VideoInfo:
+    """media.probe, with the keyframe pass imported while ffprobe runs: in a fresh process OpenCV and
+    PySceneDetect take 0.3 s to load (PySceneDetect runs ffmpeg as it loads)."""
+    probing = media.start_probe(video)
+    try:
+        importlib.import_module("vidscan.keyframes.selection")
+    finally:
+        info = probing.result()
+    return info
 
 
 def _run(
@@ -193,6 +232,7 @@ def _run(
     cache: ReplyCache | None,
     started: datetime,
     clock: float,
+    waiting: media.WaitingDecoder | None = None,
 ) -> AnalysisResult:
     from .caption import Captioner, CaptionJob
     from .profiles import profile_outputs
@@ -223,7 +263,7 @@ def _run(
         early = options.early_captions and server_ok and not wants_speech
         with Captioner(caller, job, info, staging / "frames", server_ok, progress, problems) as captioner:
             on_stable = captioner.early if early else None
-            selection = select_with_progress(info, options.keyframes, progress, on_stable)
+            selection = select_with_progress(info, options.keyframes, progress, on_stable, waiting)
             info = selection.video
             if wants_speech:
                 captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))
