@@ -63,7 +63,7 @@ def import_times(module: str) -> tuple[float, list[tuple[str, float]]]:
         for name, seconds, _depth in rows
         if "." not in name and not name.startswith(("vidscan", "_")) and name not in sys.stdlib_module_names
     ]
-    return total, sorted(outside, key=lambda row: -row[1])[:3]
+    return total, sorted((row for row in outside if row[1] >= 0.005), key=lambda row: -row[1])[:3]
 
 
 def _vidscan() -> list[str]:

@@ -40,9 +40,10 @@ def _run_loading(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]
         ["cache", "info"],
         ["analyze", "v.mp4", "--fail-on", "3"],
         ["analyze", "v.mp4", "--min-coverage", "-1"],
+        ["analyze", "missing.mp4"],
         ["keyframes", "missing.mp4"],
     ],
-    ids=["help", "cache-info", "fail-on", "min-coverage", "missing-video"],
+    ids=["help", "cache-info", "fail-on", "min-coverage", "analyze-missing-video", "keyframes-missing-video"],
 )
 def test_quick_commands_and_argument_errors_load_no_heavy_library(args: list[str]) -> None:
     proc, loaded = _run_loading(*args)

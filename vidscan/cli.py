@@ -290,6 +290,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.fail_on is not None and args.fail_on not in (1, 2):
         raise UsageError("--fail-on takes 1 (unusual) or 2 (threat)")
     _check_keyframe_args(args)
+    if len(args.videos) == 1 and not Path(args.videos[0]).is_dir():
+        from .media import check_readable
+
+        check_readable(args.videos[0])  # a mistyped name is said before the profile loads (pydantic)
     from .profiles import load_profile
 
     profile = load_profile(args.profile, args.prompt, args.context, args.check, args.checklist)
