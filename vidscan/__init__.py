@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy_imports import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -14,24 +15,18 @@ if TYPE_CHECKING:
 
 # The public API is imported on first use: `import vidscan` (and every `vidscan` command) would otherwise
 # load OpenCV, PySceneDetect and the model clients up front, 1.6 s before `vidscan --help` could answer.
-_PUBLIC = {
-    "AnalysisResult": "pipeline",
-    "KeyframeOptions": "keyframes.options",
-    "Options": "pipeline",
-    "analyze": "pipeline",
-    "probe": "media",
-    "probe_and_select": "pipeline",
-    "select_keyframes": "keyframes.selection",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
-    globals()[name] = value  # the next look-up is an ordinary attribute
-    return value
-
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "AnalysisResult": "pipeline",
+        "KeyframeOptions": "keyframes.options",
+        "Options": "pipeline",
+        "analyze": "pipeline",
+        "probe": "media",
+        "probe_and_select": "pipeline",
+        "select_keyframes": "keyframes.selection",
+    },
+)
 
 __all__ = [
     "AnalysisResult",

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from ..lazy_imports import lazy_attributes
 from .base import Backend, CallStats, ModelInfo, ServerDown, TransientError, is_local_host
 from .pool import HostPool
 
@@ -49,12 +50,7 @@ def make_backend(
     return HostPool(hosts, parallel)
 
 
-def __getattr__(name: str) -> Any:
-    for backend_name, (_module, class_name) in _CLASSES.items():
-        if name == class_name:
-            return backend_class(backend_name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, {cls: module for module, cls in _CLASSES.values()})
 
 __all__ = [
     "BACKENDS",

@@ -7,9 +7,9 @@ full-resolution frames are grabbed later, only for the chosen times.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy_imports import lazy_attributes
 from .options import STRATEGIES, KeyframeOptions
 
 if TYPE_CHECKING:
@@ -19,23 +19,17 @@ if TYPE_CHECKING:
     from .selection import ProgressFn, select_keyframes
 
 # The detectors (OpenCV, PySceneDetect) load on first use: the options alone are all the CLI's parser needs.
-_LAZY = {
-    "StableFn": "early",
-    "hamming": "frames",
-    "apply_budget": "plan",
-    "looks_same": "plan",
-    "ProgressFn": "selection",
-    "select_keyframes": "selection",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "StableFn": "early",
+        "hamming": "frames",
+        "apply_budget": "plan",
+        "looks_same": "plan",
+        "ProgressFn": "selection",
+        "select_keyframes": "selection",
+    },
+)
 
 __all__ = [
     "STRATEGIES",
