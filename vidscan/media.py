@@ -530,11 +530,15 @@ class WaitingDecoder:
                 stdin=subprocess.DEVNULL,
                 pass_fds=(graph_read, detail_pipe[1]) if detail_pipe else (graph_read,),
             )
+        except OSError:  # ffmpeg cannot be run: the decode says so in its own words
+            self.started = False
         finally:
             os.close(graph_read)
             if detail_pipe:
                 os.close(detail_pipe[1])
                 self._detail_fd = detail_pipe[0]
+            if self._proc is None:
+                self._end(None)
 
     def take(
         self, path: str, detail: bool, binary: str, graph: str
