@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 
 import cv2
 import numpy as np
@@ -54,58 +51,6 @@ class HeldFrames:
         return [previous.held_copy(previous.time + k * self._interval) for k in range(1, copies + 1)]
 
 
-# Frames a detector's thread may lag behind the decode: enough to smooth the detectors' uneven costs per
-# frame (a settled state is compared, a track ends), few enough that the pictures held stay a few MB.
-_LAG_FRAMES = 16
-
-
-class DetectorThread:
-    """One detector's calls, run in the order given on a thread of its own. OpenCV and numpy let go of
-    the GIL in their work, so the motion and text detectors work beside the reading of frames and the
-    other detectors (their Python steps still take turns): 10-25% less wall time for the pass on the
-    shared clips, on a busy 2-core machine. Each detector still sees every frame, in order, and decides
-    what it decided on one thread; _Pass drains the threads before anything reads their state."""
-
-    def __init__(self, name: str) -> None:
-        self._calls: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=_LAG_FRAMES)
-        self._failed: BaseException | None = None
-        self._cancelled = False
-        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        while True:
-            call = self._calls.get()
-            try:
-                if call is None:
-                    return
-                if self._failed is None and not self._cancelled:
-                    call()
-            except BaseException as exc:  # raised in the pass's thread by the next submit() or drain()
-                self._failed = exc
-            finally:
-                self._calls.task_done()
-
-    def submit(self, call: Callable[[], object]) -> None:
-        self._raise_failure()
-        self._calls.put(call)
-
-    def drain(self) -> None:
-        """Wait until every call given so far has run: the detector's state is that of the last frame."""
-        self._calls.join()
-        self._raise_failure()
-
-    def close(self, cancel: bool = False) -> None:
-        """End the thread, after the calls given so far (or skipping them, with `cancel`)."""
-        self._cancelled = cancel
-        self._calls.put(None)
-        self._thread.join()
-
-    def _raise_failure(self) -> None:
-        if self._failed is not None:
-            raise self._failed
-
-
 def analysis_step(fps: float, rate: float) -> int:
     """Look at every n-th frame, so that the detectors see about `rate` frames a second (never fewer)."""
     if rate <= 0 or fps <= 0:
@@ -139,7 +84,6 @@ class _Pass:
         self.detail_switch = media.DetailSwitch() if self.text and self._screens_only else None
         self._drop_after = _DROP_AFTER
         self.text_step = self.step * analysis_step(fps / self.step, options.text_rate)
-        self._threads: dict[str, DetectorThread] = {}  # the motion and text detectors', while the pass runs
 
     def run(
         self,
@@ -148,26 +92,14 @@ class _Pass:
         early: EarlyKeyframes | None,
         waiting: media.WaitingDecoder | None = None,
     ) -> None:
-        # ffmpeg's decoding threads and the detectors' own threads keep the cores busy; OpenCV's thread
-        # pool would only spin against them (Canny costs twice the CPU time with it).
+        # ffmpeg's decoding threads keep the cores busy; OpenCV's own thread pool would only spin
+        # against them (Canny costs twice the CPU time with it).
         threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
-        self._threads = {name: DetectorThread(name) for name in ("motion", "text") if getattr(self, name)}
-        ended = False
         try:
             self._run(info, progress, early, waiting)
-            self._drain()
-            ended = True
         finally:
-            for thread in self._threads.values():
-                thread.close(cancel=not ended)
-            self._threads = {}
             cv2.setNumThreads(threads)
-
-    def _drain(self) -> None:
-        """The detectors' threads have seen every frame given: their state may be read."""
-        for thread in self._threads.values():
-            thread.drain()
 
     def _run(
         self,
@@ -212,9 +144,9 @@ class _Pass:
 
     def _look(self, frame: FrameView, text_look: bool, early: EarlyKeyframes | None) -> None:
         """Every detector but the cut detector looks at this frame (the cut detector has seen it)."""
-        self.stats.add(frame)  # it makes frame.gray, which the motion detector reads on its thread
+        self.stats.add(frame)
         if self.motion:
-            self._motion_thread.submit(partial(self.motion.process, frame))
+            self.motion.process(frame)
         if self.text:
             self._look_for_text(frame, text_look, self.text)
         if early is not None:
@@ -230,7 +162,7 @@ class _Pass:
         resting = frame.time - self._still_at - _SCREEN_WINDOW if self._screens_only else 0.0
         if resting > 0:
             if text_look:
-                self._text_thread.submit(partial(text.pause, frame))
+                text.pause(frame)
             if switch is not None and resting > self._drop_after:
                 switch.wanted = False
             return
@@ -239,25 +171,15 @@ class _Pass:
             self._drop_after *= 2
         # After a long rest the pictures come back a few frames after the wake; until then process()
         # skips the frames, and the pauses of the rest already count the screen as changing.
-        self._text_thread.submit(partial(text.process, frame))
-
-    @property
-    def _motion_thread(self) -> DetectorThread:
-        return self._threads["motion"]
-
-    @property
-    def _text_thread(self) -> DetectorThread:
-        return self._threads["text"]
+        text.process(frame)
 
     def activity(self) -> np.ndarray:
-        self._drain()
         source = self.motion.activity if self.motion else self.stats.change
         return np.frombuffer(source, np.float32)
 
     def detected(self, end: float | None = None) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
         """(shots, motion, text) candidates: final when `end` is None (the pass is over), else those found
         up to `end` without ending the pass."""
-        self._drain()
         if end is None:
             return (
                 self.scenes.finish(),
@@ -274,7 +196,6 @@ class _Pass:
         """Per detector: no candidate it finds later will start before this time."""
         if self.options.strategy == "interval":
             return {}
-        self._drain()
         out = {"scenes": min(now, self.scenes.horizon())}
         if self.motion:
             out["motion"] = self.motion.horizon(now)
