@@ -8,11 +8,12 @@
 - whole process: per repetition, in turn, `ffmpeg -i FILE -f null -`, `vidscan keyframes FILE` and a
   Python process running PySceneDetect's `detect(FILE, ContentDetector())`, each a fresh process timed from
   start to exit (start-up and imports included); the medians of the ratios to the decode;
-- the fixed cost per clip within a batch: in one process that has already analysed a clip (imports and
-  OpenCV's first calls paid), the wall time of `probe_and_select` on the clip's first half second
-  (stream-copied: the same container, codec and size, a few frames to decode). It includes those few
-  frames' decode and analysis, so it is an upper bound of the cost a clip has whatever its length; beside
-  it, what `ffmpeg -i EXCERPT -f null -` takes over the same half second.
+- the fixed cost per clip within a batch: the first half second of every clip (stream-copied: the same
+  container, codec and size, a few frames to decode) through `select_each`, in one process that has
+  already analysed a clip (imports and OpenCV's first calls paid), each clip timed from the result
+  before it to its own. It includes those few frames' decode and analysis, so it is an upper bound of the
+  cost a clip has whatever its length; beside it, what `ffmpeg -i EXCERPT -f null -` takes over the same
+  half second.
 
 Per repetition, in turn: `ffmpeg -i FILE -f null -` (the reference), then the keyframe pass with each
 strategy, in this process. `pyscenedetect` runs PySceneDetect's `detect(path, ContentDetector())` in the
@@ -41,7 +42,7 @@ from benchmarks.clips import ALL, SHARED
 from benchmarks.keyframes import ffmpeg_decode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions
-from vidscan.pipeline import probe_and_select
+from vidscan.pipeline import probe_and_select, select_each
 
 DEFAULT_CLIPS = "syn_cuts_10min_1080p,syn_cuts_10min_1080p_high"
 
@@ -131,19 +132,25 @@ def whole_process(path: Path, reps: int) -> dict[str, list[float]]:
 
 
 def fixed_costs(paths: list[Path], reps: int, folder: Path) -> dict[Path, tuple[float, float]]:
-    """Per clip, the median wall seconds of probe + keyframe selection of its first FIXED_COST_SECONDS, in
-    this process, after a first clip has paid the imports and OpenCV's first calls; and, in the same
-    turns, of `ffmpeg -i EXCERPT -f null -` (what decoding those few frames costs ffmpeg alone, its
-    start-up included)."""
+    """Per clip, the median wall seconds its first FIXED_COST_SECONDS costs in a batch: select_each over
+    the excerpts of every clip, in this process after a first clip has paid the imports and OpenCV's
+    first calls, timed from one clip's result to the next (the first clip of each turn also waits for its
+    probe). And, in the same turns, `ffmpeg -i EXCERPT -f null -`: what decoding those few frames costs
+    ffmpeg alone, its start-up included."""
     excerpts = {path: _excerpt(path, FIXED_COST_SECONDS, folder) for path in paths}
-    _select(excerpts[paths[0]], "auto")
+    options = KeyframeOptions(max_frames=0)
+    list(select_each([str(excerpts[paths[0]])], options))
     walls: dict[Path, list[float]] = {path: [] for path in paths}
     decodes: dict[Path, list[float]] = {path: [] for path in paths}
     for _ in range(reps):
+        last = time.perf_counter()
+        batch = select_each([str(e) for e in excerpts.values()], options)
+        for path, (_video, result) in zip(paths, batch, strict=True):
+            if isinstance(result, Exception):
+                raise result
+            walls[path].append(time.perf_counter() - last)
+            last = time.perf_counter()
         for path, excerpt in excerpts.items():
-            start = time.perf_counter()
-            _select(excerpt, "auto")
-            walls[path].append(time.perf_counter() - start)
             decodes[path].append(
                 _process_wall(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(excerpt), "-f", "null", "-"])
             )

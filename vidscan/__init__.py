@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .keyframes import KeyframeOptions, select_keyframes
     from .media import probe
-    from .pipeline import AnalysisResult, Options, analyze, probe_and_select
+    from .pipeline import AnalysisResult, Options, analyze, probe_and_select, select_each
 
 # The public API is imported on first use: `import vidscan` (and every `vidscan` command) would otherwise
 # load OpenCV, PySceneDetect and the model clients up front, 1.6 s before `vidscan --help` could answer.
@@ -24,6 +24,7 @@ __getattr__ = lazy_attributes(
         "analyze": "pipeline",
         "probe": "media",
         "probe_and_select": "pipeline",
+        "select_each": "pipeline",
         "select_keyframes": "keyframes.selection",
     },
 )
@@ -35,6 +36,7 @@ __all__ = [
     "analyze",
     "probe",
     "probe_and_select",
+    "select_each",
     "select_keyframes",
     "__version__",
 ]

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -162,7 +163,8 @@ def analyze(
         if current is not None:
             progress.message(f"{report_dir / 'report.html'} is complete and current (use --force to redo it)")
             return AnalysisResult(report_dir, current, EXIT_OK, reused=True)
-    with _pass_decoder(video, options.keyframes) as waiting:
+    waiting = _pass_decoder(video, options.keyframes)
+    with waiting or contextlib.nullcontext():
         info = _probe_while_loading(video)
         _ensure_writable(report_dir)
         owns_cache = cache is None
@@ -178,8 +180,55 @@ def probe_and_select(video: str, options: KeyframeOptions, progress: Progress = 
     """media.probe, then select_with_progress, with their fixed costs overlapped (see _pass_decoder and
     _probe_while_loading): on a short clip they were most of the time."""
     media.check_readable(video)
-    with _pass_decoder(video, options) as waiting:
+    waiting = _pass_decoder(video, options)
+    with waiting or contextlib.nullcontext():
         return select_with_progress(_probe_while_loading(video), options, progress, waiting=waiting)
+
+
+def select_each(
+    videos: Sequence[str], options: KeyframeOptions, progress: Progress = QUIET
+) -> Iterator[tuple[str, KeyframeSelection | VidscanError]]:
+    """probe_and_select for each video in turn, with the next video's ffprobe and ffmpeg started while
+    this one's pass runs: in a batch a clip then costs its pass, not also a probe and an ffmpeg start-up.
+    Yields (video, its selection or the error that stopped it): one video's failure stops no other."""
+    ahead = _Opening(videos[0], options) if videos else None
+    try:
+        for number, video in enumerate(videos):
+            opening = ahead
+            ahead = _Opening(videos[number + 1], options) if number + 1 < len(videos) else None
+            assert opening is not None
+            try:
+                yield video, select_with_progress(opening.info(), options, progress, waiting=opening.waiting)
+            except VidscanError as exc:
+                yield video, exc
+            finally:
+                opening.close()
+    finally:  # the caller stopped early: the next video's ffmpeg goes too
+        if ahead is not None:
+            ahead.close()
+
+
+class _Opening:
+    """A video's probe and the ffmpeg of its pass, both started, for select_each."""
+
+    def __init__(self, video: str, options: KeyframeOptions) -> None:
+        self.waiting: media.WaitingDecoder | None = None
+        self._probe: media.PendingProbe | VidscanError
+        try:
+            media.check_readable(video)
+            self.waiting = _pass_decoder(video, options)
+            self._probe = media.start_probe(video)
+        except VidscanError as exc:  # said when the video's turn comes
+            self._probe = exc
+
+    def info(self) -> VideoInfo:
+        if isinstance(self._probe, VidscanError):
+            raise self._probe
+        return self._probe.result()
+
+    def close(self) -> None:
+        if self.waiting is not None:
+            self.waiting.close()
 
 
 def select_with_progress(
@@ -201,13 +250,11 @@ def select_with_progress(
     return selection
 
 
-def _pass_decoder(
-    video: str, options: KeyframeOptions
-) -> contextlib.AbstractContextManager[media.WaitingDecoder | None]:
+def _pass_decoder(video: str, options: KeyframeOptions) -> media.WaitingDecoder | None:
     """The keyframe pass's ffmpeg, started before the video is probed: its libraries load meanwhile
     (I-frames first decodes otherwise, and starts its own)."""
     if options.iframes_first:
-        return contextlib.nullcontext()
+        return None
     return media.WaitingDecoder(video, detail="text" in DETECTORS.get(options.strategy, ()))
 
 
