@@ -123,6 +123,8 @@ def start_probe(path: str) -> PendingProbe:
 
 
 class PendingProbe:
+    """A probe under way (see start_probe)."""
+
     def __init__(self, path: str, tools: Tools) -> None:
         self.path, self._tools = path, tools
         self._ffprobe: subprocess.Popen[bytes] | None = None
@@ -330,32 +332,29 @@ def decode_small(
 
     tools = find_tools()
     width, height = analysis_size(info, long_side)
-    # Frames no other frame refers to (most B-frames) skip the deblocking filter: 6-7% less decode for an
-    # x264 file with B-frames, and the blocks it would smooth are under a pixel at the analysis size.
-    # (Skipping it in reference frames too would carry the blocks on to the next I-frame, which then
-    # jumps: PySceneDetect saw cuts in a still camera.)
-    input_args = ["-skip_frame", "nokey"] if keyframes_only else _WHOLE_DECODE
+    input_options = {"skip_frame": "nokey"} if keyframes_only else dict(_WHOLE_DECODE)
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0
     frame_time = 1.0 / info.frame_rate
     if span is not None:
         seek = span[0] + info.start_offset
-        input_args = [*input_args, "-ss", f"{seek:.6f}", "-to", f"{span[1] + info.start_offset:.6f}"]
+        input_options["ss"] = f"{seek:.6f}"
+        input_options["to"] = f"{span[1] + info.start_offset:.6f}"
     first_number, resume_time = resume if resume is not None else (0, -math.inf)
     if resume is not None and resume_time > 0 and seek_to_resume:
         # A microsecond early, so that the frame itself is kept whatever the rounding of its time.
         seek = max(0.0, resume_time + info.start_offset - 1e-6)
-        input_args = [*input_args, "-ss", f"{seek:.6f}"]
+        input_options["ss"] = f"{seek:.6f}"
     detail_width, detail_height = analysis_size(info, detail_side) if detail_side else (0, 0)
     graph = _pass_graph((width, height), (detail_width, detail_height) if detail_side else None, detail_step)
     binary = quick_ffmpeg() if span is not None else tools.ffmpeg
-    whole = input_args == _WHOLE_DECODE
+    whole = input_options == _WHOLE_DECODE
     started = waiting.take(info.path, bool(detail_side), binary, graph) if waiting and whole else None
     if started is not None:
         proc, detail_read = started
     else:
         detail_pipe = os.pipe() if detail_side else None
-        args = [binary, *input_args, "-i", _input_arg(info.path), "-filter_complex", graph]
+        args = [binary, *_as_args(input_options), "-i", _input_arg(info.path), "-filter_complex", graph]
         proc = subprocess.Popen(
             args + _pass_outputs(detail_pipe[1] if detail_pipe else None),
             stdout=subprocess.PIPE,
@@ -461,7 +460,11 @@ def decode_small(
 # deblocking filter: 6-7% less decode for an x264 file with B-frames, and the blocks it would smooth are
 # under a pixel at the analysis size. (Skipping it in reference frames too would carry the blocks on to
 # the next I-frame, which then jumps: PySceneDetect saw cuts in a still camera.)
-_WHOLE_DECODE = ["-skip_loop_filter", "noref"]
+_WHOLE_DECODE = {"skip_loop_filter": "noref"}
+
+
+def _as_args(options: dict[str, str]) -> list[str]:
+    return [arg for name, value in options.items() for arg in (f"-{name}", value)]
 
 
 def _pass_graph(small: tuple[int, int], detail: tuple[int, int] | None, detail_step: int) -> str:
@@ -488,8 +491,8 @@ def _pass_outputs(detail_fd: int | None) -> list[str]:
     return [*out, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn"]
 
 
-# ffmpeg binaries that would not read their filter graph from a pipe (-filter_complex_script is gone from
-# ffmpeg 8): they are started once the graph is known.
+# ffmpeg binaries that would not read their filter graph from a pipe (newer ffmpeg has no
+# -filter_complex_script: imageio-ffmpeg's ffmpeg 9 refuses it): they are started once the graph is known.
 _NO_GRAPH_PIPE: set[str] = set()
 
 
@@ -521,7 +524,7 @@ class WaitingDecoder:
         graph_read, self._graph_fd = os.pipe()
         detail_pipe = os.pipe() if detail else None
         script = ["-filter_complex_script", f"pipe:{graph_read}"]
-        args = [self.binary, *script, *_WHOLE_DECODE, "-i", _input_arg(path)]
+        args = [self.binary, *script, *_as_args(_WHOLE_DECODE), "-i", _input_arg(path)]
         try:
             self._proc = subprocess.Popen(
                 args + _pass_outputs(detail_pipe[1] if detail_pipe else None),
