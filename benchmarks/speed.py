@@ -2,6 +2,18 @@
 
     python -m benchmarks.speed [--clips NAME,NAME] [--strategies auto,scenes,iframes-first,pyscenedetect]
                                [--reps 3] [--seconds N]
+    python -m benchmarks.speed --corpus [--reps 3] [--clips NAME,NAME]   # every clip of ../shared/videos
+
+`--corpus` measures what a user waits for, per clip of the shared corpus, and prints two figures:
+- whole process: per repetition, in turn, `ffmpeg -i FILE -f null -`, `vidscan keyframes FILE` and a
+  Python process running PySceneDetect's `detect(FILE, ContentDetector())`, each a fresh process timed from
+  start to exit (start-up and imports included); the medians of the ratios to the decode;
+- the fixed cost per clip within a batch: the first half second of every clip (stream-copied: the same
+  container, codec and size, a few frames to decode) through `select_each`, in one process that has
+  already analysed a clip (imports and OpenCV's first calls paid), each clip timed from the result
+  before it to its own. It includes those few frames' decode and analysis, so it is an upper bound of the
+  cost a clip has whatever its length; beside it, what `ffmpeg -i EXCERPT -f null -` takes over the same
+  half second.
 
 Per repetition, in turn: `ffmpeg -i FILE -f null -` (the reference), then the keyframe pass with each
 strategy, in this process. `pyscenedetect` runs PySceneDetect's `detect(path, ContentDetector())` in the
@@ -18,6 +30,7 @@ import argparse
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,10 +38,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from benchmarks.clips import ALL
+from benchmarks.clips import ALL, SHARED
 from benchmarks.keyframes import ffmpeg_decode
 from vidscan import media
-from vidscan.keyframes import KeyframeOptions, select_keyframes
+from vidscan.keyframes import KeyframeOptions
+from vidscan.pipeline import probe_and_select, select_each
 
 DEFAULT_CLIPS = "syn_cuts_10min_1080p,syn_cuts_10min_1080p_high"
 
@@ -56,7 +70,7 @@ def _select(path: Path, strategy: str) -> None:
         options = KeyframeOptions(max_frames=0, strategy="scenes", iframes_first=True)
     else:
         options = KeyframeOptions(max_frames=0, strategy=strategy)
-    select_keyframes(media.probe(str(path)), options)
+    probe_and_select(str(path), options)  # as vidscan keyframes and analyze run it
 
 
 def _timed(run: Callable[[], object], into: Timings) -> None:
@@ -76,15 +90,124 @@ def _excerpt(path: Path, seconds: float, folder: Path) -> Path:
     return out
 
 
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".webm", ".mov"}
+# PySceneDetect as a user of its API runs it: a Python process, its content detector with the defaults.
+PYSCENEDETECT = (
+    "import sys; from scenedetect import ContentDetector, detect; detect(sys.argv[1], ContentDetector())"
+)
+# The excerpt whose analysis stands for a clip's fixed cost: the first half second holds the first frame
+# of every clip (a GIF made into a video may hold its first picture that long) and seldom more than a
+# group of pictures to decode.
+FIXED_COST_SECONDS = 0.5
+
+
+def corpus(names: str = "") -> list[Path]:
+    """Every video of the shared corpus; with `names`, those whose file name contains one of them."""
+    wanted = [n for n in names.split(",") if n]
+    return sorted(
+        path
+        for path in SHARED.rglob("*")
+        if path.suffix.lower() in VIDEO_SUFFIXES and (not wanted or any(n in path.name for n in wanted))
+    )
+
+
+def _process_wall(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def whole_process(path: Path, reps: int) -> dict[str, list[float]]:
+    """Wall seconds of each command per repetition, the commands run in turn (the same load for all)."""
+    commands = {
+        "decode": ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"],
+        "vidscan": [sys.executable, "-m", "vidscan", "keyframes", str(path)],
+        "pyscenedetect": [sys.executable, "-c", PYSCENEDETECT, str(path)],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(reps):
+        for name, args in commands.items():
+            walls[name].append(_process_wall(args))
+    return walls
+
+
+def fixed_costs(paths: list[Path], reps: int, folder: Path) -> dict[Path, tuple[float, float]]:
+    """Per clip, the median wall seconds its first FIXED_COST_SECONDS costs in a batch: select_each over
+    the excerpts of every clip, in this process after a first clip has paid the imports and OpenCV's
+    first calls, timed from one clip's result to the next (the first clip of each turn also waits for its
+    probe). And, in the same turns, `ffmpeg -i EXCERPT -f null -`: what decoding those few frames costs
+    ffmpeg alone, its start-up included."""
+    excerpts = {path: _excerpt(path, FIXED_COST_SECONDS, folder) for path in paths}
+    options = KeyframeOptions(max_frames=0)
+    list(select_each([str(excerpts[paths[0]])], options))
+    walls: dict[Path, list[float]] = {path: [] for path in paths}
+    decodes: dict[Path, list[float]] = {path: [] for path in paths}
+    for _ in range(reps):
+        last = time.perf_counter()
+        batch = select_each([str(e) for e in excerpts.values()], options)
+        for path, (_video, result) in zip(paths, batch, strict=True):
+            if isinstance(result, Exception):
+                raise result
+            walls[path].append(time.perf_counter() - last)
+            last = time.perf_counter()
+        for path, excerpt in excerpts.items():
+            decodes[path].append(
+                _process_wall(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(excerpt), "-f", "null", "-"])
+            )
+    return {path: (statistics.median(walls[path]), statistics.median(decodes[path])) for path in paths}
+
+
+def _median_ratio(walls: list[float], reference: list[float]) -> float:
+    return statistics.median(w / r for w, r in zip(walls, reference, strict=True))
+
+
+def corpus_table(paths: list[Path], reps: int) -> None:
+    print(
+        "| clip | s | decode s | vidscan ÷ decode | PySceneDetect ÷ decode | vidscan ÷ PySceneDetect "
+        "| fixed cost in a batch s | ffmpeg's decode of that half second s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    ahead, over = 0, 0
+    with tempfile.TemporaryDirectory() as folder:
+        costs = fixed_costs(paths, reps, Path(folder))
+    for path in paths:
+        walls = whole_process(path, reps)
+        decode = walls["decode"]
+        ours, theirs = _median_ratio(walls["vidscan"], decode), _median_ratio(walls["pyscenedetect"], decode)
+        versus = _median_ratio(walls["vidscan"], walls["pyscenedetect"])
+        ahead += versus < 1
+        fixed, excerpt_decode = costs[path]
+        over += fixed >= 0.2
+        seconds = media.probe(str(path)).duration
+        print(
+            f"| {path.name} | {seconds:.1f} | {statistics.median(decode):.2f} | {ours:.2f}× | {theirs:.2f}× "
+            f"| {versus:.2f}× | {fixed:.3f} | {excerpt_decode:.3f} |",
+            flush=True,
+        )
+    print(
+        f"\nvidscan ahead of PySceneDetect on {ahead} of {len(paths)} clips; "
+        f"fixed cost in a batch 0.2 s or more on {over} of {len(paths)}"
+    )
+
+
 def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
-    parser.add_argument("--clips", default=DEFAULT_CLIPS, help=f"comma-separated (default {DEFAULT_CLIPS})")
+    parser.add_argument("--clips", default=None, help=f"comma-separated (default {DEFAULT_CLIPS})")
     strategies_help = "auto, scenes, ..., iframes-first, pyscenedetect"
     parser.add_argument("--strategies", default="auto,scenes", help=strategies_help)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.0, help="only the first N seconds of each clip")
+    parser.add_argument(
+        "--corpus",
+        action="store_true",
+        help="every clip of the shared corpus (--clips: parts of file names): whole process and fixed cost",
+    )
     args = parser.parse_args()
+    if args.corpus:
+        corpus_table(corpus(args.clips or ""), args.reps)
+        return
+    args.clips = args.clips or DEFAULT_CLIPS
     clips = {c.name: c for c in ALL}
     strategies = args.strategies.split(",")
     print("| clip | strategy | median wall ÷ decode | range | Python CPU-s/min | ffmpeg CPU-s/min |")

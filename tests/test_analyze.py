@@ -54,6 +54,36 @@ def test_analyze_writes_a_complete_report(fake_ollama: FakeOllama, tmp_path: Pat
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html
     assert not list((tmp_path / "bikes").glob(".*"))  # no temporary files left behind
+    n = len(keyframes)
+    assert _last_line(result.stderr, "keyframes") == f"keyframes: {n} of {n} captioned", result.stderr
+
+
+def _last_line(stderr: str, stage: str) -> str:
+    """The stage's last progress line, without the "vidscan: " before it and the seconds it took."""
+    lines = [line for line in stderr.splitlines() if line.startswith(f"vidscan: {stage}")]
+    assert lines, stderr
+    return re.sub(r" in \d+\.\ds", "", lines[-1].removeprefix("vidscan: "))
+
+
+def test_the_captions_line_says_how_many_got_a_caption_and_why_not_all(tmp_path: Path) -> None:
+    """No model server: the last line of the captions says none was captioned and why, not 6/6 done."""
+    with FakeOllama() as server:
+        url = server.url
+    result = run_cli("analyze", str(BIKES), "--out", str(tmp_path / "down"), "--host", url)
+    n = len(_report(tmp_path / "down", "bikes")["keyframes"])
+    assert _last_line(result.stderr, "keyframes") == (
+        f"keyframes: 0 of {n} captioned: the model server is unreachable"
+    )
+    assert not re.search(r"keyframes captioned: [1-9]", result.stderr)  # no count of frames not captioned
+    # The server refuses one frame: the line says so, and the report has that frame's error.
+    with FakeOllama() as server:
+        server.fail_next(1, status=400, message="image: unknown format")
+        result = run_cli("analyze", str(BIKES), "--out", str(tmp_path / "one"), "--host", server.url)
+    failed = [k for k in _report(tmp_path / "one", "bikes")["keyframes"] if k["caption"] is None]
+    assert len(failed) == 1 and "unknown format" in failed[0]["error"]
+    assert _last_line(result.stderr, "keyframes") == (
+        f"keyframes: {n - 1} of {n} captioned: 1 failed (each one's error is in the report)"
+    )
 
 
 def test_a_video_that_shows_nothing_gets_no_keyframe_and_says_so(

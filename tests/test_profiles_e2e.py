@@ -49,6 +49,13 @@ def test_lecture_notes_carry_slide_text_and_speech_at_the_right_slide(
         timeout=300,
     )
     assert result.code == 0, result.stderr
+    # Transcription counts seconds of audio, and its last line says what it made of them.
+    seconds = round(lecture.duration)
+    assert re.search(rf"^vidscan: speech transcribed: \d+/{seconds} s$", result.stderr, re.M), result.stderr
+    said = re.search(
+        rf"^vidscan: speech: {seconds} s transcribed in [\d.]+s, (\d+) segments?$", result.stderr, re.M
+    )
+    assert said and int(said.group(1)) >= len(lecture.slides), result.stderr  # each narration, at least
     report_dir = tmp_path / lecture.path.stem
     report = json.loads((report_dir / "report.json").read_text())
     assert report["run"]["profile"] == "lecture" and report["run"]["keyframe_strategy"]

@@ -56,14 +56,40 @@ def lecture() -> LectureVideo:
 
 
 @pytest.fixture(scope="module")
-def lecture_speech(
+def lecture_transcription(
     lecture: LectureVideo,
     whisper_base: Path,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
-) -> list[Segment]:
+) -> tuple[list[Segment], list[tuple[float, float]]]:
+    """The lecture's speech, and each (seconds done, seconds in all) that transcription reported."""
     wav = extract_audio(probe(str(lecture.path)), tmp_path_factory.mktemp("speech") / "lecture.wav")
+    reported: list[tuple[float, float]] = []
     # Greedy decoding (beam 1) keeps the test fast; the default beam of 5 is for users.
-    return transcribe(wav, model_path=str(whisper_base), language="en", beam_size=1)
+    segments = transcribe(
+        wav,
+        model_path=str(whisper_base),
+        language="en",
+        beam_size=1,
+        progress=lambda done, total: reported.append((done, total)),
+    )
+    return segments, reported
+
+
+@pytest.fixture(scope="module")
+def lecture_speech(lecture_transcription: tuple[list[Segment], list[tuple[float, float]]]) -> list[Segment]:
+    return lecture_transcription[0]
+
+
+def test_transcription_reports_its_progress_in_seconds_of_audio(
+    lecture: LectureVideo, lecture_transcription: tuple[list[Segment], list[tuple[float, float]]]
+) -> None:
+    segments, reported = lecture_transcription
+    done = [d for d, _ in reported]
+    assert all(abs(total - lecture.duration) < 0.1 for _, total in reported), reported
+    assert done == sorted(done) and done[-1] == reported[-1][1]  # forward only, to the end of the audio
+    # while it runs, not only at the end: as each segment is transcribed, at the time it ends
+    ends = [s.end for s in segments]
+    assert len(ends) >= 2 and all(end in done[:-1] for end in ends), (ends, done)
 
 
 def test_spoken_words_come_back_at_the_time_they_were_said(

@@ -7,15 +7,16 @@ import sys
 import threading
 from array import array
 from collections.abc import Sequence
-from typing import TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, TypeVar
 
 from .backends import Backend
 from .cache import ReplyCache, cache_key
 from .progress import Progress
 
-T = TypeVar("T", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+T = TypeVar("T", bound="BaseModel")
 
 
 def pull_model(backend: Backend, model: str, progress: Progress) -> None:

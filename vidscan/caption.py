@@ -13,11 +13,10 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel
 
-from . import media, ocr
+from . import media
 from .backends import ServerDown
 from .calls import ModelCaller
 from .errors import OutputError, VidscanError
-from .keyframes.frames import PictureSignature
 from .profiles import Profile, as_caption, frame_level, frame_verdicts
 from .progress import Progress, Stage
 from .types import CaptionResult, Keyframe, VideoInfo
@@ -102,6 +101,7 @@ class Captioner:
         self._down = threading.Event()
         if not server_ok:
             self._down.set()
+        self._went_away = False  # the server was up at the start and stopped answering
         self._why_down: list[str] = [problems[-1]] if problems else []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max(1, job.workers), thread_name_prefix="caption")
@@ -176,8 +176,20 @@ class Captioner:
             self._discard(name)
         self._early.clear()
         self._early_frames.clear()
-        stage.close()
-        return [by_index[kf.index] for kf in keyframes], not self._down.is_set()
+        results = [by_index[kf.index] for kf in keyframes]
+        stage.close(self._outcome(results, stage.seconds))
+        return results, not self._down.is_set()
+
+    def _outcome(self, results: Sequence[CaptionResult], seconds: float) -> str:
+        """What captioning did, for the stage's last line: how many have a caption, and why not all."""
+        captioned = sum(1 for r in results if r.caption is not None)
+        done = f"keyframes: {captioned} of {len(results)} captioned in {seconds:.1f}s"
+        if captioned == len(results):
+            return done
+        if self._down.is_set():
+            went = "went away during the run" if self._went_away else "is unreachable"
+            return f"{done}: the model server {went}"
+        return f"{done}: {len(results) - captioned} failed (each one's error is in the report)"
 
     def _stage_for(self, total: int | None) -> Stage:
         with self._lock:
@@ -187,11 +199,14 @@ class Captioner:
                 self._stage.update(self._done, total)
             return self._stage
 
-    def _counted(self) -> None:
-        with self._lock:
-            self._done += 1
-            done = self._done
-        self._stage_for(None).update(done)
+    def _counted(self, result: CaptionResult) -> CaptionResult:
+        """The progress counts keyframes that got a caption: a failed one is not done."""
+        if result.caption is not None:
+            with self._lock:
+                self._done += 1
+                done = self._done
+            self._stage_for(None).update(done)
+        return result
 
     def _adopt(self, early: Future[CaptionResult], kf: Keyframe) -> CaptionResult:
         """An early result under the final keyframe's index and frame name."""
@@ -220,14 +235,16 @@ class Captioner:
             raise
         except VidscanError as exc:
             return CaptionResult(kf, image_name, None, error=str(exc), transcript=transcript)
-        finally:
-            self._counted()
-        return replace(twin, keyframe=kf, image=image_name, transcript=transcript, from_cache=True)
+        return self._counted(
+            replace(twin, keyframe=kf, image=image_name, transcript=transcript, from_cache=True)
+        )
 
     def _save_only(self, kf: Keyframe, image_name: str) -> None:
         self._grab_and_save(kf, image_name)  # the picture itself is not kept: memory stays flat
 
     def _grab_and_save(self, kf: Keyframe, image_name: str) -> Image.Image:
+        from .keyframes.frames import PictureSignature  # OpenCV: loaded by the first grab, not at import
+
         grabbed = media.grab_frame(self._info, kf.shown_frame, expect=PictureSignature.of(kf))
         if not grabbed.exact:  # a frame grabbed again and then right is no news
             self._progress.message(
@@ -244,12 +261,15 @@ class Captioner:
         return frame
 
     def _caption(self, kf: Keyframe, prefix: str = "") -> CaptionResult:
+        return self._counted(self._describe(kf, prefix))
+
+    def _describe(self, kf: Keyframe, prefix: str) -> CaptionResult:
         job = self._job
         transcript = job.transcripts.get(kf.index, "")
         image_name = f"frames/{prefix}{frame_file_name(kf)}"
         try:
             frame = self._grab_and_save(kf, image_name)
-            ocr_text = ocr.read_text(frame) if job.ocr else ""
+            ocr_text = _read_text(frame) if job.ocr else ""
             prompt = job.profile.frame_prompt(format_timestamp(kf.time), ocr_text, transcript)
             jpeg = prepare_image(frame, max_side=job.max_side)
             reply = describe_frame(
@@ -277,6 +297,7 @@ class Captioner:
         except ServerDown as exc:
             with self._lock:
                 if not self._down.is_set():
+                    self._went_away = True
                     self._why_down.append(str(exc))
                     self._problems.append(f"the model server went away during the run: {exc}")
                     self._progress.message(self._problems[-1])
@@ -286,5 +307,9 @@ class Captioner:
             raise  # a full disk stops the run; it is not one frame's problem
         except VidscanError as exc:
             return CaptionResult(kf, image_name, None, error=str(exc), transcript=transcript)
-        finally:
-            self._counted()
+
+
+def _read_text(frame: Image.Image) -> str:
+    from . import ocr  # numpy and the OCR engine load for profiles that read text only
+
+    return ocr.read_text(frame)

@@ -17,19 +17,20 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, media
+from . import __version__
 from .backends import BACKENDS
-from .batch import BatchEntry, batch_exit_code, run_batch, write_batch_outputs
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, default_cache_dir
 from .defaults import DEFAULT_EMBED_MODEL, DEFAULT_VLM
-from .doctor import run_checks
 from .errors import EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, UsageError, VidscanError
 from .keyframes import STRATEGIES, KeyframeOptions
-from .outputs.inspection import verdict_table
-from .pipeline import Options, select_with_progress
-from .profiles import load_profile
-from .progress import Progress
+
+# Each command imports what it runs when it runs it: `--help`, `doctor`, `cache` and argument errors
+# answer before OpenCV, PySceneDetect or the model clients have loaded.
+if TYPE_CHECKING:
+    from .batch import BatchEntry
+    from .progress import Progress
 
 
 class _Parser(argparse.ArgumentParser):
@@ -367,20 +368,26 @@ def build_parser() -> _Parser:
 
 
 def _progress(args: argparse.Namespace) -> Progress:
+    from .progress import Progress
+
     return Progress("quiet" if args.quiet else "auto")
 
 
-def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") -> KeyframeOptions:
+def _check_keyframe_args(args: argparse.Namespace) -> None:
     if args.min_coverage < 0:
         raise VidscanError("--min-coverage must be 0 (off) or more")
     if args.heartbeat < 0:
         raise VidscanError("--heartbeat must be 0 (off) or more")
+    if args.iframes_first and args.keyframes in ("motion", "text"):
+        raise VidscanError(
+            f"--iframes-first finds cuts only; it does not go with --keyframes {args.keyframes}"
+        )
+
+
+def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") -> KeyframeOptions:
+    _check_keyframe_args(args)
     strategy = args.keyframes or profile_strategy
     if args.iframes_first:
-        if args.keyframes in ("motion", "text"):
-            raise VidscanError(
-                f"--iframes-first finds cuts only; it does not go with --keyframes {args.keyframes}"
-            )
         strategy = "scenes" if strategy == "auto" or args.keyframes is None else strategy
     return KeyframeOptions(
         iframes_first=args.iframes_first,
@@ -396,7 +403,18 @@ def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") 
 def cmd_analyze(args: argparse.Namespace) -> int:
     if args.fail_on is not None and args.fail_on not in (1, 2):
         raise UsageError("--fail-on takes 1 (unusual) or 2 (threat)")
+    _check_keyframe_args(args)
+    if len(args.videos) == 1 and not Path(args.videos[0]).is_dir():
+        from .media import check_readable
+
+        check_readable(args.videos[0])  # a mistyped name is said before the profile loads (pydantic)
+    from .profiles import load_profile
+
     profile = load_profile(args.profile, args.prompt, args.context, args.check, args.checklist)
+    from .batch import batch_exit_code, run_batch, write_batch_outputs
+    from .outputs.inspection import verdict_table
+    from .pipeline import Options
+
     options = Options(
         profile=profile,
         whisper_model=args.whisper_model,
@@ -448,9 +466,10 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_keyframes(args: argparse.Namespace) -> int:
-    progress = _progress(args)
-    info = media.probe(args.video)
-    selection = select_with_progress(info, _keyframe_options(args), progress)
+    from .pipeline import probe_and_select
+
+    options = _keyframe_options(args)
+    selection = probe_and_select(args.video, options, _progress(args))
     if args.json:
         out = {
             "video": {k: v for k, v in asdict(selection.video).items()},
@@ -476,6 +495,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_checks
+
     checks: list = []
     for host in args.host or [None]:
         checks += run_checks(host, args.vlm, args.llm, args.backend, args.api_key)

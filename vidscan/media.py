@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
 import math
 import os
 import queue
@@ -23,15 +24,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from time import sleep
-from typing import IO, Protocol
-
-import cv2
-import ffmpeg
-import numpy as np
-from PIL import Image
+from typing import IO, TYPE_CHECKING, Protocol
 
 from .errors import FfmpegError, InputError
 from .types import VideoInfo
+
+# ffmpeg-python, numpy, OpenCV and Pillow load in the functions that use them: `vidscan doctor` needs only
+# find_tools, and a keyframe pass starts ffmpeg before OpenCV has loaded.
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,35 @@ def _input_arg(path: str) -> str:
 
 def probe(path: str) -> VideoInfo:
     """Duration, fps, display size, rotation and audio of a video file."""
+    return start_probe(path).result()
+
+
+def start_probe(path: str) -> PendingProbe:
+    """probe(), started: ffprobe reads the file (0.07 s, most of it loading its libraries) while the
+    caller goes on until result()."""
     check_readable(path)
-    tools = find_tools()
-    if tools.ffprobe:
-        return _probe_with_ffprobe(path, tools.ffprobe)
-    return _probe_with_ffmpeg(path, tools.ffmpeg)
+    return PendingProbe(path, find_tools())
+
+
+class PendingProbe:
+    """A probe under way (see start_probe)."""
+
+    def __init__(self, path: str, tools: Tools) -> None:
+        self.path, self._tools = path, tools
+        self._ffprobe: subprocess.Popen[bytes] | None = None
+        if tools.ffprobe:
+            command = [tools.ffprobe, "-show_format", "-show_streams", "-of", "json", _input_arg(path)]
+            self._ffprobe = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+            )
+
+    def result(self) -> VideoInfo:
+        if self._ffprobe is None:
+            return _probe_with_ffmpeg(self.path, self._tools.ffmpeg)
+        out, err = self._ffprobe.communicate()
+        if self._ffprobe.returncode:
+            raise _not_a_video(self.path, err.decode("utf-8", "replace"))
+        return _ffprobe_info(self.path, json.loads(out))
 
 
 def _not_a_video(path: str, detail: str) -> InputError:
@@ -148,11 +174,8 @@ def _display_size(width: int, height: int, sample_aspect: float, rotation: int) 
     return (height, width) if rotation in (90, 270) else (width, height)
 
 
-def _probe_with_ffprobe(path: str, ffprobe_bin: str) -> VideoInfo:
-    try:
-        data = ffmpeg.probe(_input_arg(path), cmd=ffprobe_bin)
-    except ffmpeg.Error as exc:
-        raise _not_a_video(path, exc.stderr.decode("utf-8", "replace") if exc.stderr else "") from None
+def _ffprobe_info(path: str, data: dict) -> VideoInfo:
+    """The VideoInfo in ffprobe's JSON (-show_format -show_streams)."""
     streams = data.get("streams", [])
     video = next(
         (
@@ -265,6 +288,8 @@ class DecodedFrame:
     @property
     def image(self) -> np.ndarray:
         """BGR, shape (h, w, 3)."""
+        import cv2
+
         return cv2.cvtColor(self.yuv, cv2.COLOR_YUV2BGR_I420)
 
 
@@ -284,6 +309,7 @@ def decode_small(
     span: tuple[float, float] | None = None,
     resume: tuple[int, float] | None = None,
     seek_to_resume: bool = True,
+    waiting: WaitingDecoder | None = None,
 ) -> Generator[DecodedFrame, None, None]:
     """One pass over the whole video: every frame at a small size, upright, with its real timestamp;
     with `detail_side`, also a larger grey picture of every `detail_step`-th frame (frames 0, step,
@@ -298,14 +324,15 @@ def decode_small(
 
     Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
     rate and late-starting streams get the true time of each frame rather than number / fps.
+
+    `waiting`, an ffmpeg started for this file before it was probed, is used for a decode of the whole
+    video from its start (its libraries have loaded meanwhile).
     """
+    import numpy as np
+
     tools = find_tools()
     width, height = analysis_size(info, long_side)
-    # Frames no other frame refers to (most B-frames) skip the deblocking filter: 6-7% less decode for an
-    # x264 file with B-frames, and the blocks it would smooth are under a pixel at the analysis size.
-    # (Skipping it in reference frames too would carry the blocks on to the next I-frame, which then
-    # jumps: PySceneDetect saw cuts in a still camera.)
-    input_options = {"skip_frame": "nokey"} if keyframes_only else {"skip_loop_filter": "noref"}
+    input_options = {"skip_frame": "nokey"} if keyframes_only else dict(_WHOLE_DECODE)
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0
     frame_time = 1.0 / info.frame_rate
@@ -318,48 +345,41 @@ def decode_small(
         # A microsecond early, so that the frame itself is kept whatever the rounding of its time.
         seek = max(0.0, resume_time + info.start_offset - 1e-6)
         input_options["ss"] = f"{seek:.6f}"
-    # The detectors need structure, not fidelity: a cheap scaler; the frames sent to the model are grabbed
-    # separately, in full.
-    video = ffmpeg.input(_input_arg(info.path), **input_options).video.filter("showinfo", checksum=0)
-    detail_pipe = os.pipe() if detail_side else None
-    if detail_pipe:
-        branches = video.split()
-        video = branches[0]
-        detail_width, detail_height = analysis_size(info, detail_side)
-        detail = branches[1].filter("framestep", step=detail_step) if detail_step > 1 else branches[1]
-        detail_out = detail.filter("scale", detail_width, detail_height, flags="fast_bilinear").output(
-            f"pipe:{detail_pipe[1]}", format="rawvideo", pix_fmt="gray", fps_mode="passthrough"
+    detail_width, detail_height = analysis_size(info, detail_side) if detail_side else (0, 0)
+    graph = _pass_graph((width, height), (detail_width, detail_height) if detail_side else None, detail_step)
+    binary = quick_ffmpeg() if span is not None else tools.ffmpeg
+    whole = input_options == _WHOLE_DECODE
+    started = waiting.take(info.path, bool(detail_side), binary, graph) if waiting and whole else None
+    if started is not None:
+        proc, detail_read = started
+    else:
+        detail_pipe = os.pipe() if detail_side else None
+        args = [binary, *_as_args(input_options), "-i", _input_arg(info.path), "-filter_complex", graph]
+        proc = subprocess.Popen(
+            args + _pass_outputs(detail_pipe[1] if detail_pipe else None),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            pass_fds=(detail_pipe[1],) if detail_pipe else (),
         )
-    # YUV as decoded: no colour conversion in ffmpeg (half the bytes of BGR, and much less work).
-    out = video.filter("scale", width, height, flags="fast_bilinear").output(
-        "pipe:1", format="rawvideo", pix_fmt="yuv420p", fps_mode="passthrough"
-    )
-    outputs = ffmpeg.merge_outputs(out, detail_out) if detail_pipe else out
-    args = outputs.global_args(
-        "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn"
-    ).compile(cmd=quick_ffmpeg() if span is not None else tools.ffmpeg)
-    proc = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        pass_fds=(detail_pipe[1],) if detail_pipe else (),
-    )
+        detail_read = None
+        if detail_pipe:
+            os.close(detail_pipe[1])  # only ffmpeg writes there: its end of file comes when ffmpeg exits
+            detail_read = detail_pipe[0]
     assert proc.stdout is not None and proc.stderr is not None
     stdout = proc.stdout
     # Room for several frames in each pipe: ffmpeg's main thread, which feeds the decoding threads, then
     # does not stop at every frame to wait for Python.
     _widen_pipe(stdout.fileno())
-    if detail_pipe:
-        _widen_pipe(detail_pipe[0])
+    if detail_read is not None:
+        _widen_pipe(detail_read)
     stderr_tail: deque[str] = deque(maxlen=30)
     pts_times = _ShowinfoTimes(proc.stderr, stderr_tail)
     readers = [pts_times.reader]
     details: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=32)
     stop = threading.Event()
-    if detail_pipe:
-        os.close(detail_pipe[1])  # only ffmpeg writes there: its end of file comes when ffmpeg exits
-        detail_file = os.fdopen(detail_pipe[0], "rb")
+    if detail_read is not None:
+        detail_file = os.fdopen(detail_read, "rb")
         readers.append(
             threading.Thread(
                 target=_read_frames,
@@ -387,7 +407,7 @@ def decode_small(
         else:
             pending.append(buf)
 
-    details_left = bool(detail_pipe)
+    details_left = detail_read is not None
     try:
         while True:
             if not pending:
@@ -426,11 +446,143 @@ def decode_small(
         proc.wait()
         for reader in readers:
             reader.join(timeout=5)
-        if detail_pipe:
+        if detail_read is not None:
             detail_file.close()
+    if index == 0 and started is not None and _refused_graph_pipe(binary, stderr_tail):
+        yield from decode_small(info, long_side, detail_side, detail_step)  # the usual way, then
+        return
     if index == 0 and resume is None:
         detail_text = " ".join(stderr_tail) or "ffmpeg produced no frames"
         raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail_text)})")
+
+
+# Input options of a decode of the whole video. Frames no other frame refers to (most B-frames) skip the
+# deblocking filter: 6-7% less decode for an x264 file with B-frames, and the blocks it would smooth are
+# under a pixel at the analysis size. (Skipping it in reference frames too would carry the blocks on to
+# the next I-frame, which then jumps: PySceneDetect saw cuts in a still camera.)
+_WHOLE_DECODE = {"skip_loop_filter": "noref"}
+
+
+def _as_args(options: dict[str, str]) -> list[str]:
+    return [arg for name, value in options.items() for arg in (f"-{name}", value)]
+
+
+def _pass_graph(small: tuple[int, int], detail: tuple[int, int] | None, detail_step: int) -> str:
+    """decode_small's filters: each frame's timestamp (showinfo), its small picture ([small]) and, with
+    `detail`, the grey detail picture of every `detail_step`-th frame ([detail]). The detectors need
+    structure, not fidelity: a cheap scaler (the frames sent to the model are grabbed separately, in full),
+    and YUV as decoded for the small one (half the bytes of BGR, and no colour conversion in ffmpeg)."""
+    scale = "scale={}:{}:flags=fast_bilinear"
+    if detail is None:
+        return f"[0:v]showinfo=checksum=0[s0];[s0]{scale.format(*small)}[small]"
+    step = f"framestep=step={detail_step}," if detail_step > 1 else ""
+    return (
+        f"[0:v]showinfo=checksum=0[s0];[s0]split=2[s1][s2];[s1]{scale.format(*small)}[small];"
+        f"[s2]{step}{scale.format(*detail)}[detail]"
+    )
+
+
+def _pass_outputs(detail_fd: int | None) -> list[str]:
+    """decode_small's outputs (raw pictures to stdout and to the pipe `detail_fd`) and global options."""
+    raw = ["-f", "rawvideo", "-fps_mode", "passthrough", "-pix_fmt"]
+    out = ["-map", "[small]", *raw, "yuv420p", "pipe:1"]
+    if detail_fd is not None:
+        out += ["-map", "[detail]", *raw, "gray", f"pipe:{detail_fd}"]
+    return [*out, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-an", "-sn", "-dn"]
+
+
+# ffmpeg binaries that would not read their filter graph from a pipe (newer ffmpeg has no
+# -filter_complex_script: imageio-ffmpeg's ffmpeg 9 refuses it): they are started once the graph is known.
+_NO_GRAPH_PIPE: set[str] = set()
+
+
+def _refused_graph_pipe(binary: str, said: Iterable[str]) -> bool:
+    if any("filter_complex_script" in line for line in said):
+        _NO_GRAPH_PIPE.add(binary)
+        return True
+    return False
+
+
+class WaitingDecoder:
+    """An ffmpeg for decode_small's whole-video decode, started before the file is probed. A shared build
+    (Debian's links 200 libraries) spends 0.06-0.1 s loading before it reads a byte: that time now
+    overlaps the probe, and in a fresh process the import of the detectors. It waits for its filter graph,
+    which needs the frame sizes the probe gives, on a pipe (-filter_complex_script). A decode it does not
+    fit (another file, a seek, detail pictures it lacks) starts its own; close() ends it if unused.
+    Use it as a context manager."""
+
+    def __init__(self, path: str, detail: bool) -> None:
+        self.path, self.detail = path, detail
+        self.binary = find_tools().ffmpeg
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._graph_fd = self._detail_fd = -1
+        self.started = False  # an ffmpeg was started (not for a binary known to refuse the pipe)
+        self.used = False  # a decode took it
+        if self.binary in _NO_GRAPH_PIPE or not os.path.isfile(path):
+            return
+        self.started = True
+        graph_read, self._graph_fd = os.pipe()
+        detail_pipe = os.pipe() if detail else None
+        script = ["-filter_complex_script", f"pipe:{graph_read}"]
+        args = [self.binary, *script, *_as_args(_WHOLE_DECODE), "-i", _input_arg(path)]
+        try:
+            self._proc = subprocess.Popen(
+                args + _pass_outputs(detail_pipe[1] if detail_pipe else None),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                pass_fds=(graph_read, detail_pipe[1]) if detail_pipe else (graph_read,),
+            )
+        except OSError:  # ffmpeg cannot be run: the decode says so in its own words
+            self.started = False
+        finally:
+            os.close(graph_read)
+            if detail_pipe:
+                os.close(detail_pipe[1])
+                self._detail_fd = detail_pipe[0]
+            if self._proc is None:
+                self._end(None)
+
+    def take(
+        self, path: str, detail: bool, binary: str, graph: str
+    ) -> tuple[subprocess.Popen[bytes], int | None] | None:
+        """The process, its filter graph sent, with the read end of its detail pipe; None (and the process
+        ended) when it does not fit this decode or has already exited."""
+        proc, self._proc = self._proc, None
+        fits = (path, detail, binary) == (self.path, self.detail, self.binary)
+        if proc is None or not fits or proc.poll() is not None:
+            self._end(proc)
+            return None
+        try:
+            os.write(self._graph_fd, graph.encode())  # a few hundred bytes: never more than a pipe holds
+        except OSError:  # it exited meanwhile
+            self._end(proc)
+            return None
+        os.close(self._graph_fd)
+        detail_fd, self._graph_fd, self._detail_fd = self._detail_fd, -1, -1
+        self.used = True
+        return proc, detail_fd if detail else None
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        self._end(proc)
+
+    def _end(self, proc: subprocess.Popen[bytes] | None) -> None:
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            _, said = proc.communicate()
+            _refused_graph_pipe(self.binary, said.decode("utf-8", "replace").splitlines())
+        for fd in (self._graph_fd, self._detail_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._graph_fd = self._detail_fd = -1
+
+    def __enter__(self) -> WaitingDecoder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _resume_tolerance(info: VideoInfo) -> float:
@@ -451,7 +603,12 @@ class DetailSwitch:
 
 
 def decode_switchable(
-    info: VideoInfo, long_side: int, detail_side: int, detail_step: int, switch: DetailSwitch
+    info: VideoInfo,
+    long_side: int,
+    detail_side: int,
+    detail_step: int,
+    switch: DetailSwitch,
+    waiting: WaitingDecoder | None = None,
 ) -> Generator[DecodedFrame, None, None]:
     """decode_small's frames, with detail pictures that can be switched off and on during the pass:
     when `switch.wanted` changes, ffmpeg is started again without them (or with them) from the next
@@ -467,7 +624,10 @@ def decode_switchable(
     late = _resume_tolerance(info)
     while True:
         side = detail_side if with_detail else 0
-        frames = decode_small(info, long_side, side, detail_step, resume=resume, seek_to_resume=seek)
+        frames = decode_small(
+            info, long_side, side, detail_step, resume=resume, seek_to_resume=seek, waiting=waiting
+        )
+        waiting = None  # for the first decode only
         next_resume, nothing_yet = None, True
         try:
             for frame in frames:
@@ -504,6 +664,7 @@ def _read_frames(
     stop: threading.Event,
 ) -> None:
     """Frames of `shape` from `pipe` into `out`, then None; gives up when `stop` is set."""
+    import numpy as np
 
     def put(item: np.ndarray | None) -> bool:
         while not stop.is_set():
@@ -663,6 +824,9 @@ def _grab_once(
     at or after `take_from` (seconds of the file). Its full-size picture, its time, and with
     `small_size` its analysis picture (I420 at that size, scaled as decode_small scales); or None, and
     ffmpeg's messages."""
+    import ffmpeg
+    import numpy as np
+    from PIL import Image
 
     def command(small_pipe: str) -> list[str]:
         video = ffmpeg.input(_input_arg(info.path), **({"ss": f"{seek:.6f}"} if seek > 0 else {})).video
@@ -731,6 +895,8 @@ def extract_audio(info: VideoInfo, wav_path: str | Path) -> Path:
     frame: audio that starts later is padded with silence, so transcript times are video times."""
     if not info.has_audio:
         raise InputError(f"{info.path}: has no audio stream")
+    import ffmpeg
+
     tools = find_tools()
     seek = {"ss": f"{info.start_offset:.6f}"} if info.start_offset > 0 else {}
     args = (

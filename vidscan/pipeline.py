@@ -7,30 +7,49 @@ keyframe is still in the report, with the reason its caption is missing, and the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import media, ocr
+from . import media
 from .backends import ServerDown, is_local_host, make_backend
 from .cache import DEFAULT_MAX_BYTES, ReplyCache, open_reply_cache
 from .calls import ModelCaller, pull_model
-from .caption import CAPTION_SCHEMA_VERSION, Captioner, CaptionJob
 from .defaults import DEFAULT_EMBED_MODEL, DEFAULT_VLM
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
-from .keyframes import KeyframeOptions, StableFn, select_keyframes
-from .profiles import Profile, apply_profile, load_profile, profile_outputs
+from .keyframes.options import DETECTORS, KeyframeOptions
 from .progress import QUIET, Progress
 from .report import current_umask, report_to_dict, write_report
-from .summarize import SUMMARY_SCHEMA_VERSION, SummaryContext, SummaryOptions, summarize
 from .types import CaptionResult, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
+
+# Each stage's module (OpenCV and PySceneDetect for keyframes, pydantic for profiles and replies, the
+# model clients, the library) loads when the stage runs: `vidscan keyframes` needs none of the model side.
+if TYPE_CHECKING:
+    from .keyframes import StableFn
+    from .profiles import Profile
+
+
+def _general_profile() -> Profile:
+    from .profiles import load_profile
+
+    return load_profile("general")
+
+
+def _summary_window() -> int:
+    from .summarize import SummaryOptions
+
+    return SummaryOptions.window_chars
 
 
 @dataclass(frozen=True)
@@ -47,12 +66,12 @@ class Options:
     timeout: float = 300.0  # seconds one model call may take
     max_side: int = 1024  # long side of the image sent to the model
     keyframes: KeyframeOptions = field(default_factory=KeyframeOptions)
-    summary_window_chars: int = SummaryOptions.window_chars
+    summary_window_chars: int = field(default_factory=_summary_window)
     cache_dir: Path | None = None  # None = $VIDSCAN_CACHE_DIR, else the user's cache directory
     use_cache: bool = True
     cache_max_bytes: int = DEFAULT_MAX_BYTES
     force: bool = False  # redo a video whose report is complete and current
-    profile: Profile = field(default_factory=lambda: load_profile("general"))
+    profile: Profile = field(default_factory=_general_profile)
     whisper_model: str | None = None  # a local faster-whisper (CTranslate2) model folder, or a size name
     # Describe keyframes while selection still runs (not with a transcript: it needs the final keyframes).
     early_captions: bool = True
@@ -61,6 +80,9 @@ class Options:
 
     def fingerprint(self) -> str:
         """What decides a report's content: a report made with other values is not current."""
+        from .caption import CAPTION_SCHEMA_VERSION
+        from .summarize import SUMMARY_SCHEMA_VERSION
+
         relevant = {
             "backend": self.backend,
             "vlm": self.vlm,
@@ -126,25 +148,83 @@ def analyze(
     options = options or Options()
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
-    info = media.probe(video)
+    media.check_readable(video)
     report_dir = report_dir or options.out / Path(video).stem
     key = input_key(video, options)
-    if not options.force:
+    if not options.force:  # the same file with the same options: nothing to probe or decode
         current = _current_report(report_dir, key)
         if current is not None:
             progress.message(f"{report_dir / 'report.html'} is complete and current (use --force to redo it)")
             add_to_library(report_dir, options, progress, cache)  # a report from before the library
             return AnalysisResult(report_dir, current, EXIT_OK, reused=True)
-    _ensure_writable(report_dir)
-    owns_cache = cache is None
-    cache = cache if cache is not None else open_cache(options)
+    waiting = _pass_decoder(video, options.keyframes)
+    with waiting or contextlib.nullcontext():
+        info = _probe_while_loading(video)
+        _ensure_writable(report_dir)
+        owns_cache = cache is None
+        cache = cache if cache is not None else open_cache(options)
+        try:
+            result = _run(video, info, options, progress, report_dir, key, cache, started, clock, waiting)
+            add_to_library(report_dir, options, progress, cache)
+            return result
+        finally:
+            if owns_cache and cache is not None:
+                cache.close()
+
+
+def probe_and_select(video: str, options: KeyframeOptions, progress: Progress = QUIET) -> KeyframeSelection:
+    """media.probe, then select_with_progress, with their fixed costs overlapped (see _pass_decoder and
+    _probe_while_loading): on a short clip they were most of the time."""
+    media.check_readable(video)
+    waiting = _pass_decoder(video, options)
+    with waiting or contextlib.nullcontext():
+        return select_with_progress(_probe_while_loading(video), options, progress, waiting=waiting)
+
+
+def select_each(
+    videos: Sequence[str], options: KeyframeOptions, progress: Progress = QUIET
+) -> Iterator[tuple[str, KeyframeSelection | VidscanError]]:
+    """probe_and_select for each video in turn, with the next video's ffprobe and ffmpeg started while
+    this one's pass runs: in a batch a clip then costs its pass, not also a probe and an ffmpeg start-up.
+    Yields (video, its selection or the error that stopped it): one video's failure stops no other."""
+    ahead = _Opening(videos[0], options) if videos else None
     try:
-        result = _run(video, info, options, progress, report_dir, key, cache, started, clock)
-        add_to_library(report_dir, options, progress, cache)
-        return result
-    finally:
-        if owns_cache and cache is not None:
-            cache.close()
+        for number, video in enumerate(videos):
+            opening = ahead
+            ahead = _Opening(videos[number + 1], options) if number + 1 < len(videos) else None
+            assert opening is not None
+            try:
+                yield video, select_with_progress(opening.info(), options, progress, waiting=opening.waiting)
+            except VidscanError as exc:
+                yield video, exc
+            finally:
+                opening.close()
+    finally:  # the caller stopped early: the next video's ffmpeg goes too
+        if ahead is not None:
+            ahead.close()
+
+
+class _Opening:
+    """A video's probe and the ffmpeg of its pass, both started, for select_each."""
+
+    def __init__(self, video: str, options: KeyframeOptions) -> None:
+        self.waiting: media.WaitingDecoder | None = None
+        self._probe: media.PendingProbe | VidscanError
+        try:
+            media.check_readable(video)
+            self.waiting = _pass_decoder(video, options)
+            self._probe = media.start_probe(video)
+        except VidscanError as exc:  # said when the video's turn comes
+            self._probe = exc
+
+    def info(self) -> VideoInfo:
+        if isinstance(self._probe, VidscanError):
+            raise self._probe
+        return self._probe.result()
+
+    def close(self) -> None:
+        if self.waiting is not None:
+            self.waiting.close()
 
 
 def add_to_library(
@@ -176,14 +256,41 @@ _said: set[str] = set()
 
 
 def select_with_progress(
-    info: VideoInfo, options: KeyframeOptions, progress: Progress, on_stable: StableFn | None = None
+    info: VideoInfo,
+    options: KeyframeOptions,
+    progress: Progress,
+    on_stable: StableFn | None = None,
+    waiting: media.WaitingDecoder | None = None,
 ) -> KeyframeSelection:
     """select_keyframes with a "frames decoded" stage, out of the container's frame count (an estimate:
     the stage ends at the frames really decoded)."""
+    from .keyframes import select_keyframes
+
     stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
-    selection = select_keyframes(info, options, lambda n, _t: stage.update(n), on_stable=on_stable)
+    selection = select_keyframes(
+        info, options, lambda n, _t: stage.update(n), on_stable=on_stable, waiting=waiting
+    )
     stage.finish()
     return selection
+
+
+def _pass_decoder(video: str, options: KeyframeOptions) -> media.WaitingDecoder | None:
+    """The keyframe pass's ffmpeg, started before the video is probed: its libraries load meanwhile
+    (I-frames first decodes otherwise, and starts its own)."""
+    if options.iframes_first:
+        return None
+    return media.WaitingDecoder(video, detail="text" in DETECTORS.get(options.strategy, ()))
+
+
+def _probe_while_loading(video: str) -> VideoInfo:
+    """media.probe, with the keyframe pass imported while ffprobe runs: in a fresh process OpenCV and
+    PySceneDetect take 0.3 s to load (PySceneDetect runs ffmpeg as it loads)."""
+    probing = media.start_probe(video)
+    try:
+        importlib.import_module("vidscan.keyframes.selection")
+    finally:
+        info = probing.result()
+    return info
 
 
 def _run(
@@ -196,7 +303,11 @@ def _run(
     cache: ReplyCache | None,
     started: datetime,
     clock: float,
+    waiting: media.WaitingDecoder | None = None,
 ) -> AnalysisResult:
+    from .caption import Captioner, CaptionJob
+    from .profiles import profile_outputs
+
     backend = make_backend(
         options.backend, options.host, options.timeout, options.api_key, options.more_hosts, options.parallel
     )
@@ -223,7 +334,7 @@ def _run(
         early = options.early_captions and server_ok and not wants_speech
         with Captioner(caller, job, info, staging / "frames", server_ok, progress, problems) as captioner:
             on_stable = captioner.early if early else None
-            selection = select_with_progress(info, options.keyframes, progress, on_stable)
+            selection = select_with_progress(info, options.keyframes, progress, on_stable, waiting)
             info = selection.video
             if wants_speech:
                 captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))
@@ -259,6 +370,8 @@ def _finish(
     clock: float,
     early_counts: tuple[int, int] = (0, 0),
 ) -> dict:
+    from .profiles import apply_profile
+
     status = "complete" if not problems else "partial"
     run = RunInfo(
         vlm=options.vlm,
@@ -365,7 +478,9 @@ def _transcripts(
     """What was said while each keyframe was on screen, when the profile wants speech and there is audio."""
     if not options.profile.transcribe or not info.has_audio:
         return {}
-    stage = progress.stage("speech transcribed", None)
+    # In whole seconds of audio, as decoding counts frames: the total is known once Whisper has read it.
+    stage = progress.stage("speech transcribed", None, unit="s")
+    outcome = "speech: not transcribed"
     try:
         from .transcribe import align_to_keyframes, transcribe
 
@@ -373,20 +488,29 @@ def _transcripts(
         model_path = (
             options.whisper_model if options.whisper_model and Path(options.whisper_model).is_dir() else None
         )
-        segments = transcribe(wav, model=options.whisper_model or "base", model_path=model_path)
+        segments = transcribe(
+            wav,
+            model=options.whisper_model or "base",
+            model_path=model_path,
+            progress=lambda done, total: stage.update(int(done), round(total)),
+        )
+        said = _counted(len(segments), "segment")
+        outcome = f"speech: {stage.total or 0} s transcribed in {stage.seconds:.1f}s, {said}"
         return align_to_keyframes(segments, selection.keyframes)
     except VidscanError as exc:
         problems.append(f"no transcript: {exc}")
-        progress.message(problems[-1])
+        outcome = f"speech: not transcribed: {exc}"
         return {}
     finally:
         (staging / "audio.wav").unlink(missing_ok=True)  # temporary audio never stays behind
-        stage.close()
+        stage.close(outcome)
 
 
 def _ocr_ready(profile: Profile, problems: list[str]) -> bool:
     if not profile.ocr:
         return False
+    from . import ocr
+
     if ocr.available_engine() is None:
         problems.append(
             "no OCR: install an engine (pip install 'vidscan[ocr]', or sudo apt-get install tesseract-ocr)"
@@ -407,9 +531,12 @@ def _summarize(
         if captions and not problems:  # no keyframe at all (a video that shows nothing) misses nothing
             problems.append("no keyframe has a caption, so there is no summary")
         return None
+    from .summarize import SummaryContext, SummaryOptions, summarize
+
     stage = progress.stage("summary", None)
+    outcome = "summary: none"
     try:
-        return summarize(
+        summary = summarize(
             caller,
             options.summary_model,
             captions,
@@ -422,9 +549,20 @@ def _summarize(
             SummaryOptions(window_chars=options.summary_window_chars, parallel=options.parallel),
             progress=lambda done, total: stage.update(done, total),
         )
+        if summary is not None:
+            chapters, events = (
+                _counted(len(summary.chapters), "chapter"),
+                _counted(len(summary.events), "event"),
+            )
+            outcome = f"summary: {chapters} and {events} in {stage.seconds:.1f}s"
+        return summary
     except VidscanError as exc:
         problems.append(f"no summary: {exc}")
-        progress.message(problems[-1])
+        outcome = f"summary: none: {exc}"
         return None
     finally:
-        stage.close()
+        stage.close(outcome)
+
+
+def _counted(count: int, thing: str) -> str:
+    return f"{count} {thing}{'s' if count != 1 else ''}"

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # tqdm loads for a bar only: log lines and --quiet need none
+    from tqdm import tqdm
 
 
 class Stage:
-    """One stage's progress: update(done) with the absolute count reached."""
+    """One stage's progress: update(done) with the absolute count reached, in `unit` ("" for a count of
+    things, "s" for seconds); close(outcome) ends it with a line that says what the stage really did."""
 
-    def __init__(self, name: str, total: int | None, mode: str, stream: TextIO) -> None:
+    def __init__(self, name: str, total: int | None, mode: str, stream: TextIO, unit: str = "") -> None:
         self.name, self.total, self.mode, self.stream = name, total, mode, stream
+        self.unit = unit
         self.done = 0
         self._bar: tqdm | None = None
         self._last_log = 0.0
         self._started = time.monotonic()
         if mode == "bar":
-            self._bar = tqdm(total=total, desc=name, unit="", file=stream, leave=True, dynamic_ncols=True)
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=name, unit=unit, file=stream, leave=True, dynamic_ncols=True)
+
+    @property
+    def seconds(self) -> float:
+        """Since the stage began."""
+        return time.monotonic() - self._started
 
     def update(self, done: int, total: int | None = None) -> None:
         if total is not None and total != self.total:
@@ -34,9 +44,12 @@ class Stage:
             self._last_log = time.monotonic()
             self._log()
 
-    def _log(self) -> None:
+    def _count(self) -> str:
         of = f"/{self.total}" if self.total else ""
-        print(f"vidscan: {self.name}: {self.done}{of}", file=self.stream, flush=True)
+        return f"{self.done}{of}{' ' + self.unit if self.unit else ''}"
+
+    def _log(self) -> None:
+        print(f"vidscan: {self.name}: {self._count()}", file=self.stream, flush=True)
 
     def finish(self) -> None:
         """Close a stage whose total was an estimate (a container's frame count): the count reached is the
@@ -45,16 +58,26 @@ class Stage:
             self.update(self.done, total=self.done)
         self.close()
 
-    def close(self) -> None:
-        if self._bar is not None:
+    def close(self, outcome: str | None = None) -> None:
+        """End the stage. With `outcome` (what was done, and why not all of it), the last line is
+        "vidscan: <outcome>" and a bar is taken away: a full bar would claim work that was not done.
+        Without, the bar is filled to its total, or the log says the count reached."""
+        if self.mode == "quiet":
+            return
+        if outcome is not None:
+            if self._bar is not None:
+                self._bar.leave = False
+                self._bar.close()
+            print(f"vidscan: {outcome}", file=self.stream, flush=True)
+        elif self._bar is not None:
             if self.total is not None and self._bar.n < self.total:
                 self._bar.update(self.total - self._bar.n)
             self._bar.close()
-        elif self.mode == "log":
-            seconds = time.monotonic() - self._started
-            of = f"/{self.total}" if self.total else ""
+        else:
             print(
-                f"vidscan: {self.name}: {self.done}{of} done in {seconds:.1f}s", file=self.stream, flush=True
+                f"vidscan: {self.name}: {self._count()} done in {self.seconds:.1f}s",
+                file=self.stream,
+                flush=True,
             )
 
 
@@ -67,12 +90,14 @@ class Progress:
             mode = "bar" if self.stream.isatty() else "log"
         self.mode = mode
 
-    def stage(self, name: str, total: int | None = None) -> Stage:
-        return Stage(name, total, self.mode, self.stream)
+    def stage(self, name: str, total: int | None = None, unit: str = "") -> Stage:
+        return Stage(name, total, self.mode, self.stream, unit)
 
     def message(self, text: str) -> None:
         if self.mode != "quiet":
             if self.mode == "bar":
+                from tqdm import tqdm
+
                 tqdm.write(f"vidscan: {text}", file=self.stream)
             else:
                 print(f"vidscan: {text}", file=self.stream, flush=True)

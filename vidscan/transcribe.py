@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +42,10 @@ class Segment:
     words: tuple[Word, ...] = ()  # word timings, when the model gave them
 
 
+# (seconds of audio transcribed so far, seconds of audio in all)
+AudioProgressFn = Callable[[float, float], None]
+
+
 class HasSegment(Protocol):
     """A keyframe as align_to_keyframes needs it (vidscan.types.Keyframe is one)."""
 
@@ -59,15 +63,17 @@ def transcribe(
     *,
     language: str | None = None,
     beam_size: int = 5,
+    progress: AudioProgressFn | None = None,
 ) -> list[Segment]:
     """The speech in the audio file as timed segments ([] when nobody speaks).
 
     ``model`` is a Whisper size or name faster-whisper knows; ``model_path`` (--whisper-model) a local
     CTranslate2 model folder, which wins over ``model``. ``language`` None lets Whisper detect it.
+    ``progress`` hears how far into the audio transcription has got, after each segment and at the end.
     """
     whisper = _load_model(_model_source(model, model_path))
     with _transcribe_lock:
-        pieces, _info = whisper.transcribe(
+        pieces, info = whisper.transcribe(
             str(audio_path),
             language=language,
             beam_size=beam_size,
@@ -75,7 +81,14 @@ def transcribe(
             vad_filter=True,  # Whisper invents text in long silences; the VAD skips them
             condition_on_previous_text=False,  # one misheard phrase does not derail the rest
         )
-        segments = [_segment(piece) for piece in pieces]  # the generator decodes as it is read
+        seconds = float(info.duration)
+        segments = []
+        for piece in pieces:  # the generator decodes as it is read
+            segments.append(_segment(piece))
+            if progress:
+                progress(min(segments[-1].end, seconds), seconds)
+    if progress:
+        progress(seconds, seconds)  # the silence after the last words is done too
     return [s for s in segments if s.text]
 
 

@@ -14,14 +14,15 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
-
-from pydantic import BaseModel, ValidationError
 
 from ..errors import ModelCapabilityError, ModelReplyError, ModelServerUnreachable, VidscanError
 
-T = TypeVar("T", bound=BaseModel)
+if TYPE_CHECKING:  # pydantic loads with the first reply to validate: `vidscan doctor` needs none
+    from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound="BaseModel")
 R = TypeVar("R")
 MAX_REPLY_CHARS = 200_000  # far beyond any honest caption or summary: a runaway generation
 
@@ -131,6 +132,8 @@ class Backend(ABC):
         num_predict: int = 1024,
     ) -> tuple[T, CallStats]:
         """Ask for JSON that matches `schema`; validate it; re-ask once with the validation error."""
+        from pydantic import ValidationError
+
         started = time.monotonic()
         attempts = 0
         messages: list[Message] = []

@@ -1,24 +1,34 @@
-"""Ollama through its official client.
+"""Ollama through its official client, and its model facts over plain HTTP.
 
 The 0.6.3 client raises builtin ConnectionError for non-streaming calls when the server is down, raw
 httpx errors for streaming calls and timeouts, and ollama.ResponseError for HTTP errors: all of them
-become vidscan errors here, so nothing above this module sees client types.
+become vidscan errors here, so nothing above this module sees client types. The client and httpx take
+0.4 s to import, so the facts (version, show, tags), all `vidscan doctor` asks, are read with the
+standard library, and the client is loaded for the first chat, embedding or pull.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import httpx
-import ollama
-
-from ..errors import ModelNotFound, ModelReplyError
+from ..errors import ModelNotFound, ModelReplyError, ModelServerUnreachable
 from .base import Backend, ChatReply, Message, ModelInfo, ServerDown, TransientError
 
+if TYPE_CHECKING:
+    import ollama
+
 DEFAULT_HOST = "http://127.0.0.1:11434"
+# Seconds a model fact may take: the server answers them from what it has on disk, never loading a model.
+_FACTS_TIMEOUT = 10.0
 
 
 def resolve_host(host: str | None) -> str:
@@ -32,6 +42,14 @@ def resolve_host(host: str | None) -> str:
     return raw
 
 
+class HTTPStatusError(Exception):
+    """The server answered a model fact with an HTTP error status."""
+
+    def __init__(self, status: int, error: str) -> None:
+        super().__init__(error)
+        self.status, self.error = status, error
+
+
 class OllamaBackend(Backend):
     name = "ollama"
     label = "Ollama server"
@@ -41,27 +59,52 @@ class OllamaBackend(Backend):
         self, host: str | None = None, timeout: float = 300.0, retries: int = 3, api_key: str | None = None
     ) -> None:
         super().__init__(resolve_host(host), timeout, retries)
-        # Fail fast when nobody listens (connect timeout), but give a slow model its time to answer.
-        self._client = ollama.Client(host=self.host, timeout=httpx.Timeout(timeout, connect=3.0))
+        self._made_client: ollama.Client | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def _client(self) -> ollama.Client:
+        with self._client_lock:
+            if self._made_client is None:
+                import httpx
+                import ollama
+
+                # Fail fast when nobody listens (connect timeout), but give a slow model its time to answer.
+                timeout = httpx.Timeout(self.timeout, connect=3.0)
+                self._made_client = ollama.Client(host=self.host, timeout=timeout)
+            return self._made_client
+
+    def _fact(self, path: str, body: dict[str, Any] | None = None, timeout: float = _FACTS_TIMEOUT) -> Any:
+        """The JSON the server answers at `path` (a POST of `body` when given, else a GET)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.host}{path}", data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                return json.loads(reply.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise HTTPStatusError(exc.code, _error_text(exc)) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason if isinstance(exc.reason, BaseException) else exc
+            raise self.unreachable(reason) from None
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise self.unreachable(exc) from None
 
     def version(self) -> str:
         try:
-            reply = httpx.get(f"{self.host}/api/version", timeout=httpx.Timeout(5.0, connect=2.0))
-            reply.raise_for_status()
-            return str(reply.json().get("version", "unknown"))
-        except httpx.HTTPError as exc:
+            return str(self._fact("/api/version", timeout=5.0).get("version", "unknown"))
+        except HTTPStatusError as exc:
             raise self.unreachable(exc) from None
 
     def show(self, model: str) -> ModelInfo:
         try:
-            reply = self._client.show(model)
-        except ollama.ResponseError as exc:
-            if exc.status_code == 404:
+            reply = self._fact("/api/show", {"model": model})
+        except HTTPStatusError as exc:
+            if exc.status == 404:
                 raise self._not_pulled(model) from None
             raise ModelReplyError(f"{self.host} could not describe model {model!r}: {exc.error}") from None
-        except (ConnectionError, httpx.HTTPError) as exc:
-            raise self.unreachable(exc) from None
-        return ModelInfo(model, self._digest(model), tuple(reply.capabilities or ()))
+        return ModelInfo(model, self._digest(model), tuple(reply.get("capabilities") or ()))
 
     def _not_pulled(self, model: str) -> ModelNotFound:
         return ModelNotFound(
@@ -71,15 +114,18 @@ class OllamaBackend(Backend):
     def _digest(self, model: str) -> str:
         """The model's digest from /api/tags (show does not carry it); '' if unknown."""
         try:
-            for entry in self._client.list().models:
-                if entry.model in (model, f"{model}:latest"):
-                    return str(entry.digest or "")
-        except (ollama.ResponseError, ConnectionError, httpx.HTTPError):
+            for entry in self._fact("/api/tags").get("models") or ():
+                if entry.get("model") in (model, f"{model}:latest"):
+                    return str(entry.get("digest") or "")
+        except (HTTPStatusError, ModelServerUnreachable):
             pass
         return ""
 
     def pull(self, model: str, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Pull a model, reporting (status, completed, total) as the server streams it."""
+        import httpx
+        import ollama
+
         try:
             for update in self._client.pull(model, stream=True):
                 if progress:
@@ -119,6 +165,9 @@ class OllamaBackend(Backend):
     @contextmanager
     def _mapped_errors(self, model: str) -> Iterator[None]:
         """The client's exceptions as ours: transient faults are retried, the rest say what to do."""
+        import httpx
+        import ollama
+
         try:
             yield
         except ollama.ResponseError as exc:
@@ -136,3 +185,11 @@ class OllamaBackend(Backend):
             raise TransientError(f"no answer from {self.host} within {self.timeout:g}s (--timeout)") from None
         except httpx.HTTPError as exc:
             raise ServerDown(str(self.unreachable(exc))) from None
+
+
+def _error_text(exc: urllib.error.HTTPError) -> str:
+    """Ollama's own message ({"error": "..."}) when the body has one, else the HTTP reason."""
+    try:
+        return str(json.loads(exc.read()).get("error") or exc.reason)
+    except (OSError, ValueError, AttributeError):
+        return str(exc.reason)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import ModelNotFound, VidscanError
 from .base import Backend, CallStats, ChatReply, Message, ModelInfo, ServerDown, TransientError
 
-T = TypeVar("T", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+T = TypeVar("T", bound="BaseModel")
 R = TypeVar("R")
 SET_ASIDE_SECONDS = 15.0  # how long a failing host rests before it is tried again
 

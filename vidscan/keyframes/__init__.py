@@ -5,11 +5,31 @@ The pass keeps a few numbers per frame, never the frames themselves, so memory s
 full-resolution frames are grabbed later, only for the chosen times.
 """
 
-from .early import StableFn
-from .frames import hamming
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy_imports import lazy_attributes
 from .options import STRATEGIES, KeyframeOptions
-from .plan import apply_budget, looks_same
-from .selection import ProgressFn, select_keyframes
+
+if TYPE_CHECKING:
+    from .early import StableFn
+    from .frames import hamming
+    from .plan import apply_budget, looks_same
+    from .selection import ProgressFn, select_keyframes
+
+# The detectors (OpenCV, PySceneDetect) load on first use: the options alone are all the CLI's parser needs.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "StableFn": "early",
+        "hamming": "frames",
+        "apply_budget": "plan",
+        "looks_same": "plan",
+        "ProgressFn": "selection",
+        "select_keyframes": "selection",
+    },
+)
 
 __all__ = [
     "STRATEGIES",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STRATEGIES = ("auto", "scenes", "motion", "text", "interval")
+# The detectors each strategy runs beside the cut detector (every strategy finds cuts and fades).
+DETECTORS = {"auto": ("motion", "text"), "motion": ("motion",), "text": ("text",)}
 
 
 @dataclass(frozen=True)

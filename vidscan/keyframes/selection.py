@@ -16,7 +16,7 @@ from .early import EarlyKeyframes, StableFn
 from .frames import Candidate, FrameStats, FrameView
 from .iframes import CODECS, SparseCounts, sparse_frames
 from .motion import MotionDetector
-from .options import STRATEGIES, KeyframeOptions
+from .options import DETECTORS, STRATEGIES, KeyframeOptions
 from .plan import apply_budget, choose, drop_repeats, keyframes_of, plan_candidates
 from .scenes import SceneDetector
 from .text import TextDetector
@@ -79,9 +79,7 @@ class _Pass:
         self._recent_cuts: deque[float] = deque()
         self._holds = HeldFrames(options.analysis_rate, fps)
         self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None)
-        wants = {"auto": ("motion", "text"), "motion": ("motion",), "text": ("text",)}.get(
-            options.strategy, ()
-        )
+        wants = DETECTORS.get(options.strategy, ())
         self.motion = MotionDetector(options, fps / self.step, info.width) if "motion" in wants else None
         self.text = TextDetector(options) if "text" in wants else None
         # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
@@ -94,29 +92,42 @@ class _Pass:
         self._drop_after = _DROP_AFTER
         self.text_step = self.step * analysis_step(fps / self.step, options.text_rate)
 
-    def run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
+    def run(
+        self,
+        info: VideoInfo,
+        progress: ProgressFn | None,
+        early: EarlyKeyframes | None,
+        waiting: media.WaitingDecoder | None = None,
+    ) -> None:
         # ffmpeg's decoding threads keep the cores busy; OpenCV's own thread pool would only spin
         # against them (Canny costs twice the CPU time with it).
         threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         try:
-            self._run(info, progress, early)
+            self._run(info, progress, early, waiting)
         finally:
             cv2.setNumThreads(threads)
 
-    def _run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
+    def _run(
+        self,
+        info: VideoInfo,
+        progress: ProgressFn | None,
+        early: EarlyKeyframes | None,
+        waiting: media.WaitingDecoder | None,
+    ) -> None:
         if self.sparse is not None:
             change = self.options.iframe_change
             frames = sparse_frames(info, self.options.analysis_size, change, self.sparse)
         elif self.detail_switch is not None:
-            size, text_size = self.options.analysis_size, self.options.text_size
-            frames = media.decode_switchable(info, size, text_size, self.text_step, self.detail_switch)
+            size, text_size, step = self.options.analysis_size, self.options.text_size, self.text_step
+            frames = media.decode_switchable(info, size, text_size, step, self.detail_switch, waiting)
         else:
             frames = media.decode_small(
                 info,
                 self.options.analysis_size,
                 detail_side=self.options.text_size if self.text else 0,
                 detail_step=self.text_step,
+                waiting=waiting,
             )
         number, next_report = -1, 0
         previous: FrameView | None = None
@@ -267,18 +278,20 @@ def select_keyframes(
     options: KeyframeOptions | None = None,
     progress: ProgressFn | None = None,
     on_stable: StableFn | None = None,
+    waiting: media.WaitingDecoder | None = None,
 ) -> KeyframeSelection:
     """Choose the frames that stand for the video, with the strategy `options.strategy` names.
 
     With `on_stable`, keyframes that are sure to be in the selection are passed to it while the pass
-    still runs (see early.py), so that describing them can start long before the pass ends."""
+    still runs (see early.py), so that describing them can start long before the pass ends. `waiting`,
+    an ffmpeg started while the video was probed, does the decode when it fits it."""
     options = options or KeyframeOptions()
     if options.strategy not in STRATEGIES:
         raise ValueError(f"unknown keyframe strategy {options.strategy!r}; one of {', '.join(STRATEGIES)}")
     options, note = _iframes_first(info, options)
     p = _Pass(info, options)
     early = EarlyKeyframes(options, info.duration, on_stable) if on_stable and info.duration > 0 else None
-    p.run(info, progress, early)
+    p.run(info, progress, early, waiting)
     stats = p.stats
     times = np.frombuffer(stats.times, np.float64)
     last = p.scenes.times[-1]  # the last frame decoded (stats has every step-th)

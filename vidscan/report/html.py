@@ -18,12 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
-from PIL import Image
+
+if TYPE_CHECKING:  # jinja2 and Pillow load when a page is rendered: the clock formats below need neither
+    import jinja2
 
 THUMBNAIL_MAX_SIDE = 320
 THUMBNAIL_QUALITY = 70
@@ -71,6 +72,8 @@ def templates_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
@@ -179,6 +182,8 @@ def safe_relative_url(path: Any) -> str | None:
 
 def thumbnail_data_uri(image_path: Path) -> str | None:
     """A small JPEG of the frame as a data: URI, or None when the file is missing or not an image."""
+    from PIL import Image
+
     try:
         with Image.open(image_path) as image:
             scale = min(1.0, THUMBNAIL_MAX_SIDE / max(image.size))
