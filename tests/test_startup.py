@@ -42,8 +42,23 @@ def _run_loading(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]
         ["analyze", "v.mp4", "--min-coverage", "-1"],
         ["analyze", "missing.mp4"],
         ["keyframes", "missing.mp4"],
+        ["search"],
+        ["search", "a red car", "--limit", "0"],
+        ["index", "--timeout", "0"],
+        ["ask", "v.mp4", "why", "now"],
     ],
-    ids=["help", "cache-info", "fail-on", "min-coverage", "analyze-missing-video", "keyframes-missing-video"],
+    ids=[
+        "help",
+        "cache-info",
+        "fail-on",
+        "min-coverage",
+        "analyze-missing-video",
+        "keyframes-missing-video",
+        "search-no-query",
+        "search-limit",
+        "index-timeout",
+        "ask-too-many",
+    ],
 )
 def test_quick_commands_and_argument_errors_load_no_heavy_library(args: list[str]) -> None:
     proc, loaded = _run_loading(*args)

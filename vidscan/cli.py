@@ -579,10 +579,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    if len(args.targets) > 2:  # said before the library (numpy, pydantic) loads
+        raise UsageError("ask takes a question, optionally after one video or report (quote the question)")
     from .library.text import answer_json, answer_lines
 
-    if len(args.targets) > 2:
-        raise UsageError("ask takes a question, optionally after one video or report (quote the question)")
     *target, question = args.targets
     folder = _report_folder(target[0]) if target else None
     root = args.out or (folder.parent if folder else Path("vidscan-out"))
