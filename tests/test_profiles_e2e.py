@@ -259,5 +259,7 @@ def test_own_profile_file_and_prompt(fake_ollama: FakeOllama, tmp_path: Path) ->
     prompts = [body["messages"][-1]["content"] for body in fake_ollama.requests_to("/api/chat")]
     assert all("Count the squares." in p for p in prompts)
     assert any("Mention the colours." in p for p in prompts)
-    bad = run_cli("analyze", "x.mp4", "--profile", str(tmp_path / "missing.toml"))
-    assert bad.code == 2 and len(bad.stderr.strip().splitlines()) == 1
+    # A video that exists: a missing one is said first, before the profile loads (issue 19).
+    bad = run_cli("analyze", str(tmp_path / "c.mp4"), "--profile", str(tmp_path / "missing.toml"))
+    assert bad.code == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "missing.toml: no such file" in bad.stderr
