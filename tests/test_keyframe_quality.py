@@ -113,3 +113,11 @@ def test_a_still_camera_recorded_hard_is_not_taken_for_a_screen(tmp_path: Path) 
     visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 60.0)]
     times = [k.time for k in selection.keyframes]
     assert all(any(lo <= t <= hi for t in times) for lo, hi in visits), _times(selection)
+
+
+def test_a_new_slide_is_shown_clean_before_the_pen_writes_on_it() -> None:
+    # A recorded lecture: the slide changes at 114.4 s (a cut, which the text detector also sees as a
+    # new screen) and stands clean until the lecturer starts underlining at 120.7 s. The new slide's
+    # keyframe is the clean one, not a frame with the ink that followed.
+    selection = _select(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"))
+    assert any(114.6 <= k.time <= 120.6 for k in selection.keyframes), _times(selection)

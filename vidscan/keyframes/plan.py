@@ -96,11 +96,11 @@ def auto_candidates(
     out = list(shots)
     for i, (screen, fixed) in enumerate(shot_kinds(stats, moved, shots, options, end)):
         start, stop = shots[i].start, shots[i + 1].start if i + 1 < len(shots) else end
-        inside = [c for c in (text if screen else []) if start < c.start < stop]
+        inside = [c for c in (text if screen else []) if start <= c.start < stop]
         if inside:
             used.add("text")
         elif fixed:
-            inside = [c for c in motion if start < c.start < stop]
+            inside = [c for c in motion if start <= c.start < stop]
             used.add("motion")
         out += inside
     return sorted(out, key=lambda c: c.start), "auto:" + "+".join(sorted(used))
