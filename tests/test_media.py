@@ -134,6 +134,25 @@ def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
         media.probe(str(path))
 
 
+def test_frame_times_wait_for_a_reader_the_machine_holds_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a machine loaded far beyond its cores, the thread that reads ffmpeg's frame times can be kept
+    # from running for seconds. The times must still be each frame's own (a guessed time once put a
+    # stretch's first frame at 0 s and shifted the rest by a frame: --iframes-first lost a cut).
+    path = make_video(tmp_path / "v.mp4", [Shot("red", 1.0), Shot("blue", 1.0)], extra=["-g", "25"])
+    info = media.probe(str(path))
+    read = media._ShowinfoTimes._read
+
+    def held_back(self: media._ShowinfoTimes, fd: int, tail: object) -> None:
+        time.sleep(11)  # longer than the 10 s after which times used to be guessed
+        read(self, fd, tail)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(media._ShowinfoTimes, "_read", held_back)
+    times = [round(f.time, 2) for f in media.decode_small(info, 160, span=(1.0, 1.5))]
+    assert times[:3] == [1.0, 1.04, 1.08], times
+
+
 def test_name_with_leading_dash_and_spaces(tmp_path: Path) -> None:
     path = make_video(tmp_path / "-odd name 'q'.mp4", [Shot("red", 1.0)])
     info = media.probe(str(path))

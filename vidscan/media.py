@@ -703,6 +703,9 @@ class _Showinfo:
         return times
 
 
+_SILENCE = 60  # seconds a live ffmpeg may keep the next frame's time: far beyond any machine's load
+
+
 class _ShowinfoTimes:
     """The time of each frame, from ffmpeg's showinfo lines on stderr (the other lines are kept in
     `tail`, for error messages). A thread reads them in chunks, napping 10 ms between reads so that a
@@ -729,17 +732,25 @@ class _ShowinfoTimes:
         self._chunks.put(None)
 
     def next(self) -> float | None:
-        """The next frame's time; None when ffmpeg has ended, or said nothing for 10 s."""
+        """The next frame's time; None when ffmpeg has ended without saying it. A frame read from stdout
+        has had its showinfo line written before it: the line comes, however long a busy machine keeps
+        the reader waiting (a guessed time would put a stretch's frames at the video's start)."""
         if not self._ready and not self._ended:
-            try:
-                chunk = self._chunks.get(timeout=10)
-            except queue.Empty:
-                return None
+            chunk = self._next_chunk()
             if chunk is None:
                 self._ended = True
             else:
                 self._ready.extend(chunk)
         return self._ready.popleft() if self._ready else None
+
+    def _next_chunk(self) -> list[float] | None:
+        for _ in range(_SILENCE):
+            try:
+                return self._chunks.get(timeout=1.0)
+            except queue.Empty:
+                if not self.reader.is_alive() and self._chunks.empty():
+                    return None  # it ended without its last word (it always puts None last)
+        return None  # a minute of silence from a live ffmpeg: no time will come
 
 
 def _last_error(stderr: str) -> str:
