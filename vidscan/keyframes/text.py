@@ -25,6 +25,8 @@ _LINE_EDGES = 0.00015  # share of the picture with new edges: less is a cursor o
 _LETTER_GAP = np.ones((1, 9), np.uint8)  # letters and words of one line are closer than this (640 px)
 _LINE_ASPECT = 1.3  # a line of text (even a two-letter word) is at least this many times wider than tall
 _LINE_HEIGHT = 5  # pixels at the text size: the smallest legible letters; an underscore cursor is less
+_STROKE = 40  # pixels at the text size: an addition this long is a line however flat (an underline, a
+# pen's stroke: five letters long), where an underscore cursor is one letter
 _SHOWN = 32  # screens remembered for revisits: 1 MB at the text size
 _LINE_BAND = 0.1  # share of the picture's height: an addition taller than this is more than a line
 _MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
@@ -44,7 +46,7 @@ def added_line(before: np.ndarray, after: np.ndarray) -> bool:
     joined = cv2.dilate(added, _LETTER_GAP)
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     return any(
-        w >= _LINE_ASPECT * h and h >= _LINE_HEIGHT
+        w >= _LINE_ASPECT * h and (h >= _LINE_HEIGHT or w >= _STROKE)
         for w, h in stats[1:count, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
     )
 
