@@ -256,6 +256,7 @@ class DecodedFrame:
     time: float  # seconds from the start of the video stream
     yuv: np.ndarray  # I420 as decoded (BT.601, limited range): shape (h * 3 // 2, w), uint8
     detail: np.ndarray | None = None  # full-range grey at the detail size, on every detail_step-th frame
+    keyframe: bool = False  # a keyframe of a sparse decode (iframes.sparse_frames): always looked at
 
     @property
     def size(self) -> tuple[int, int]:
@@ -431,6 +432,18 @@ def decode_small(
     if index == 0 and resume is None:
         detail_text = " ".join(stderr_tail) or "ffmpeg produced no frames"
         raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail_text)})")
+
+
+def keyframe_packets(info: VideoInfo, seconds: float) -> int:
+    """How many keyframes the container marks in the first `seconds` of the video stream, read from its
+    packets without decoding them."""
+    args = [
+        quick_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-discard", "nokey",
+        "-t", f"{seconds + info.start_offset:.6f}", "-i", _input_arg(info.path),
+        "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-",
+    ]  # fmt: skip
+    proc = subprocess.run(args, capture_output=True, check=False)
+    return sum(1 for line in proc.stdout.splitlines() if line and not line.startswith(b"#"))
 
 
 def _resume_tolerance(info: VideoInfo) -> float:
