@@ -101,6 +101,8 @@ def test_analyze_with_iframes_first_captions_every_shot(fake_ollama: FakeOllama,
     assert report["run"]["keyframe_strategy"].startswith("auto:scenes (I-frames first: ")
     assert report["run"]["decode_mode"] == "iframes-first"
     assert report["run"]["iframe_interval"] > 0
+    html = (tmp_path / "bikes" / "report.html").read_text()
+    assert f"I-frames first, an I-frame every {report['run']['iframe_interval']:.2f} s" in html
     times = [k["time"] for k in report["keyframes"]]
     for lo, hi in zip((0.0, 1.2, 3.04, 5.48, 7.48), (1.2, 3.04, 5.48, 7.48, 9.68), strict=True):
         assert any(lo < t < hi for t in times), (lo, hi, times)  # bikes' shots, all of them

@@ -123,6 +123,14 @@ def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
         "and goes within one keyframe interval can go unseen; no text keyframes",
     )
     parser.add_argument(
+        "--hwaccel",
+        default=defaults.hwaccel,
+        metavar="auto|none|NAME",
+        help="decode with the machine's video hardware through ffmpeg (auto, or a name such as vaapi, "
+        "cuda, qsv, videotoolbox); when it fails, decoding falls back to software with a message "
+        f"(default: {defaults.hwaccel})",
+    )
+    parser.add_argument(
         "--heartbeat",
         type=float,
         default=defaults.heartbeat,
@@ -385,6 +393,7 @@ def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") 
         strategy = "scenes" if strategy == "text" else strategy  # a profile's text: its cuts
     return KeyframeOptions(
         iframes_first=args.iframes_first,
+        hwaccel=args.hwaccel.strip() or "none",
         strategy=strategy,
         max_frames=args.max_frames,
         min_coverage=args.min_coverage,

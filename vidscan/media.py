@@ -250,6 +250,9 @@ def analysis_size(info: VideoInfo, long_side: int) -> tuple[int, int]:
     return max(2, int(round(w * scale / 2)) * 2), max(2, int(round(h * scale / 2)) * 2)
 
 
+_NO_DEBLOCKING = 4  # keyframes scaled down this much or more skip the deblocking filter (decode_small)
+
+
 @dataclass(frozen=True)
 class DecodedFrame:
     number: int  # 0, 1, 2... in decoding order (iframes.sparse_frames renumbers: time x fps)
@@ -275,6 +278,34 @@ _PTS_RE = re.compile(rb"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+)")
 _TIME_BASE_RE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
 
 
+class HardwareDecode:
+    """The hardware decoder asked for (`--hwaccel`: "auto", a name ffmpeg knows such as "vaapi" or
+    "cuda", or "none"), and what became of it. When ffmpeg cannot start with it (no such device, a
+    name it does not know), the decode starts again in software, `failed` says why, and every later
+    decode of the run is software."""
+
+    def __init__(self, name: str = "none") -> None:
+        self.name = name
+        self.failed = ""
+
+    @property
+    def active(self) -> bool:
+        return self.name != "none" and not self.failed
+
+    def describe(self) -> str:
+        """What decoded the video, for the report."""
+        if self.name == "none":
+            return "software"
+        return f"software (--hwaccel {self.name} failed)" if self.failed else f"--hwaccel {self.name}"
+
+
+def _hardware_error(lines: Iterable[str]) -> str:
+    """ffmpeg's words for a hardware decoder that could not start (its first such line)."""
+    said = [line for line in lines if line.strip()]
+    why = [line for line in said if re.search(r"hwaccel|[Dd]evice|CUDA|VAAPI|libcuda", line)]
+    return (why or said or ["ffmpeg produced no frames"])[0].strip()[:200]
+
+
 def decode_small(
     info: VideoInfo,
     long_side: int = 320,
@@ -285,6 +316,7 @@ def decode_small(
     span: tuple[float, float] | None = None,
     resume: tuple[int, float] | None = None,
     seek_to_resume: bool = True,
+    hardware: HardwareDecode | None = None,
 ) -> Generator[DecodedFrame, None, None]:
     """One pass over the whole video: every frame at a small size, upright, with its real timestamp;
     with `detail_side`, also a larger grey picture of every `detail_step`-th frame (frames 0, step,
@@ -299,6 +331,9 @@ def decode_small(
 
     Timestamps come from ffmpeg's showinfo filter (read from stderr on a thread), so variable frame
     rate and late-starting streams get the true time of each frame rather than number / fps.
+
+    `hardware`: decode with that hardware decoder (frames come back to memory for the small picture);
+    should ffmpeg not start with it, the same decode runs in software (see HardwareDecode).
     """
     tools = find_tools()
     width, height = analysis_size(info, long_side)
@@ -307,6 +342,14 @@ def decode_small(
     # (Skipping it in reference frames too would carry the blocks on to the next I-frame, which then
     # jumps: PySceneDetect saw cuts in a still camera.)
     input_options = {"skip_frame": "nokey"} if keyframes_only else {"skip_loop_filter": "noref"}
+    if keyframes_only and max(info.width, info.height) >= _NO_DEBLOCKING * long_side:
+        # A keyframe refers to no other frame, so nothing carries its blocks on; at a quarter of the size
+        # or less, the 8-px block edges the filter smooths are under 2 px, specks the detectors ignore.
+        # A fifth less decode for a 1080p keyframe.
+        input_options["skip_loop_filter"] = "all"
+    on_hardware = hardware is not None and hardware.active
+    if hardware is not None and on_hardware:
+        input_options["hwaccel"] = hardware.name
     # After a seek, ffmpeg counts timestamps from the seek position: shift them back.
     seek = 0.0
     frame_time = 1.0 / info.frame_rate
@@ -429,6 +472,13 @@ def decode_small(
             reader.join(timeout=5)
         if detail_pipe:
             detail_file.close()
+    if index == 0 and hardware is not None and on_hardware:
+        hardware.failed = _hardware_error(stderr_tail)
+        yield from decode_small(
+            info, long_side, detail_side, detail_step, keyframes_only=keyframes_only, span=span,
+            resume=resume, seek_to_resume=seek_to_resume, hardware=hardware,
+        )  # fmt: skip
+        return
     if index == 0 and resume is None:
         detail_text = " ".join(stderr_tail) or "ffmpeg produced no frames"
         raise InputError(f"{info.path}: no video frame could be decoded ({_last_error(detail_text)})")
@@ -464,7 +514,12 @@ class DetailSwitch:
 
 
 def decode_switchable(
-    info: VideoInfo, long_side: int, detail_side: int, detail_step: int, switch: DetailSwitch
+    info: VideoInfo,
+    long_side: int,
+    detail_side: int,
+    detail_step: int,
+    switch: DetailSwitch,
+    hardware: HardwareDecode | None = None,
 ) -> Generator[DecodedFrame, None, None]:
     """decode_small's frames, with detail pictures that can be switched off and on during the pass:
     when `switch.wanted` changes, ffmpeg is started again without them (or with them) from the next
@@ -480,7 +535,9 @@ def decode_switchable(
     late = _resume_tolerance(info)
     while True:
         side = detail_side if with_detail else 0
-        frames = decode_small(info, long_side, side, detail_step, resume=resume, seek_to_resume=seek)
+        frames = decode_small(
+            info, long_side, side, detail_step, resume=resume, seek_to_resume=seek, hardware=hardware
+        )
         next_resume, nothing_yet = None, True
         try:
             for frame in frames:

@@ -178,11 +178,17 @@ _said: set[str] = set()
 def select_with_progress(
     info: VideoInfo, options: KeyframeOptions, progress: Progress, on_stable: StableFn | None = None
 ) -> KeyframeSelection:
-    """select_keyframes with a "frames decoded" stage, out of the container's frame count (an estimate:
-    the stage ends at the frames really decoded)."""
-    stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
-    selection = select_keyframes(info, options, lambda n, _t: stage.update(n), on_stable=on_stable)
+    """select_keyframes with a "video covered" stage: the video time the pass has reached, out of the
+    container's duration (an estimate: the stage ends where the video really ended), with the time
+    left; the last line says how many frames were decoded."""
+    stage = progress.stage("video covered", info.duration or None, clock=True)
+    selection = select_keyframes(info, options, lambda _n, t: stage.update(t), on_stable=on_stable)
+    stage.note = f"{selection.frames_decoded} frames decoded"
     stage.finish()
+    if selection.hwaccel_error:
+        progress.message(
+            f"--hwaccel {options.hwaccel} did not work ({selection.hwaccel_error}): decoded in software"
+        )
     return selection
 
 

@@ -67,6 +67,8 @@ class KeyframeSelection:
     # I-frames first: the median and the longest time between two keyframes found in the stream (seconds)
     iframe_interval: float | None = None
     iframe_interval_longest: float | None = None
+    hwaccel: str = "software"  # what decoded it: "software", "--hwaccel NAME", or software after it failed
+    hwaccel_error: str = ""  # ffmpeg's words when the hardware decoder asked for could not start
 
 
 @dataclass(frozen=True)

@@ -90,14 +90,19 @@ def _hsv(frame: media.DecodedFrame) -> np.ndarray:
 
 
 def _span_frames(
-    info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
+    info: VideoInfo,
+    long_side: int,
+    first: float,
+    last: tuple[float, np.ndarray | None],
+    threshold: float,
+    hardware: media.HardwareDecode | None = None,
 ) -> Iterator[media.DecodedFrame]:
     """The frames strictly between two keyframes, up to a few past the first that already looks like
     the second keyframe: from there on it is the same shot, and decoding it would find nothing. (The
     stretch after the last keyframe has no second one: all of it; nor does a fixed camera's stretch,
     `last[1]` None: the motion detector needs to see the motion end and the scene settle.)"""
     after_match = -1
-    frames = media.decode_small(info, long_side, span=(first, last[0]))
+    frames = media.decode_small(info, long_side, span=(first, last[0]), hardware=hardware)
     try:
         for frame in frames:
             if not first + 1e-6 < frame.time < last[0] - 1e-6:
@@ -114,9 +119,14 @@ def _span_frames(
 
 
 def _span(
-    info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
+    info: VideoInfo,
+    long_side: int,
+    first: float,
+    last: tuple[float, np.ndarray | None],
+    threshold: float,
+    hardware: media.HardwareDecode | None = None,
 ) -> list[media.DecodedFrame]:
-    return list(_span_frames(info, long_side, first, last, threshold))
+    return list(_span_frames(info, long_side, first, last, threshold, hardware))
 
 
 @dataclass(frozen=True)
@@ -148,11 +158,13 @@ def keyframes_decode_alone(info: VideoInfo) -> bool:
     return in_order and len(times) >= marked - 1
 
 
-def _keyframes(info: VideoInfo, long_side: int) -> Iterator[media.DecodedFrame]:
+def _keyframes(
+    info: VideoInfo, long_side: int, hardware: media.HardwareDecode | None = None
+) -> Iterator[media.DecodedFrame]:
     """The stream's keyframes; none when it marks none (intra refresh instead of IDR frames): then the
     stretch after the "last" one is the whole video, decoded frame by frame."""
     try:
-        yield from media.decode_small(info, long_side, keyframes_only=True)
+        yield from media.decode_small(info, long_side, keyframes_only=True, hardware=hardware)
     except InputError:
         # decode_small only raises when no frame came at all; a file that cannot be decoded fails
         # again, with its own error, in the full decode that follows.
@@ -160,7 +172,11 @@ def _keyframes(info: VideoInfo, long_side: int) -> Iterator[media.DecodedFrame]:
 
 
 def sparse_frames(
-    info: VideoInfo, long_side: int, comparison: KeyframeComparison, counts: SparseCounts
+    info: VideoInfo,
+    long_side: int,
+    comparison: KeyframeComparison,
+    counts: SparseCounts,
+    hardware: media.HardwareDecode | None = None,
 ) -> Iterator[media.DecodedFrame]:
     """The video's keyframes (marked `keyframe`) and, between two keyframes that differ (`comparison`),
     every frame; in time order, numbered by their place in the whole video (time x fps).
@@ -185,7 +201,7 @@ def sparse_frames(
                 frames = head.result()
                 spans_waiting -= 1
             elif isinstance(head, _LongSpan):
-                frames = _span_frames(info, long_side, head.first, head.last, threshold)
+                frames = _span_frames(info, long_side, head.first, head.last, threshold, hardware)
             else:
                 frames = [head]
             waiting.popleft()
@@ -205,7 +221,7 @@ def sparse_frames(
                 waiting.append(_LongSpan(first, last))
             else:
                 spans_waiting += 1
-                waiting.append(pool.submit(_span, info, long_side, first, last, threshold))
+                waiting.append(pool.submit(_span, info, long_side, first, last, threshold, hardware))
 
         def submit() -> None:
             nonlocal stretch
@@ -217,7 +233,7 @@ def sparse_frames(
                 stretch = None
 
         try:
-            for decoded in _keyframes(info, long_side):
+            for decoded in _keyframes(info, long_side, hardware):
                 key = replace(decoded, keyframe=True)
                 counts.keyframes += 1
                 picture = comparison.picture(key)

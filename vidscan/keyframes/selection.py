@@ -83,6 +83,7 @@ class _Pass:
         dense = self.sparse is None or "motion" in wants
         self.step = analysis_step(fps, options.analysis_rate) if dense else 1
         self.options = options
+        self.hardware = media.HardwareDecode(options.hwaccel)
         self.stats = FrameStats()
         self._cuts_seen = 0
         self._recent_cuts: deque[float] = deque()
@@ -120,16 +121,20 @@ class _Pass:
 
     def _run(self, info: VideoInfo, progress: ProgressFn | None, early: EarlyKeyframes | None) -> None:
         if self.sparse is not None:
-            frames = sparse_frames(info, self.options.analysis_size, self.comparison, self.sparse)
+            size = self.options.analysis_size
+            frames = sparse_frames(info, size, self.comparison, self.sparse, self.hardware)
         elif self.detail_switch is not None:
             size, text_size = self.options.analysis_size, self.options.text_size
-            frames = media.decode_switchable(info, size, text_size, self.text_step, self.detail_switch)
+            frames = media.decode_switchable(
+                info, size, text_size, self.text_step, self.detail_switch, self.hardware
+            )
         else:
             frames = media.decode_small(
                 info,
                 self.options.analysis_size,
                 detail_side=self.options.text_size if self.text else 0,
                 detail_step=self.text_step,
+                hardware=self.hardware,
             )
         number, next_report = -1, 0
         previous: FrameView | None = None
@@ -331,4 +336,6 @@ def select_keyframes(
         decode_mode="iframes-first" if counts is not None else "full",
         iframe_interval=round(counts.interval(), 3) if counts is not None and counts.gaps else None,
         iframe_interval_longest=round(counts.longest(), 3) if counts is not None and counts.gaps else None,
+        hwaccel=p.hardware.describe(),
+        hwaccel_error=p.hardware.failed,
     )

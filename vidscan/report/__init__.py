@@ -65,6 +65,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     run["decode_mode"] = report.selection.decode_mode
     run["iframe_interval"] = report.selection.iframe_interval
     run["iframe_interval_longest"] = report.selection.iframe_interval_longest
+    run["hwaccel"] = report.selection.hwaccel
     return {
         "schema_version": SCHEMA_VERSION,
         "video": video,
