@@ -32,6 +32,8 @@ _AHEAD = 2  # stretches decoded at once, beside the keyframes' own decode
 _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting in memory until the
 # detectors take them. Neighbouring differing stretches are joined up to this length; a longer one (a long
 # GOP, the tail) is decoded when its turn comes instead.
+_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _AHEAD such stretches and the
+# one being read wait at once, so a busy hour of 25 frames/s footage does not hold 10 s of frames three times
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
 
@@ -185,6 +187,7 @@ def sparse_frames(
     at most `_AHEAD` at a time, so the two cores stay busy and few frames wait in memory."""
     fps = info.frame_rate
     threshold = comparison.threshold
+    held = min(_HELD, _HELD_FRAMES / fps)  # seconds of frames a stretch decoded ahead may hold
     waiting: deque[Future[list[media.DecodedFrame]] | _LongSpan | media.DecodedFrame] = deque()
     spans_waiting = 0
 
@@ -217,7 +220,7 @@ def sparse_frames(
 
         def decode(first: float, last: tuple[float, np.ndarray | None]) -> None:
             nonlocal spans_waiting
-            if last[0] - first > _HELD:
+            if last[0] - first > held:
                 waiting.append(_LongSpan(first, last))
             else:
                 spans_waiting += 1
@@ -241,7 +244,7 @@ def sparse_frames(
                     counts.gaps[round((key.time - previous[0]) * 1000)] += 1
                 if previous is not None and comparison.differs(previous[1], picture):
                     counts.spans += 1
-                    if stretch is not None and key.time - stretch[0] <= _HELD:
+                    if stretch is not None and key.time - stretch[0] <= held:
                         stretch = (stretch[0], key, picture)  # the keyframe before comes in the stretch
                     else:
                         submit()
