@@ -12,8 +12,10 @@ import pytest
 
 from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
 from tests.fake_ollama import FakeOllama
+from tests.synthetic import crossing
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
+from vidscan.keyframes.plan import EVENTS
 from vidscan.types import KeyframeSelection
 
 # Cuts at 2.32, 5.4 and 8.84 s: inside 2-s GOPs (x264 ultrafast puts no keyframe at a cut), so each one
@@ -62,10 +64,12 @@ def test_a_file_with_one_keyframe_is_decoded_frame_by_frame(tmp_path: Path) -> N
     assert selection.frames_decoded == 300  # all of them, once
 
 
-def test_auto_becomes_scenes_and_motion_is_refused(edited: Path) -> None:
-    assert _select(edited, iframes_first=True).strategy.startswith("scenes (I-frames first")
-    with pytest.raises(ValueError, match="finds cuts only"):
-        _select(edited, strategy="motion", iframes_first=True)
+def test_auto_keeps_its_cuts_and_text_is_refused(edited: Path) -> None:
+    selection = _select(edited, iframes_first=True)
+    assert selection.strategy == "auto:scenes (I-frames first: 3 of 5 keyframe gaps decoded)"
+    assert selection.cuts == CUTS
+    with pytest.raises(ValueError, match="cannot follow text changes"):
+        _select(edited, strategy="text", iframes_first=True)
 
 
 def test_other_codecs_get_the_full_pass_and_say_so() -> None:
@@ -82,7 +86,7 @@ def test_the_command_line_flag(edited: Path) -> None:
         check=True,
     )
     data = json.loads(run.stdout)
-    assert data["strategy"].startswith("scenes (I-frames first: 3 of 5")
+    assert data["strategy"].startswith("auto:scenes (I-frames first: 3 of 5")
     assert [k["reason"] for k in data["keyframes"]] == ["start", "cut", "cut", "cut"]
 
 
@@ -94,8 +98,102 @@ def test_analyze_with_iframes_first_captions_every_shot(fake_ollama: FakeOllama,
     assert result.code == 0, result.stderr
     report = json.loads((tmp_path / "bikes" / "report.json").read_text())
     assert report["run"]["status"] == "complete"
-    assert report["run"]["keyframe_strategy"].startswith("scenes (I-frames first: ")
+    assert report["run"]["keyframe_strategy"].startswith("auto:scenes (I-frames first: ")
+    assert report["run"]["decode_mode"] == "iframes-first"
+    assert report["run"]["iframe_interval"] > 0
+    html = (tmp_path / "bikes" / "report.html").read_text()
+    assert f"I-frames first, an I-frame every {report['run']['iframe_interval']:.2f} s" in html
     times = [k["time"] for k in report["keyframes"]]
     for lo, hi in zip((0.0, 1.2, 3.04, 5.48, 7.48), (1.2, 3.04, 5.48, 7.48, 9.68), strict=True):
         assert any(lo < t < hi for t in times), (lo, hi, times)  # bikes' shots, all of them
     assert all(k["caption"] for k in report["keyframes"])
+
+
+# Fixed cameras: a figure crosses a noisy still scene from ENTER for CROSS seconds (tests/synthetic.py).
+ENTER, CROSS = 4.0, 5.0
+
+
+def _events(selection: KeyframeSelection, lo: float, hi: float) -> list[float]:
+    return [k.time for k in selection.keyframes if k.reason in EVENTS and lo <= k.time <= hi]
+
+
+def _same_event_as_the_full_pass(path: Path, strategy: str = "auto") -> KeyframeSelection:
+    full = _select(path, strategy=strategy)
+    fast = _select(path, strategy=strategy, iframes_first=True)
+    assert _events(full, ENTER, ENTER + CROSS), full.keyframes
+    assert _events(fast, ENTER, ENTER + CROSS), fast.keyframes
+    assert not _events(fast, 0.0, ENTER) and not _events(fast, ENTER + CROSS, 99.0)  # noise is no event
+    return fast
+
+
+def test_a_camera_event_longer_than_the_keyframe_interval_is_found(tmp_path: Path) -> None:
+    # Keyframes every 2 s; the figure is in view for 5 s: the keyframes around it differ by more than
+    # the scene's noise, so those stretches are decoded frame by frame; the quiet ones are skipped.
+    path = crossing(tmp_path / "crossing.mp4", ENTER, CROSS)
+    for strategy in ("auto", "motion"):
+        fast = _same_event_as_the_full_pass(path, strategy)
+        assert fast.decode_mode == "iframes-first"
+        assert (fast.iframe_interval, fast.iframe_interval_longest) == (2.0, 2.0)
+        assert fast.frames_decoded < 180 * 0.75  # of 180: the keyframes, 3 stretches and the tail
+        assert "(I-frames first: 3 of 5 keyframe gaps decoded)" in fast.strategy
+
+
+def test_a_camera_event_within_one_keyframe_interval_is_missed(tmp_path: Path) -> None:
+    # What the mode can miss, as the README says: keyframes every 4 s (at 4 and 8), and a figure that
+    # crosses between 4.6 and 6.1 s. Both keyframes show the empty scene, so the stretch is skipped:
+    # the full pass has the event, I-frames first does not.
+    path = crossing(
+        tmp_path / "glimpse.mp4", 4.6, 1.5, keyframes=["-g", "60", "-keyint_min", "60", "-sc_threshold", "0"]
+    )
+    full = _select(path)
+    fast = _select(path, iframes_first=True)
+    assert _events(full, 4.6, 6.1)
+    assert not _events(fast, 0.0, 99.0)  # missed
+    assert "0 of 2 keyframe gaps decoded" in fast.strategy
+
+
+def test_irregular_keyframes_with_b_frames(tmp_path: Path) -> None:
+    # A recorder's variable interval: keyframes 0.4 to 3.1 s apart, B-frames between them.
+    times = "0,1.3,2.1,4.9,5.5,8.6,9.0"
+    path = crossing(
+        tmp_path / "irregular.mp4", ENTER, CROSS,
+        keyframes=["-g", "300", "-sc_threshold", "0", "-force_key_frames", times],
+        codec=["-preset", "veryfast", "-bf", "3", "-crf", "26"],
+    )  # fmt: skip
+    fast = _same_event_as_the_full_pass(path)
+    assert fast.iframe_interval == 0.8 and fast.iframe_interval_longest == 3.067  # median, longest
+
+
+def test_an_h264_open_gop_gets_the_full_pass_and_says_why(tmp_path: Path) -> None:
+    # x264's open GOP: keyframes that are recovery points, not IDR frames. ffmpeg cannot decode them
+    # alone (it gives a few, out of order), so the mode is not used, and the strategy says so.
+    path = crossing(
+        tmp_path / "open-gop.mp4", ENTER, CROSS,
+        codec=["-preset", "veryfast", "-bf", "3", "-x264-params", "open-gop=1", "-crf", "26"],
+    )  # fmt: skip
+    fast = _same_event_as_the_full_pass(path)
+    assert fast.decode_mode == "full" and fast.frames_decoded == 180
+    assert "keyframes of this stream do not decode alone" in fast.strategy
+
+
+def test_h265_with_an_open_gop(tmp_path: Path) -> None:
+    # HEVC's open GOP (CRA keyframes, x265's default) decodes keyframe by keyframe.
+    params = "log-level=error:keyint=30:min-keyint=30:scenecut=0:open-gop=1"
+    path = crossing(
+        tmp_path / "hevc.mp4", ENTER, CROSS,
+        codec=["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", params, "-crf", "28"],
+    )  # fmt: skip
+    assert media.probe(str(path)).codec == "hevc"
+    fast = _same_event_as_the_full_pass(path)
+    assert fast.decode_mode == "iframes-first" and fast.iframe_interval == 2.0
+
+
+def test_the_command_line_with_motion(tmp_path: Path) -> None:
+    path = crossing(tmp_path / "crossing.mp4", ENTER, CROSS)
+    args = [sys.executable, "-m", "vidscan", "keyframes", "--iframes-first", "--json", str(path)]
+    run = subprocess.run([*args, "--keyframes", "motion"], capture_output=True, text=True, check=True)
+    data = json.loads(run.stdout)
+    assert data["strategy"].startswith("motion (I-frames first: 3 of 5")
+    assert any(k["reason"] in EVENTS and ENTER <= k["time"] <= ENTER + CROSS for k in data["keyframes"])
+    refused = subprocess.run([*args, "--keyframes", "text"], capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "cannot follow text changes" in refused.stderr

@@ -52,8 +52,8 @@ class _Timeline(Progress):
         super().__init__("quiet")
         self.ended: dict[str, float] = {}
 
-    def stage(self, name: str, total: int | None = None, unit: str = "") -> Stage:
-        stage = super().stage(name, total, unit)
+    def stage(self, name: str, total: float | None = None, unit: str = "", clock: bool = False) -> Stage:
+        stage = super().stage(name, total, unit, clock)
         close = stage.close
 
         def closed(outcome: str | None = None) -> None:
@@ -83,7 +83,7 @@ def test_captioning_starts_before_the_pass_ends_and_nothing_is_described_twice(
     result = analyze(str(video), Options(out=tmp_path / "early", host=fake_ollama.url), progress=timeline)
     run = result.data["run"]
     assert run["status"] == "complete"
-    assert min(first_request) < timeline.ended["frames decoded"]  # the model was busy during the pass
+    assert min(first_request) < timeline.ended["video covered"]  # the model was busy during the pass
     assert run["early_captions"] >= 3 and run["unused_captions"] == 0
     originals = [k for k in result.data["keyframes"] if k["duplicate_of"] is None]
     assert len(_caption_requests(fake_ollama)) == len(originals)  # one call per distinct keyframe

@@ -262,23 +262,29 @@ def select_with_progress(
     on_stable: StableFn | None = None,
     waiting: media.WaitingDecoder | None = None,
 ) -> KeyframeSelection:
-    """select_keyframes with a "frames decoded" stage, out of the container's frame count (an estimate:
-    the stage ends at the frames really decoded)."""
+    """select_keyframes with a "video covered" stage: the video time the pass has reached, out of the
+    container's duration (an estimate: the stage ends where the video really ended), with the time
+    left; the last line says how many frames were decoded."""
     from .keyframes import select_keyframes
 
-    stage = progress.stage("frames decoded", info.frame_count or int(info.duration * info.fps) or None)
+    stage = progress.stage("video covered", info.duration or None, clock=True)
     selection = select_keyframes(
-        info, options, lambda n, _t: stage.update(n), on_stable=on_stable, waiting=waiting
+        info, options, lambda _n, t: stage.update(t), on_stable=on_stable, waiting=waiting
     )
+    stage.note = f"{selection.frames_decoded} frames decoded"
     stage.finish()
+    if selection.hwaccel_error:
+        progress.message(
+            f"--hwaccel {options.hwaccel} did not work ({selection.hwaccel_error}): decoded in software"
+        )
     return selection
 
 
 def _pass_decoder(video: str, options: KeyframeOptions) -> media.WaitingDecoder | None:
     """The keyframe pass's ffmpeg, started before the video is probed: its libraries load meanwhile
-    (I-frames first decodes otherwise, and starts its own)."""
-    if options.iframes_first:
-        return None
+    (I-frames first and --hwaccel decode otherwise, and start their own)."""
+    if options.iframes_first or options.hwaccel != "none":
+        return None  # a hardware decode starts its own ffmpeg, with its software fallback
     return media.WaitingDecoder(video, detail="text" in DETECTORS.get(options.strategy, ()))
 
 

@@ -10,28 +10,57 @@ if TYPE_CHECKING:  # tqdm loads for a bar only: log lines and --quiet need none
     from tqdm import tqdm
 
 
+def clock(seconds: float) -> str:
+    """Seconds as a clock: 1:02:03, or 2:03 under an hour."""
+    whole = max(0, int(seconds + 0.5))
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 class Stage:
     """One stage's progress: update(done) with the absolute count reached, in `unit` ("" for a count of
-    things, "s" for seconds); close(outcome) ends it with a line that says what the stage really did."""
+    things, "s" for seconds); close(outcome) ends it with a line that says what the stage really did.
+    A `clock` stage counts seconds of video (a day of footage reads better as 6:00:00/24:00:00 than as
+    frames), and says how long the rest should take at the pace so far."""
 
-    def __init__(self, name: str, total: int | None, mode: str, stream: TextIO, unit: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        total: float | None,
+        mode: str,
+        stream: TextIO,
+        unit: str = "",
+        clock: bool = False,
+    ) -> None:
         self.name, self.total, self.mode, self.stream = name, total, mode, stream
         self.unit = unit
-        self.done = 0
+        self.clock = clock
+        self.done: float = 0
+        self.note = ""  # said with the last line (what else was counted)
         self._bar: tqdm | None = None
         self._last_log = 0.0
         self._started = time.monotonic()
         if mode == "bar":
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=name, unit=unit, file=stream, leave=True, dynamic_ncols=True)
+            # A clock stage shows video time and tqdm's estimate of the time left.
+            layout = "{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]" if clock else None
+            self._bar = tqdm(
+                total=total,
+                desc=name,
+                unit="" if clock else unit,
+                file=stream,
+                leave=True,
+                dynamic_ncols=True,
+                bar_format=layout,
+            )
 
     @property
     def seconds(self) -> float:
         """Since the stage began."""
         return time.monotonic() - self._started
 
-    def update(self, done: int, total: int | None = None) -> None:
+    def update(self, done: float, total: float | None = None) -> None:
         if total is not None and total != self.total:
             self.total = total
             if self._bar is not None:
@@ -39,17 +68,31 @@ class Stage:
         step = done - self.done
         self.done = done
         if self._bar is not None and step > 0:
+            if self.clock:
+                self._bar.set_postfix_str(self._count(), refresh=False)
             self._bar.update(step)
         elif self.mode == "log" and time.monotonic() - self._last_log >= 5.0:
             self._last_log = time.monotonic()
             self._log()
 
     def _count(self) -> str:
+        if self.clock:
+            return f"{clock(self.done)}/{clock(self.total)}" if self.total else clock(self.done)
         of = f"/{self.total}" if self.total else ""
         return f"{self.done}{of}{' ' + self.unit if self.unit else ''}"
 
+    def left(self) -> float | None:
+        """Seconds the rest should take at the pace so far (None before there is a pace to go by)."""
+        if not self.total or self.done <= 0 or self.seconds < 1.0:
+            return None
+        return self.seconds * max(0.0, self.total - self.done) / self.done
+
     def _log(self) -> None:
-        print(f"vidscan: {self.name}: {self._count()}", file=self.stream, flush=True)
+        line = f"vidscan: {self.name}: {self._count()}"
+        left = self.left() if self.clock else None
+        if left is not None and self.total:
+            line += f" ({100 * self.done / self.total:.0f}%, about {clock(left)} left)"
+        print(line, file=self.stream, flush=True)
 
     def finish(self) -> None:
         """Close a stage whose total was an estimate (a container's frame count): the count reached is the
@@ -74,8 +117,9 @@ class Stage:
                 self._bar.update(self.total - self._bar.n)
             self._bar.close()
         else:
+            note = f" ({self.note})" if self.note else ""
             print(
-                f"vidscan: {self.name}: {self._count()} done in {self.seconds:.1f}s",
+                f"vidscan: {self.name}: {self._count()}{note} done in {self.seconds:.1f}s",
                 file=self.stream,
                 flush=True,
             )
@@ -90,8 +134,8 @@ class Progress:
             mode = "bar" if self.stream.isatty() else "log"
         self.mode = mode
 
-    def stage(self, name: str, total: int | None = None, unit: str = "") -> Stage:
-        return Stage(name, total, self.mode, self.stream, unit)
+    def stage(self, name: str, total: float | None = None, unit: str = "", clock: bool = False) -> Stage:
+        return Stage(name, total, self.mode, self.stream, unit, clock)
 
     def message(self, text: str) -> None:
         if self.mode != "quiet":

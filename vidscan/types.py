@@ -61,6 +61,14 @@ class KeyframeSelection:
     # (start, end) of stretches that showed nothing worth a picture (black, blank, the dark between two
     # fades): no keyframe stands for them
     blank: tuple[tuple[float, float], ...] = ()
+    decode_mode: str = (
+        "full"  # "full" (every frame) or "iframes-first" (keyframes, and between two that differ)
+    )
+    # I-frames first: the median and the longest time between two keyframes found in the stream (seconds)
+    iframe_interval: float | None = None
+    iframe_interval_longest: float | None = None
+    hwaccel: str = "software"  # what decoded it: "software", "--hwaccel NAME", or software after it failed
+    hwaccel_error: str = ""  # ffmpeg's words when the hardware decoder asked for could not start
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ class EarlyKeyframes:
         limit = min(now, horizons["scenes"])
         starts = [s.start for s in shots]
         for name in ("motion", "text"):
+            if name not in horizons:  # not looked for (text, I-frames first)
+                continue
             at = horizons[name]
             i = max(0, bisect_right(starts, at) - 1)
             screen, fixed = kinds[i] if i < len(kinds) else (False, False)

@@ -1,17 +1,21 @@
-"""I-frame-first decoding for edited footage: decode only the stream's keyframes (I-frames, which need no
-other frame), and decode in full only the stretches between two keyframes that differ. A stretch whose
-two ends look alike holds no cut worth a keyframe; one whose ends differ is handed to the cut detector
-frame by frame, so cuts keep their exact times.
+"""I-frame-first decoding: decode only the stream's keyframes (I-frames, which need no other frame), and
+decode in full only the stretches between two keyframes that differ. A stretch whose two ends look alike
+holds nothing worth a keyframe unless it came and went within the stretch; one whose ends differ is
+handed to the detectors frame by frame, so cuts keep their exact times and motion its tracks.
 
-It pays off on H.264/H.265 with a keyframe every few seconds (a 1080p file's keyframes decode ten times
-faster than all its frames); a cut and a cut back within one stretch (A-B-A) is what it can miss."""
+Two keyframes differ for the cut detector when their content score is high (edited footage), and, on a
+fixed camera, when the motion detector would see something moved between them (motion.CameraChange:
+pixels over the clip's own noise). It pays off on H.264/H.265 with a keyframe every few seconds (a 1080p
+file's keyframes decode ten times faster than all its frames); what comes and goes within one stretch
+(a cut and a cut back, a person crossing in less than the keyframe interval) is what it can miss."""
 
 from __future__ import annotations
 
-from collections import deque
+import contextlib
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -19,7 +23,8 @@ import numpy as np
 from .. import media
 from ..errors import InputError
 from ..types import VideoInfo
-from .frames import cut_view
+from .frames import FrameView, cut_view
+from .motion import CameraChange
 from .scenes import hsv_change
 
 CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
@@ -27,15 +32,59 @@ _AHEAD = 2  # stretches decoded at once, beside the keyframes' own decode
 _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting in memory until the
 # detectors take them. Neighbouring differing stretches are joined up to this length; a longer one (a long
 # GOP, the tail) is decoded when its turn comes instead.
+_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _AHEAD such stretches and the
+# one being read wait at once, so a busy hour of 25 frames/s footage does not hold 10 s of frames three times
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
 
 @dataclass
 class SparseCounts:
-    """What the sparse decode did, for the report."""
+    """What the sparse decode did, for the report. Gaps between keyframes are counted by their length
+    in milliseconds (a recorder has one or a few lengths): a few numbers however long the video."""
 
     keyframes: int = 0  # I-frames decoded
     spans: int = 0  # stretches between two I-frames decoded frame by frame
+    gaps: Counter[int] = field(default_factory=Counter)  # milliseconds between two keyframes: how often
+
+    def interval(self) -> float:
+        """The median time between two keyframes, in seconds (0 with fewer than two keyframes)."""
+        total, half = 0, sum(self.gaps.values()) / 2
+        for ms in sorted(self.gaps):
+            total += self.gaps[ms]
+            if total >= half:
+                return ms / 1000
+        return 0.0
+
+    def longest(self) -> float:
+        return max(self.gaps, default=0) / 1000
+
+
+class KeyframeComparison:
+    """When two consecutive keyframes differ enough for the stretch between them to be decoded: a content
+    score of `threshold` or more (a cut, see KeyframeOptions.iframe_change), or, while `camera` is set,
+    anything the fixed-camera detector would see moved between them (CameraChange). The pass sets
+    `camera` where the motion detector looks (under auto: where the footage is not edited)."""
+
+    def __init__(self, threshold: float, camera: CameraChange | None = None) -> None:
+        self.threshold = threshold
+        self._camera = camera
+        self.camera = camera is not None
+
+    def picture(self, frame: media.DecodedFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """What is compared of a keyframe: its HSV cut view, and its grey picture for the camera test."""
+        hsv = cv2.cvtColor(cut_view(frame.yuv), cv2.COLOR_BGR2HSV)
+        grey = CameraChange.picture(FrameView(frame.time, frame.yuv)) if self._camera else None
+        return hsv, grey
+
+    def differs(
+        self, a: tuple[np.ndarray, np.ndarray | None], b: tuple[np.ndarray, np.ndarray | None]
+    ) -> bool:
+        if hsv_change(a[0], b[0]) >= self.threshold:
+            return True
+        camera = self._camera
+        return bool(
+            self.camera and camera and a[1] is not None and b[1] is not None and camera.differs(a[1], b[1])
+        )
 
 
 def _hsv(frame: media.DecodedFrame) -> np.ndarray:
@@ -43,13 +92,19 @@ def _hsv(frame: media.DecodedFrame) -> np.ndarray:
 
 
 def _span_frames(
-    info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
+    info: VideoInfo,
+    long_side: int,
+    first: float,
+    last: tuple[float, np.ndarray | None],
+    threshold: float,
+    hardware: media.HardwareDecode | None = None,
 ) -> Iterator[media.DecodedFrame]:
     """The frames strictly between two keyframes, up to a few past the first that already looks like
     the second keyframe: from there on it is the same shot, and decoding it would find nothing. (The
-    stretch after the last keyframe has no second one: all of it.)"""
+    stretch after the last keyframe has no second one: all of it; nor does a fixed camera's stretch,
+    `last[1]` None: the motion detector needs to see the motion end and the scene settle.)"""
     after_match = -1
-    frames = media.decode_small(info, long_side, span=(first, last[0]))
+    frames = media.decode_small(info, long_side, span=(first, last[0]), hardware=hardware)
     try:
         for frame in frames:
             if not first + 1e-6 < frame.time < last[0] - 1e-6:
@@ -66,9 +121,14 @@ def _span_frames(
 
 
 def _span(
-    info: VideoInfo, long_side: int, first: float, last: tuple[float, np.ndarray | None], threshold: float
+    info: VideoInfo,
+    long_side: int,
+    first: float,
+    last: tuple[float, np.ndarray | None],
+    threshold: float,
+    hardware: media.HardwareDecode | None = None,
 ) -> list[media.DecodedFrame]:
-    return list(_span_frames(info, long_side, first, last, threshold))
+    return list(_span_frames(info, long_side, first, last, threshold, hardware))
 
 
 @dataclass(frozen=True)
@@ -79,11 +139,34 @@ class _LongSpan:
     last: tuple[float, np.ndarray | None]
 
 
-def _keyframes(info: VideoInfo, long_side: int) -> Iterator[media.DecodedFrame]:
+_CHECK = 30.0  # seconds at the start of the video over which decoding the keyframes alone is checked
+
+
+def keyframes_decode_alone(info: VideoInfo) -> bool:
+    """Whether the stream's keyframes decode without the frames between them, as they come in order.
+    H.264 with an open GOP (keyframes that are recovery points, not IDR frames, as x264's open-gop
+    writes them) does not: ffmpeg's decoder then loses its reference bookkeeping, gives a few of them
+    at the end, out of order. Checked on the first `_CHECK` seconds: the keyframes decoded there
+    against the keyframes the container marks (the last may fall either side of the end)."""
+    marked = media.keyframe_packets(info, _CHECK)
+    times: list[float] = []
+    with contextlib.suppress(InputError):
+        frames = media.decode_small(info, 64, keyframes_only=True, span=(0.0, _CHECK))
+        try:
+            times = [frame.time for frame in frames]
+        finally:
+            frames.close()
+    in_order = all(b - a > 0.5 / info.frame_rate for a, b in zip(times, times[1:], strict=False))
+    return in_order and len(times) >= marked - 1
+
+
+def _keyframes(
+    info: VideoInfo, long_side: int, hardware: media.HardwareDecode | None = None
+) -> Iterator[media.DecodedFrame]:
     """The stream's keyframes; none when it marks none (intra refresh instead of IDR frames): then the
     stretch after the "last" one is the whole video, decoded frame by frame."""
     try:
-        yield from media.decode_small(info, long_side, keyframes_only=True)
+        yield from media.decode_small(info, long_side, keyframes_only=True, hardware=hardware)
     except InputError:
         # decode_small only raises when no frame came at all; a file that cannot be decoded fails
         # again, with its own error, in the full decode that follows.
@@ -91,66 +174,77 @@ def _keyframes(info: VideoInfo, long_side: int) -> Iterator[media.DecodedFrame]:
 
 
 def sparse_frames(
-    info: VideoInfo, long_side: int, threshold: float, counts: SparseCounts
+    info: VideoInfo,
+    long_side: int,
+    comparison: KeyframeComparison,
+    counts: SparseCounts,
+    hardware: media.HardwareDecode | None = None,
 ) -> Iterator[media.DecodedFrame]:
-    """The video's keyframes and, between two keyframes whose content score is `threshold` or more,
+    """The video's keyframes (marked `keyframe`) and, between two keyframes that differ (`comparison`),
     every frame; in time order, numbered by their place in the whole video (time x fps).
 
     Stretches are decoded on worker threads (an ffmpeg each) while the keyframes are still being read,
     at most `_AHEAD` at a time, so the two cores stay busy and few frames wait in memory."""
     fps = info.frame_rate
+    threshold = comparison.threshold
+    held = min(_HELD, _HELD_FRAMES / fps)  # seconds of frames a stretch decoded ahead may hold
     waiting: deque[Future[list[media.DecodedFrame]] | _LongSpan | media.DecodedFrame] = deque()
     spans_waiting = 0
 
-    def ready() -> Iterator[media.DecodedFrame]:
+    def ready(end: bool = False) -> Iterator[media.DecodedFrame]:
         """Yield the waiting frames in order, up to the first stretch still being decoded (or all of
-        them when `_AHEAD` stretches are already waiting)."""
+        them when `_AHEAD` stretches are already waiting, or at the `end`)."""
         nonlocal spans_waiting
         while waiting:
             head = waiting[0]
             frames: Iterable[media.DecodedFrame]
             if isinstance(head, Future):
-                if not head.done() and spans_waiting < _AHEAD:
+                if not head.done() and spans_waiting < _AHEAD and not end:
                     return
                 frames = head.result()
                 spans_waiting -= 1
             elif isinstance(head, _LongSpan):
-                frames = _span_frames(info, long_side, head.first, head.last, threshold)
+                frames = _span_frames(info, long_side, head.first, head.last, threshold, hardware)
             else:
                 frames = [head]
             waiting.popleft()
             for frame in frames:
                 yield replace(frame, number=round(frame.time * fps))
 
-    previous: tuple[float, np.ndarray] | None = None
-    # The stretch being put together: (start, its last keyframe, that keyframe's HSV). Neighbouring
+    Picture = tuple[np.ndarray, np.ndarray | None]
+    previous: tuple[float, Picture] | None = None
+    # The stretch being put together: (start, its last keyframe, that keyframe's pictures). Neighbouring
     # stretches that both differ (motion, a run of cuts) are decoded as one, by one ffmpeg.
-    stretch: tuple[float, media.DecodedFrame, np.ndarray] | None = None
+    stretch: tuple[float, media.DecodedFrame, Picture] | None = None
     with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
 
         def decode(first: float, last: tuple[float, np.ndarray | None]) -> None:
             nonlocal spans_waiting
-            if last[0] - first > _HELD:
+            if last[0] - first > held:
                 waiting.append(_LongSpan(first, last))
             else:
                 spans_waiting += 1
-                waiting.append(pool.submit(_span, info, long_side, first, last, threshold))
+                waiting.append(pool.submit(_span, info, long_side, first, last, threshold, hardware))
 
         def submit() -> None:
             nonlocal stretch
             if stretch is not None:
                 start, last, picture = stretch
-                decode(start, (last.time, picture))
+                # A fixed camera's stretch is decoded to its end (see _span_frames).
+                decode(start, (last.time, None if comparison.camera else picture[0]))
                 waiting.append(last)
                 stretch = None
 
         try:
-            for key in _keyframes(info, long_side):
+            for decoded in _keyframes(info, long_side, hardware):
+                key = replace(decoded, keyframe=True)
                 counts.keyframes += 1
-                picture = _hsv(key)
-                if previous is not None and hsv_change(previous[1], picture) >= threshold:
+                picture = comparison.picture(key)
+                if previous is not None:
+                    counts.gaps[round((key.time - previous[0]) * 1000)] += 1
+                if previous is not None and comparison.differs(previous[1], picture):
                     counts.spans += 1
-                    if stretch is not None and key.time - stretch[0] <= _HELD:
+                    if stretch is not None and key.time - stretch[0] <= held:
                         stretch = (stretch[0], key, picture)  # the keyframe before comes in the stretch
                     else:
                         submit()
@@ -164,8 +258,7 @@ def sparse_frames(
             if previous is None or info.duration > previous[0] + 1.0 / fps:
                 # After the last keyframe: nothing to compare with, so every frame.
                 decode(previous[0] if previous else 0.0, (info.duration + 1.0, None))
-            spans_waiting = _AHEAD  # the end: wait for every stretch
-            yield from ready()
+            yield from ready(end=True)  # every stretch, however long it takes
         finally:
             for item in waiting:
                 if isinstance(item, Future):

@@ -66,6 +66,56 @@ def _above(picture: np.ndarray, level: float) -> np.ndarray:
     return cv2.compare(picture, np.array([level]), cv2.CMP_GT)  # a one-element array is a scalar
 
 
+def _something_moved(diff: np.ndarray, min_blob: int) -> bool:
+    """Whether a difference picture shows something that moved: enough pixels over its own noise, in
+    pieces of 2x2 or more (specks are noise)."""
+    moved = cv2.morphologyEx(_above(diff, _noise_threshold(diff)), cv2.MORPH_OPEN, _SPECK)
+    return cv2.countNonZero(moved) >= min_blob
+
+
+def _exposure_gain(now: np.ndarray, before: np.ndarray) -> float | None:
+    """The factor that brings `now` to the exposure of `before`: the median ratio over a sparse grid of
+    pixels, so that a person filling a third of the picture does not sway it (None when too little of
+    the picture is lit to tell)."""
+    now, before = now[::4, ::4].astype(np.float32), before[::4, ::4].astype(np.float32)
+    lit = (now > _DARK) & (before > _DARK)  # the ratio of dark pixels is mostly noise
+    if np.count_nonzero(lit) < lit.size // 4:
+        return None
+    ratios = before[lit] / now[lit]
+    middle = ratios.size // 2
+    return float(np.partition(ratios, middle)[middle])
+
+
+def min_blob(analysis_width: int, source_width: int) -> int:
+    """Analysis pixels of the smallest object worth an event (_MIN_OBJECT source pixels)."""
+    if not source_width:
+        return _MIN_BLOB
+    scale = analysis_width / source_width
+    return max(_MIN_BLOB, int(_MIN_OBJECT * scale * scale))
+
+
+class CameraChange:
+    """Whether two pictures of a fixed camera taken seconds apart (two I-frames) differ the way the
+    motion detector would notice between two looks: brought to the same exposure, enough pixels over
+    the two pictures' own noise (the median difference, measured on the clip, see _noise_threshold) in
+    pieces of 2x2 or more, at least the smallest object worth an event. Anything that moved, appeared
+    or went between them shows; wind in leaves does too (the stretch is then decoded for nothing, which
+    costs time, not keyframes)."""
+
+    def __init__(self, source_width: int) -> None:
+        self._source_width = source_width
+
+    @staticmethod
+    def picture(frame: FrameView) -> np.ndarray:
+        return cv2.GaussianBlur(frame.gray, (3, 3), 0)  # as MotionDetector.process sees it
+
+    def differs(self, before: np.ndarray, now: np.ndarray) -> bool:
+        gain = _exposure_gain(now, before)
+        if gain is not None and abs(gain - 1.0) >= 0.01:
+            now = cv2.convertScaleAbs(now, alpha=gain)
+        return _something_moved(cv2.absdiff(now, before), min_blob(now.shape[1], self._source_width))
+
+
 @dataclass
 class _Blob:
     x: float
@@ -88,6 +138,7 @@ class _Track:
         self.size = blob.size
         self.travel = 0.0
         self.samples = [(t, blob.area)]  # when it was seen, and how large
+        self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
 
     def predict(self, t: float) -> tuple[float, float]:
         dt = t - self.last
@@ -108,7 +159,7 @@ class _Track:
         place is seen now and then, and a track that jumps between such specks goes back and forth
         (its path is long, its way from where it began short)."""
         life = self.last - self.first
-        if life < _MIN_LIFE or len(self.samples) < _SEEN * life * self.rate:
+        if life < _MIN_LIFE or len(self.samples) < _SEEN * (life - self.unlooked) * self.rate:
             return False
         way = math.hypot(self.x - self.x0, self.y - self.y0)
         return self.travel >= _TRAVEL * self.size and way >= _STRAIGHT * self.path
@@ -190,8 +241,14 @@ def _in_front(blobs: list[_Blob], picture: np.ndarray, background: np.ndarray) -
 
 
 class MotionDetector:
-    def __init__(self, options: KeyframeOptions, fps: float, source_width: int = 0) -> None:
+    def __init__(
+        self, options: KeyframeOptions, fps: float, source_width: int = 0, sparse: bool = False
+    ) -> None:
+        """`sparse`: frames may come seconds apart (I-frames first skips the stretches between two
+        keyframes that look the same): a look after such a gap counts as the looks it stands for."""
         self._options = options
+        self._sparse = sparse
+        self._last_look: float | None = None
         fps = fps if fps > 0 else 25.0
         self._every = max(1, int(fps / _RATE))
         self._seen = 0
@@ -243,11 +300,10 @@ class MotionDetector:
         if self._resting:
             self._resting = False
             self._restart(grey)
-        if self._source_width and self._min_blob == _MIN_BLOB:
-            scale = grey.shape[1] / self._source_width
-            self._min_blob = max(_MIN_BLOB, int(_MIN_OBJECT * scale * scale))
+        if self._min_blob == _MIN_BLOB:
+            self._min_blob = min_blob(grey.shape[1], self._source_width)
         grey = self._same_exposure(grey)
-        mask = self._subtractor.apply(grey)
+        mask = self._subtractor.apply(grey, learningRate=self._learning(frame.time))
         share = cv2.countNonZero(mask) / mask.size
         if share > _GLOBAL_CHANGE:  # not activity in this scene: start over from the new picture
             self._restart(grey)
@@ -263,32 +319,37 @@ class MotionDetector:
         self._follow(blobs, frame.time)
         lagged = self._lagged[0] if self._lagged else grey
         self._lagged.append(grey)
-        diff = cv2.absdiff(grey, lagged)
-        # Something moved: enough pixels over the noise, in pieces of 2x2 or more (specks are noise).
-        moved = cv2.morphologyEx(_above(diff, _noise_threshold(diff)), cv2.MORPH_OPEN, _SPECK)
-        moving = cv2.countNonZero(moved) >= self._min_blob
+        moving = _something_moved(cv2.absdiff(grey, lagged), self._min_blob)
         if self._reference is None:
             self._reference = grey
         self._settle(frame.time, moving, grey)
         self._heartbeat(frame.time)
+
+    def _learning(self, t: float) -> float:
+        """MOG2's learning rate for this look: its own (-1) at the steady rate; after a skipped stretch
+        (a picture that stood still for `gap` seconds), what that many looks at it would have learnt,
+        so that the model forgets in seconds, not in looks (a person standing still for longer than
+        _HISTORY_SECONDS becomes background either way)."""
+        gap = 0.0 if self._last_look is None else t - self._last_look
+        self._last_look = t
+        if not self._sparse or gap <= 1.5 / self._rate:
+            return -1.0
+        self._lagged.clear()  # the picture the lag would compare with is from before the gap
+        unlooked = gap - 1.0 / self._rate
+        for track in self._tracks:
+            track.unlooked += unlooked
+        history = max(2, int(_HISTORY_SECONDS * self._rate))
+        return float(1.0 - (1.0 - 1.0 / history) ** (gap * self._rate))
 
     def _same_exposure(self, grey: np.ndarray) -> np.ndarray:
         """The picture at the exposure of the one before: a camera's auto-exposure step or a cloud
         scales every pixel by about the same factor, which is no event. The factor is the median ratio
         over a sparse grid of pixels, so that a person filling a third of the picture does not sway it."""
         previous = self._exposed
-        if previous is None:
-            self._exposed = grey
-            return grey
-        now, before = grey[::4, ::4].astype(np.float32), previous[::4, ::4].astype(np.float32)
-        lit = (now > _DARK) & (before > _DARK)  # the ratio of dark pixels is mostly noise
-        if np.count_nonzero(lit) < lit.size // 4:
-            self._exposed = grey
-            return grey
-        ratios = before[lit] / now[lit]
-        middle = ratios.size // 2
-        gain = float(np.partition(ratios, middle)[middle])
-        self._exposed = grey if abs(gain - 1.0) < 0.01 else cv2.convertScaleAbs(grey, alpha=gain)
+        gain = None if previous is None else _exposure_gain(grey, previous)
+        self._exposed = (
+            grey if gain is None or abs(gain - 1.0) < 0.01 else cv2.convertScaleAbs(grey, alpha=gain)
+        )
         return self._exposed
 
     def _restart(self, grey: np.ndarray) -> None:

@@ -44,6 +44,10 @@ class KeyframeOptions:
     iframes_first: bool = False
     iframe_change: float = 7.5  # content score between two keyframes over which the stretch is decoded
     # (half of min_content: a cut between them changes at least that much, whatever moves around it)
+    # ffmpeg's hardware decoder ("auto", a name such as "vaapi" or "cuda"), or "none": software. Off by
+    # default: whether a GPU decodes faster than the CPU depends on the machine, and a failing device
+    # costs a restart (the decode then falls back to software)
+    hwaccel: str = "none"
     # selection
     min_gap: float = 1.0  # seconds; keyframe candidates closer than this are one keyframe
     interval: float = 10.0  # seconds between keyframes of the interval strategy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,8 +15,8 @@ from ..types import Keyframe, KeyframeSelection, VideoInfo
 from . import plan
 from .early import EarlyKeyframes, StableFn
 from .frames import Candidate, FrameStats, FrameView
-from .iframes import CODECS, SparseCounts, sparse_frames
-from .motion import MotionDetector
+from .iframes import CODECS, KeyframeComparison, SparseCounts, keyframes_decode_alone, sparse_frames
+from .motion import CameraChange, MotionDetector
 from .options import DETECTORS, STRATEGIES, KeyframeOptions
 from .plan import apply_budget, choose, drop_repeats, keyframes_of, plan_candidates
 from .scenes import SceneDetector
@@ -68,19 +69,33 @@ class _Pass:
 
     def __init__(self, info: VideoInfo, options: KeyframeOptions) -> None:
         fps = info.frame_rate
-        # I-frames first: frames come sparse where nothing changes, and every one of them is looked at.
+        # I-frames first: frames come sparse where nothing changes (only the keyframes).
         self.sparse = SparseCounts() if options.iframes_first else None
+        wants = DETECTORS.get(options.strategy, ())
+        if self.sparse is not None:
+            wants = tuple(w for w in wants if w != "text")  # its pictures would need every frame
         # Cuts are looked for in every frame (a cut's contrast with the frames around it fades when
         # frames are skipped); everything else every `step`-th frame, and text every `text_step`-th.
-        self.step = 1 if self.sparse else analysis_step(fps, options.analysis_rate)
+        # Sparse frames for cuts only are all looked at; with motion, the decoded stretches at the
+        # analysis rate like a full pass, and every keyframe.
+        dense = self.sparse is None or "motion" in wants
+        self.step = analysis_step(fps, options.analysis_rate) if dense else 1
         self.options = options
+        self.hardware = media.HardwareDecode(options.hwaccel)
         self.stats = FrameStats()
         self._cuts_seen = 0
         self._recent_cuts: deque[float] = deque()
         self._holds = HeldFrames(options.analysis_rate, fps)
         self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None)
-        wants = DETECTORS.get(options.strategy, ())
-        self.motion = MotionDetector(options, fps / self.step, info.width) if "motion" in wants else None
+        self.motion = (
+            MotionDetector(options, fps / self.step, info.width, sparse=self.sparse is not None)
+            if "motion" in wants
+            else None
+        )
+        # How two keyframes are compared: for cuts; with the motion detector, also as a fixed camera.
+        self.comparison = KeyframeComparison(
+            options.iframe_change, CameraChange(info.width) if self.motion else None
+        )
         self.text = TextDetector(options) if "text" in wants else None
         # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
         # not a pixel changed, see plan.shot_kinds): where no frame has been still for
@@ -116,11 +131,13 @@ class _Pass:
         waiting: media.WaitingDecoder | None,
     ) -> None:
         if self.sparse is not None:
-            change = self.options.iframe_change
-            frames = sparse_frames(info, self.options.analysis_size, change, self.sparse)
+            size = self.options.analysis_size
+            frames = sparse_frames(info, size, self.comparison, self.sparse, self.hardware)
         elif self.detail_switch is not None:
             size, text_size, step = self.options.analysis_size, self.options.text_size, self.text_step
-            frames = media.decode_switchable(info, size, text_size, step, self.detail_switch, waiting)
+            frames = media.decode_switchable(
+                info, size, text_size, step, self.detail_switch, waiting, self.hardware
+            )
         else:
             frames = media.decode_small(
                 info,
@@ -128,9 +145,14 @@ class _Pass:
                 detail_side=self.options.text_size if self.text else 0,
                 detail_step=self.text_step,
                 waiting=waiting,
+                hardware=self.hardware,
             )
         number, next_report = -1, 0
         previous: FrameView | None = None
+        # Sparse frames are numbered by time x fps, which drifts from their place in the stream: the
+        # frames of a decoded stretch are looked at by time instead, `step` frames apart.
+        look_every = (self.step - 0.5) / info.frame_rate
+        next_look = -math.inf
         for decoded in frames:
             number = decoded.number
             frame = FrameView(decoded.time, decoded.yuv, decoded.detail)
@@ -139,7 +161,11 @@ class _Pass:
                     self._look(held, text_look=held.detail is not None, early=early)
             previous = frame
             self.scenes.process(frame)
-            if number % self.step:
+            if self.sparse is not None and self.step > 1:
+                if frame.time < next_look:
+                    continue
+                next_look = frame.time + look_every
+            elif number % self.step:
                 continue
             self._look(frame, text_look=number % self.text_step == 0, early=early)
             if progress and number >= next_report:
@@ -153,7 +179,11 @@ class _Pass:
         """Every detector but the cut detector looks at this frame (the cut detector has seen it)."""
         self.stats.add(frame)
         if self.motion:
-            if self._edited(frame.time):
+            edited = self._edited(frame.time)
+            # Under auto, keyframes of edited footage are compared for cuts only: the motion detector
+            # rests there, and its notion of change would decode every stretch with anything moving.
+            self.comparison.camera = not edited
+            if edited:
                 self.motion.rest()
             else:
                 self.motion.process(frame)
@@ -260,17 +290,19 @@ def _iframes_first(info: VideoInfo, options: KeyframeOptions) -> tuple[KeyframeO
     cannot be used."""
     if not options.iframes_first:
         return options, ""
-    if options.strategy in ("motion", "text"):
+    if options.strategy == "text":
         raise ValueError(
-            f"I-frames first finds cuts only: it does not work with the {options.strategy} strategy "
-            "(use scenes)"
+            "I-frames first cannot follow text changes (screens need every frame): use auto, scenes or motion"
         )
     if options.strategy == "interval":
         return replace(options, iframes_first=False), "I-frames first is not needed for even sampling"
     if info.codec not in CODECS:
         codec = info.codec or "unknown"
         return replace(options, iframes_first=False), f"I-frames first needs H.264 or H.265, not {codec}"
-    return replace(options, strategy="scenes"), ""
+    if not keyframes_decode_alone(info):
+        note = "I-frames first: the keyframes of this stream do not decode alone (an H.264 open GOP)"
+        return replace(options, iframes_first=False), note
+    return options, ""
 
 
 def select_keyframes(
@@ -299,8 +331,8 @@ def select_keyframes(
     candidates, strategy = plan_candidates(
         options.strategy, options, stats, p.camera_moved(), p.detected(), duration, duration
     )
-    if p.sparse is not None:
-        counts = p.sparse
+    counts = p.sparse
+    if counts is not None:
         note = f"I-frames first: {counts.spans} of {max(counts.keyframes - 1, 0)} keyframe gaps decoded"
     strategy += f" ({note})" if note else ""
     chosen, blank = choose(stats, candidates, duration)
@@ -314,4 +346,9 @@ def select_keyframes(
         cuts=tuple(round(t, 3) for t, _ in p.scenes.cuts),
         activity=_activity_curve(p.activity(), times),
         blank=tuple(blank),
+        decode_mode="iframes-first" if counts is not None else "full",
+        iframe_interval=round(counts.interval(), 3) if counts is not None and counts.gaps else None,
+        iframe_interval_longest=round(counts.longest(), 3) if counts is not None and counts.gaps else None,
+        hwaccel=p.hardware.describe(),
+        hwaccel_error=p.hardware.failed,
     )

@@ -62,6 +62,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     run["problems"] = list(report.run.problems)
     run["calls_by_host"] = dict(report.run.calls_by_host)
     run["frames_decoded"] = report.selection.frames_decoded
+    run["decode_mode"] = report.selection.decode_mode
+    run["iframe_interval"] = report.selection.iframe_interval
+    run["iframe_interval_longest"] = report.selection.iframe_interval_longest
+    run["hwaccel"] = report.selection.hwaccel
     return {
         "schema_version": SCHEMA_VERSION,
         "video": video,

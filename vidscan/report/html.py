@@ -287,8 +287,23 @@ def _header_facts(
         ("Keyframes", str(keyframes)),
         ("Strategy", _text(run.get("keyframe_strategy"))),
         ("Frames decoded", _count_text(run.get("frames_decoded"))),
+        ("Decode", _decode_text(run)),
     ]
     return [(label, value) for label, value in facts if value]
+
+
+def _decode_text(run: Mapping[str, Any]) -> str:
+    """How the video was decoded: every frame, or I-frames first with the keyframe interval found."""
+    mode = _text(run.get("decode_mode"))
+    if mode != "iframes-first":
+        return "every frame" if mode == "full" else mode
+    interval, longest = run.get("iframe_interval"), run.get("iframe_interval_longest")
+    if not isinstance(interval, (int, float)) or not interval:
+        return "I-frames first (fewer than two I-frames found)"
+    text = f"I-frames first, an I-frame every {interval:.2f} s"
+    if isinstance(longest, (int, float)) and longest > interval * 1.05:
+        text += f" (longest gap {longest:.2f} s)"
+    return text
 
 
 def level_label(level: Any) -> str:
