@@ -120,7 +120,7 @@ def _add_keyframe_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="H.264/H.265: decode the keyframes (I-frames), and every frame only between two that "
         "differ (cuts; on a fixed camera, anything that moved against the clip's noise): edited "
-        "footage about 5x, quiet camera footage about 10x faster than a full pass, but what comes "
+        "footage about 5x, quiet camera footage 3-7x faster than a full decode, but what comes "
         "and goes within one keyframe interval can go unseen; no text keyframes",
     )
     parser.add_argument(
