@@ -120,17 +120,6 @@ def _span_frames(
         frames.close()  # stops ffmpeg when it was not read to the end
 
 
-def _span(
-    info: VideoInfo,
-    long_side: int,
-    first: float,
-    last: tuple[float, np.ndarray | None],
-    threshold: float,
-    hardware: media.HardwareDecode | None = None,
-) -> list[media.DecodedFrame]:
-    return list(_span_frames(info, long_side, first, last, threshold, hardware))
-
-
 @dataclass(frozen=True)
 class _LongSpan:
     """A stretch too long to hold in memory: decoded when its turn comes, frame by frame."""
@@ -224,7 +213,9 @@ def sparse_frames(
                 waiting.append(_LongSpan(first, last))
             else:
                 spans_waiting += 1
-                waiting.append(pool.submit(_span, info, long_side, first, last, threshold, hardware))
+                # The generator runs (and its ffmpeg starts) on the worker thread, as list() reads it.
+                stretch_frames = _span_frames(info, long_side, first, last, threshold, hardware)
+                waiting.append(pool.submit(list, stretch_frames))
 
         def submit() -> None:
             nonlocal stretch
