@@ -260,10 +260,12 @@ def test_kill_9_while_indexing_leaves_a_usable_index(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _many_reports(out, 30)
     with FakeOllama() as server:
+        # Every clip has the same words, so a cache would answer all but the first at once: without it
+        # each clip waits on the server and the kill lands mid-run.
         server.embed_latency = 0.25
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         run = subprocess.Popen(
-            [sys.executable, "-m", "vidscan", "index", str(out), "--host", server.url, "-q"],
+            [sys.executable, "-m", "vidscan", "index", str(out), "--host", server.url, "--no-cache", "-q"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
