@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import cycle
 from pathlib import Path
 
@@ -147,8 +147,8 @@ def reencoded(path: Path, source: Path) -> Path:
 
 def _cached(name: str, make: Callable[[Path], Path]) -> Callable[[], Path]:
     def build() -> Path:
-        CACHE.mkdir(parents=True, exist_ok=True)
         path = CACHE / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         return path if path.exists() else make(path)
 
     return build
@@ -213,3 +213,31 @@ SYNTHETIC = [
 ]
 
 ALL = REAL + SYNTHETIC
+
+
+# The same footage delivered differently: a detector whose constants are in world units (seconds, source
+# pixels scaled with the picture, multiples of the clip's own noise) finds the same units in each. The
+# ground truth does not change: every variant keeps the source's timestamps.
+VARIANTS = {
+    "half": ["-vf", "scale=trunc(iw/4)*2:trunc(ih/4)*2"],  # half the pixels each way: a smaller camera
+    "double": ["-vf", "scale='min(iw*2,1920)':-2"],  # scaled up, to at most 1920 wide
+    "fps-half": ["-vf", "framestep=2"],  # every other frame: a recorder at half the rate
+    "noisy": ["-vf", "noise=alls=8:allf=t+u"],  # a grainy sensor: new noise in every frame
+    "crf38": ["-crf", "38"],  # a starved bitrate: blocks and smeared detail
+}
+
+
+def variant(clip: Clip, name: str) -> Clip:
+    """`clip` encoded as VARIANTS[name] says (H.264 into the cache), with the same units."""
+    options = VARIANTS[name]
+
+    def make(path: Path) -> Path:
+        tmp = path.with_suffix(".part.mp4")
+        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip.path())]
+        codec = ["-an", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]
+        quality = [] if "-crf" in options else ["-crf", "23"]
+        subprocess.run([*cmd, *codec, *quality, *options, str(tmp)], check=True)
+        tmp.rename(path)
+        return path
+
+    return replace(clip, path=_cached(f"variants/{name}/{clip.name}.mp4", make))

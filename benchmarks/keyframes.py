@@ -5,6 +5,7 @@
     python -m benchmarks.keyframes --clips bikes,thefuck_example --no-peers
     python -m benchmarks.keyframes --all            # also the unlabelled real clips and the synthetic ones
     python -m benchmarks.keyframes --quick          # no wall times (no reference decode, no peers): fast
+    python -m benchmarks.keyframes --quick --variant half  # each clip encoded otherwise (clips.VARIANTS)
 
 Columns (every figure counts keyframes as the report shows them, duplicates included):
 - found: units with at least one keyframe inside [start, end] (units.json);
@@ -37,7 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.clips import ALL, Clip, Units, labelled
+from benchmarks.clips import ALL, VARIANTS, Clip, Units, labelled, variant
 
 # A picture whose grey levels (BT.601 luma of the full frame as sent) have a standard deviation under
 # this shows one colour up to noise and compression: black, a flat grey, a blank card.
@@ -251,6 +252,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="keyframes only, two clips at a time, no timing")
     parser.add_argument("--no-peers", action="store_true", help="skip PySceneDetect and DVR-Scan")
     parser.add_argument("--iframes-first", action="store_true", help="vidscan with --iframes-first")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help="each clip encoded this way (same units)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -260,6 +262,8 @@ def main() -> None:
     wanted = args.clips.split(",") if args.clips else None
     clips = [c for c in pool if wanted is None or c.name in wanted]
     clips = list({c.name: c for c in clips}.values())
+    if args.variant:
+        clips = [variant(c, args.variant) for c in clips if c.path().exists()]
     missing = [c.name for c in clips if not c.path().exists()]
     clips = [c for c in clips if c.name not in missing]
     print(HEADER, flush=True)
