@@ -63,7 +63,8 @@ def _noise_threshold(diff: np.ndarray) -> float:
 
 def _above(picture: np.ndarray, level: float) -> np.ndarray:
     """255 where `picture` is over `level`, else 0."""
-    return cv2.compare(picture, np.array([level]), cv2.CMP_GT)  # a one-element array is a scalar
+    # (threshold, not compare: ten times faster; on 8-bit pictures it floors the level, the same test)
+    return cv2.threshold(picture, level, 255, cv2.THRESH_BINARY)[1]
 
 
 def _something_moved(diff: np.ndarray, min_blob: int) -> bool:
@@ -196,6 +197,8 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
     """The objects in a foreground mask: its blobs with the pieces of one object joined (a person's
     clothes where they match the wall behind split the blob; the pieces lie a few pixels apart).
     Single specks are dropped first, so that noise does not join into objects."""
+    if cv2.countNonZero(mask) < min_area:
+        return []  # too few pixels for any object (most looks at a quiet scene)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     pieces = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _MIN_BLOB) + 1
     if not len(pieces):

@@ -82,6 +82,9 @@ def _same_line(first: _Box | None, then: _Box | None, height: int) -> bool:
     return tall <= _LINE_BAND * height and top - tall <= new_top <= top + tall
 
 
+_ONE = np.array([1.0])  # a one-element array is a scalar to OpenCV
+
+
 class _NewEdges:
     """Edges that appeared and stayed: in this look and the one before, in none of the looks before
     those within `_MEMORY` seconds. Typing adds them with every key; a blinking cursor (seen in the
@@ -89,21 +92,30 @@ class _NewEdges:
 
     def __init__(self, looks: int) -> None:
         self._looks: deque[np.ndarray] = deque(maxlen=max(3, looks))
+        # Per pixel, in how many of the looks before the last one it is an edge: kept as looks come and
+        # go, so each look costs two additions, not an OR over the whole memory.
+        self._older: np.ndarray | None = None
 
     def share(self, edges: np.ndarray) -> float:
         looks = self._looks
         share = 0.0
+        if self._older is None or self._older.shape != edges.shape:
+            looks.clear()
+            self._older = np.zeros_like(edges)
+        older = self._older
         if len(looks) == looks.maxlen:
-            older = looks[0].copy()
-            for i in range(1, len(looks) - 1):
-                cv2.bitwise_or(older, looks[i], dst=older)
             stayed = cv2.bitwise_and(edges, cv2.dilate(looks[-1], _NEAR))
-            share = cv2.countNonZero(cv2.subtract(stayed, cv2.dilate(older, _NEAR))) / edges.size
+            seen = cv2.threshold(older, 0, 255, cv2.THRESH_BINARY)[1]
+            share = cv2.countNonZero(cv2.subtract(stayed, cv2.dilate(seen, _NEAR))) / edges.size
+            cv2.subtract(older, _ONE, dst=older, mask=looks[0])  # leaves the memory as `edges` comes in
+        if looks:
+            cv2.add(older, _ONE, dst=older, mask=looks[-1])
         looks.append(edges)
         return share
 
     def forget(self) -> None:
         self._looks.clear()
+        self._older = None
 
 
 class TextDetector:
