@@ -121,3 +121,21 @@ def test_a_new_slide_is_shown_clean_before_the_pen_writes_on_it() -> None:
     # keyframe is the clean one, not a frame with the ink that followed.
     selection = _select(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"))
     assert any(114.6 <= k.time <= 120.6 for k in selection.keyframes), _times(selection)
+
+
+def test_a_fixed_camera_whose_lights_come_on_is_still_a_fixed_camera(tmp_path: Path) -> None:
+    # The room's lights come on at 2 s: the picture jumps at once, as at a cut. One such "cut" does not
+    # make a short clip edited footage: the visits after it are still events.
+    lit = tmp_path / "lights.mp4"
+    source = shared_video("surveillance/intel_one-by-one-person-detection.mp4")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-t", "60"]
+        + ["-vf", "eq=brightness=-0.25:contrast=0.6:enable='lt(t,2)'", "-c:v", "libx264", str(lit)],
+        check=True,
+    )
+    selection = _select(lit)
+    assert 1.9 <= selection.cuts[0] <= 2.1 and len(selection.cuts) == 1, selection.cuts
+    assert "motion" in selection.strategy, selection.strategy
+    visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 60.0)]
+    events = [k.time for k in selection.keyframes if k.reason in EVENTS]
+    assert all(any(lo <= t <= hi for t in events) for lo, hi in visits), _times(selection)

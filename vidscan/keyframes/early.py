@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from ..types import Keyframe
 from .frames import Candidate
 from .options import KeyframeOptions
-from .plan import budget_bin, choose, drop_repeats, keyframes_of, plan_candidates, shot_kinds
+from .plan import budget_bin, choose, drop_repeats, edited, keyframes_of, plan_candidates, shot_kinds
 
 if TYPE_CHECKING:
     from .selection import _Pass
@@ -107,7 +107,7 @@ class EarlyKeyframes:
         if self._options.strategy != "auto":
             return min([now, *horizons.values()])
         kinds = shot_kinds(p.stats, p.camera_moved(), shots, self._options, now)
-        edited = len(shots) - 1 > self._options.edited_cuts * max(now, 1.0) / 60.0
+        is_edited = edited(len(shots) - 1, now, self._options)
         limit = min(now, horizons["scenes"])
         starts = [s.start for s in shots]
         for name in ("motion", "text"):
@@ -117,7 +117,7 @@ class EarlyKeyframes:
             i = max(0, bisect_right(starts, at) - 1)
             screen, fixed = kinds[i] if i < len(kinds) else (False, False)
             if i == len(kinds) - 1:
-                fixed = fixed or not edited
+                fixed = fixed or not is_edited
             if (name == "text" and screen) or (name == "motion" and fixed):
                 limit = min(limit, at)
         return limit

@@ -31,7 +31,8 @@ class KeyframeOptions:
     heartbeat: float = 300.0  # seconds between keyframes of a still scene (0 = off)
     fixed_camera_min: float = 2.0  # seconds: auto uses motion keyframes only in static shots this long
     # (the background model needs that much to tell the background from what moves)
-    edited_cuts: float = 0.5  # cuts per minute over which auto treats a video as edited (no motion keyframes)
+    edited_cuts: float = 0.5  # cuts per minute over which auto treats a video as edited (no motion keyframes;
+    # plan.EDITED_CUTS at least)
     # text: screens and slides
     text_threshold: float = 0.0012  # share of the picture whose edges changed: a text or layout change
     text_settle: float = 1.0  # seconds a screen must stay unchanged after typing or drawing before its

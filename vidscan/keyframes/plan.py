@@ -59,6 +59,16 @@ _PRIORITY = {
 }
 
 
+# Cuts a video needs before it can count as edited, however short: a camera's clip with one or two "cuts"
+# (a light switched on, an auto-exposure jump, a slide deck's instant changes) is still one camera.
+EDITED_CUTS = 3
+
+
+def edited(cuts: int, seconds: float, options: KeyframeOptions) -> bool:
+    """Whether footage with `cuts` cuts in `seconds` is edited: auto then uses no motion keyframes."""
+    return cuts >= EDITED_CUTS and cuts > options.edited_cuts * max(seconds, 1.0) / 60.0
+
+
 def shot_kinds(
     stats: FrameStats, moved: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> list[tuple[bool, bool]]:
@@ -67,16 +77,15 @@ def shot_kinds(
     # backgrounds of a rendered picture: a hard-compressed still camera stands still as often.
     unchanged = np.frombuffer(stats.change, np.float32) < UNCHANGED
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
-    edited = len(shots) - 1 > options.edited_cuts * max(end, 1.0) / 60.0
+    is_edited = edited(len(shots) - 1, end, options)
     kinds = []
     for i, shot in enumerate(shots):
         stop = shots[i + 1].start if i + 1 < len(shots) else end
         lo, hi = stats.index_at(shot.start), max(stats.index_at(stop), stats.index_at(shot.start) + 1)
         rendered = float(np.median(np.frombuffer(stats.flat, np.float32)[lo:hi])) >= RENDERED
         screen = bool(unchanged[lo:hi].mean() >= 0.5) and rendered
-        fixed = (
-            not edited and stop - shot.start >= options.fixed_camera_min and bool(moved[lo:hi].mean() < 0.05)
-        )
+        still = bool(moved[lo:hi].mean() < 0.05)
+        fixed = not is_edited and stop - shot.start >= options.fixed_camera_min and still
         kinds.append((screen, fixed))
     return kinds
 

@@ -31,9 +31,8 @@ _SCREEN_WINDOW = 10.0  # seconds: a screen stands still at least this often (bet
 # pictures repays at 1080p; doubled after each wake, so that footage switching between camera and
 # screens does not pay for restarts again and again.
 _DROP_AFTER = 60.0
-# Footage with this many cuts within this many seconds is edited (three times the cut rate over which
-# auto calls a video edited and uses no motion keyframes): the motion detector rests there.
-_EDITED_CUTS = 3
+# Footage with plan.EDITED_CUTS cuts within this many seconds is edited (three times the cut rate over
+# which auto calls a video edited and uses no motion keyframes): the motion detector rests there.
 _EDITED_WINDOW = 120.0
 
 
@@ -202,7 +201,7 @@ class _Pass:
             self._recent_cuts.append(now)
         while self._recent_cuts and now - self._recent_cuts[0] > _EDITED_WINDOW:
             self._recent_cuts.popleft()
-        return len(self._recent_cuts) >= _EDITED_CUTS
+        return len(self._recent_cuts) >= plan.EDITED_CUTS
 
     def _look_for_text(self, frame: FrameView, text_look: bool, text: TextDetector) -> None:
         """`text_look`: one of the frames the text detector looks at (process() skips those without a
