@@ -97,10 +97,11 @@ class _Pass:
         )
         self.text = TextDetector(options) if "text" in wants else None
         # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
-        # not a pixel changed, see plan.shot_kinds): where no frame has been still for
-        # `_SCREEN_WINDOW` seconds (a camera, a film), the text detector's edges are not worth finding.
+        # not a pixel changed, in rendered flat blocks, see plan.shot_kinds): where no such frame has
+        # come for `_SCREEN_WINDOW` seconds (a camera, a film), the text detector's edges are not worth
+        # finding.
         self._screens_only = options.strategy == "auto"
-        self._still_at = 0.0  # the last frame with no pixel changed from the one looked at before
+        self._still_at = 0.0  # the last still, rendered frame (no pixel changed from the look before)
         # While it rests long, ffmpeg does not even make its pictures (see media.decode_switchable).
         self.detail_switch = media.DetailSwitch() if self.text and self._screens_only else None
         self._drop_after = _DROP_AFTER
@@ -207,7 +208,8 @@ class _Pass:
         """`text_look`: one of the frames the text detector looks at (process() skips those without a
         detail picture: ffmpeg leaves them out while the detector rests long)."""
         stats = self.stats
-        if len(stats) == 1 or stats.change[-1] < plan.UNCHANGED:
+        still = len(stats) == 1 or stats.change[-1] < plan.UNCHANGED
+        if still and stats.flat[-1] >= plan.RENDERED:
             self._still_at = frame.time
         switch = self.detail_switch
         resting = frame.time - self._still_at - _SCREEN_WINDOW if self._screens_only else 0.0
