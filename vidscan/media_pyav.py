@@ -1,0 +1,219 @@
+"""Keyframes, and the stretches between them, decoded in this process with PyAV (FFmpeg's own libraries)
+for I-frames first (keyframes/iframes.py): the file is opened and read once for the whole run.
+
+A thread reads every packet in order, decodes the keyframes alone (as `ffmpeg -skip_frame nokey` does)
+and keeps the compressed packets of the stretch since the last keyframe (a few hundred kB for 2 s of
+1080p), handing each keyframe over with the packets of the stretch before it. A stretch worth seeing is
+decoded from those packets by a decoder of its own: no ffmpeg is started and no index read again per
+stretch (0.1 s for an hour's MP4, 0.3 s for a day's), and the file is never read twice.
+
+media.decode_small's ffmpeg is the fallback: without PyAV (`pip install 'vidscan[pyav]'`), with
+VIDSCAN_PYAV=0, for a rotated video or a hardware decode, for a stretch too large to hold, and from the
+point where PyAV fails."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .media import DecodedFrame, HardwareDecode, analysis_size
+from .types import VideoInfo
+
+if TYPE_CHECKING:
+    import av
+
+_LARGEST = 32 << 20  # bytes: the packets of a longer stretch are not held (an intra-refresh stream has
+# no keyframe at all); that stretch is decoded by an ffmpeg that seeks to it
+_NO_DEBLOCKING = 4  # as media.decode_small: keyframes at a quarter of their size skip the loop filter
+_AHEAD = 8  # keyframes decoded ahead of the detectors, each with the packets of its stretch
+
+
+def usable(info: VideoInfo, hardware: HardwareDecode | None) -> bool:
+    """Whether this decoder serves the run: PyAV installed and not switched off, an upright video (its
+    frames come as stored), and no hardware decode asked for (ffmpeg's -hwaccel does that)."""
+    if os.environ.get("VIDSCAN_PYAV", "1") == "0" or info.rotation or (hardware and hardware.active):
+        return False
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Packets:
+    """The compressed pictures of a stretch between two keyframes, in decoding order: `own` from the
+    keyframe that starts it up to the next keyframe; `lead`, the next keyframe and the pictures that
+    follow it in decoding order but are shown before it (an open GOP's leading pictures, which refer to
+    both), empty in a closed GOP."""
+
+    own: tuple[av.Packet, ...]
+    lead: tuple[av.Packet, ...] = ()
+
+    def then(self, later: Packets) -> Packets:
+        """This stretch and the one right after it, as one."""
+        return Packets(self.own + later.own, later.lead)
+
+
+class KeyframeReader:
+    """The keyframes of a video with the packets of the stretch before each (see the module's doc).
+    Iterate once; `tail` then holds the packets after the last keyframe (None when there was none, or
+    they were too many to hold). close() ends the reading thread early and closes the file."""
+
+    def __init__(self, info: VideoInfo, long_side: int) -> None:
+        import av
+
+        self.size = analysis_size(info, long_side)
+        self.tail: Packets | None = None
+        self._container = av.open(info.path)
+        self._stream = self._container.streams.video[0]
+        self._codec = self._stream.codec_context.name, self._stream.codec_context.extradata
+        self._start = self._stream.start_time or 0  # frame times count from the stream's first
+        self._time_base = self._stream.time_base
+        self._skip_deblocking = max(info.width, info.height) >= _NO_DEBLOCKING * long_side
+        self._items: queue.Queue[_Item] = queue.Queue(_AHEAD)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="vidscan-keyframes", daemon=True)
+
+    def __iter__(self) -> Iterator[tuple[DecodedFrame, Packets | None]]:
+        self._thread.start()
+        while (item := self._items.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stretch(self, packets: Packets, first: float, last: float) -> Iterator[DecodedFrame]:
+        """The frames shown strictly between `first` and `last` (seconds), decoded from `packets` by a
+        decoder of their own (any thread may call this)."""
+        decoder = new_decoder(*self._codec)
+        number = 0
+        for packet in (*packets.own, *packets.lead, None):
+            for frame in decoder.decode(packet):
+                time = self._seconds(frame.pts)
+                if first + 1e-6 < time < last - 1e-6:
+                    yield DecodedFrame(number, time, small_picture(frame, self.size))
+                    number += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # it may wait for room in the queue
+            with contextlib.suppress(queue.Empty):
+                self._items.get(timeout=0.1)
+        self._container.close()
+
+    def _seconds(self, pts: int | None) -> float:
+        if pts is None or self._time_base is None:
+            return -1.0
+        return float((pts - self._start) * self._time_base)
+
+    def _put(self, item: _Item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._items.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def _read(self) -> None:
+        try:
+            self._demux()
+        except Exception as error:  # handed to the consumer, which goes on with ffmpeg
+            self._put(error)
+            return
+        self._put(None)
+
+    def _demux(self) -> None:
+        decoder = new_decoder(*self._codec, keyframes_only=True, skip_deblocking=self._skip_deblocking)
+        stretches: dict[int | None, Packets | None] = {}  # by the pts of the keyframe that ends them
+        own: list[av.Packet] = []  # since the last keyframe, while they fit in _LARGEST
+        own_bytes = -1  # -1 before the first keyframe
+        # A stretch ended by a keyframe: its packets (None when too large) and its lead, still growing
+        # while the next packets are shown before that keyframe.
+        ended: tuple[tuple[av.Packet, ...] | None, list[av.Packet]] | None = None
+        decoded: list[tuple[int | None, DecodedFrame]] = []  # keyframes waiting for their stretch
+
+        def close_stretch() -> None:
+            nonlocal ended
+            assert ended is not None
+            before, lead = ended
+            # Without leading pictures the next keyframe itself is not needed.
+            stretches[lead[0].pts] = Packets(before, tuple(lead) if len(lead) > 1 else ()) if before else None
+            ended = None
+
+        def hand_over(final: bool = False) -> bool:
+            while decoded and (final or decoded[0][0] in stretches):
+                pts, key = decoded.pop(0)
+                if not self._put((key, stretches.pop(pts, None))):
+                    return False
+            return True
+
+        for packet in self._container.demux(self._stream):
+            if self._stop.is_set():
+                return
+            if packet.size == 0:
+                continue  # the demuxer's empty packet at the end
+            if ended is not None and not _shown_before(packet, ended[1][0]):
+                close_stretch()
+            if packet.is_keyframe:
+                if own_bytes >= 0:
+                    ended = (tuple(own) if own_bytes <= _LARGEST else None, [packet])
+                else:
+                    stretches[packet.pts] = None  # the first keyframe: no stretch before it
+                own, own_bytes = [packet], packet.size
+            elif own_bytes >= 0:
+                own_bytes += packet.size
+                if own_bytes <= _LARGEST:
+                    own.append(packet)
+                elif own:
+                    own = []  # too many to hold: the stretch is left to ffmpeg
+                if ended is not None:
+                    ended[1].append(packet)
+            decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(packet)]
+            if not hand_over():
+                return
+        if ended is not None:
+            close_stretch()
+        decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(None)]
+        if 0 <= own_bytes <= _LARGEST:
+            self.tail = Packets(tuple(own))
+        hand_over(final=True)
+
+    def _frame(self, frame: av.VideoFrame) -> DecodedFrame:
+        # Numbered 0: iframes.sparse_frames numbers by time x fps.
+        return DecodedFrame(0, self._seconds(frame.pts), small_picture(frame, self.size))
+
+
+def _shown_before(packet: av.Packet, keyframe: av.Packet) -> bool:
+    return packet.pts is not None and keyframe.pts is not None and packet.pts < keyframe.pts
+
+
+_Item = tuple[DecodedFrame, Packets | None] | BaseException | None
+
+
+def new_decoder(
+    codec: str, extradata: bytes | None, keyframes_only: bool = False, skip_deblocking: bool = False
+) -> Any:
+    """A decoder of the stream's codec on one thread (the keyframes have one, each stretch its own,
+    beside the detectors: more threads would only share the same two cores)."""
+    import av
+
+    decoder = av.CodecContext.create(codec, "r")
+    decoder.extradata = extradata
+    decoder.thread_count = 1
+    if keyframes_only:
+        decoder.skip_frame = "NONKEY"
+    if skip_deblocking:
+        decoder.options = {"skip_loop_filter": "all"}
+    return decoder
+
+
+def small_picture(frame: av.VideoFrame, size: tuple[int, int]) -> Any:
+    """I420 at `size`, scaled as media.decode_small's ffmpeg scales (fast bilinear)."""
+    small = frame.reformat(size[0], size[1], "yuv420p", interpolation="FAST_BILINEAR")
+    return small.to_ndarray()
