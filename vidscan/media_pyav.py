@@ -1,11 +1,12 @@
 """Keyframes, and the stretches between them, decoded in this process with PyAV (FFmpeg's own libraries)
-for I-frames first (keyframes/iframes.py): the file is opened and read once for the whole run.
+for I-frames first (keyframes/iframes.py): the file is read once for the whole run.
 
-A thread reads every packet in order, decodes the keyframes alone (as `ffmpeg -skip_frame nokey` does)
-and keeps the compressed packets of the stretch since the last keyframe (a few hundred kB for 2 s of
-1080p), handing each keyframe over with the packets of the stretch before it. A stretch worth seeing is
-decoded from those packets by a decoder of its own: no ffmpeg is started and no index read again per
-stretch (0.1 s for an hour's MP4, 0.3 s for a day's), and the file is never read twice.
+One ffmpeg copies the video's packets to a pipe (media.video_packets: it holds the file's index, not
+vidscan). A thread reads every packet in order, decodes the keyframes alone (as `ffmpeg -skip_frame
+nokey` does) and keeps the compressed packets of the stretch since the last keyframe (a few hundred kB
+for 2 s of 1080p), handing each keyframe over with the packets of the stretch before it. A stretch worth
+seeing is decoded from those packets by a decoder of its own: no ffmpeg is started and no index read
+again per stretch (0.1 s for an hour's MP4, 0.3 s for a day's), and the file is never read twice.
 
 media.decode_small's ffmpeg is the fallback: without PyAV (`pip install 'vidscan[pyav]'`), with
 VIDSCAN_PYAV=0, for a rotated video or a hardware decode, for a stretch too large to hold, and from the
@@ -13,15 +14,14 @@ point where PyAV fails."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .media import DecodedFrame, HardwareDecode, analysis_size
+from .media import DecodedFrame, HardwareDecode, analysis_size, video_packets
 from .types import VideoInfo
 
 if TYPE_CHECKING:
@@ -70,22 +70,22 @@ class KeyframeReader:
 
         self.size = analysis_size(info, long_side)
         self.tail: Packets | None = None
-        self._container = av.open(info.path)
+        self._remux = video_packets(info)
+        assert self._remux.stdout is not None
+        try:
+            self._container = av.open(f"pipe:{self._remux.stdout.fileno()}", format="nut")
+        except Exception:
+            self._end_remux()
+            raise
         self._stream = self._container.streams.video[0]
         self._codec = self._stream.codec_context.name, self._stream.codec_context.extradata
         self._start = self._stream.start_time or 0  # frame times count from the stream's first
         self._time_base = self._stream.time_base
         self._skip_deblocking = max(info.width, info.height) >= _NO_DEBLOCKING * long_side
-        self._items: queue.Queue[_Item] = queue.Queue(_AHEAD)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, name="vidscan-keyframes", daemon=True)
+        self._keyframes = read_ahead(self._demux(), _AHEAD, "vidscan-keyframes")
 
     def __iter__(self) -> Iterator[tuple[DecodedFrame, Packets | None]]:
-        self._thread.start()
-        while (item := self._items.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        return self._keyframes
 
     def stretch(self, packets: Packets, first: float, last: float) -> Iterator[DecodedFrame]:
         """The frames shown strictly between `first` and `last` (seconds), decoded from `packets` by a
@@ -100,35 +100,23 @@ class KeyframeReader:
                     number += 1
 
     def close(self) -> None:
-        self._stop.set()
-        while self._thread.is_alive():  # it may wait for room in the queue
-            with contextlib.suppress(queue.Empty):
-                self._items.get(timeout=0.1)
+        self._keyframes.close()  # ends the reading thread
         self._container.close()
+        self._end_remux()
+
+    def _end_remux(self) -> None:
+        if self._remux.poll() is None:
+            self._remux.kill()
+        self._remux.wait()
+        if self._remux.stdout is not None:
+            self._remux.stdout.close()
 
     def _seconds(self, pts: int | None) -> float:
         if pts is None or self._time_base is None:
             return -1.0
         return float((pts - self._start) * self._time_base)
 
-    def _put(self, item: _Item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._items.put(item, timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
-
-    def _read(self) -> None:
-        try:
-            self._demux()
-        except Exception as error:  # handed to the consumer, which goes on with ffmpeg
-            self._put(error)
-            return
-        self._put(None)
-
-    def _demux(self) -> None:
+    def _demux(self) -> Generator[tuple[DecodedFrame, Packets | None], None, None]:
         decoder = new_decoder(*self._codec, keyframes_only=True, skip_deblocking=self._skip_deblocking)
         stretches: dict[int | None, Packets | None] = {}  # by the pts of the keyframe that ends them
         own: list[av.Packet] = []  # since the last keyframe, while they fit in _LARGEST
@@ -146,16 +134,12 @@ class KeyframeReader:
             stretches[lead[0].pts] = Packets(before, tuple(lead) if len(lead) > 1 else ()) if before else None
             ended = None
 
-        def hand_over(final: bool = False) -> bool:
+        def hand_over(final: bool = False) -> Iterator[tuple[DecodedFrame, Packets | None]]:
             while decoded and (final or decoded[0][0] in stretches):
                 pts, key = decoded.pop(0)
-                if not self._put((key, stretches.pop(pts, None))):
-                    return False
-            return True
+                yield key, stretches.pop(pts, None)
 
         for packet in self._container.demux(self._stream):
-            if self._stop.is_set():
-                return
             if packet.size == 0:
                 continue  # the demuxer's empty packet at the end
             if ended is not None and not _shown_before(packet, ended[1][0]):
@@ -175,14 +159,13 @@ class KeyframeReader:
                 if ended is not None:
                     ended[1].append(packet)
             decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(packet)]
-            if not hand_over():
-                return
+            yield from hand_over()
         if ended is not None:
             close_stretch()
         decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(None)]
         if 0 <= own_bytes <= _LARGEST:
             self.tail = Packets(tuple(own))
-        hand_over(final=True)
+        yield from hand_over(final=True)
 
     def _frame(self, frame: av.VideoFrame) -> DecodedFrame:
         # Numbered 0: iframes.sparse_frames numbers by time x fps.
@@ -193,7 +176,50 @@ def _shown_before(packet: av.Packet, keyframe: av.Packet) -> bool:
     return packet.pts is not None and keyframe.pts is not None and packet.pts < keyframe.pts
 
 
-_Item = tuple[DecodedFrame, Packets | None] | BaseException | None
+_T = TypeVar("_T")
+
+
+def read_ahead(items: Generator[_T, None, None], ahead: int, name: str) -> Generator[_T, None, None]:
+    """`items`, made on a thread of their own up to `ahead` before the reader takes them: decoding (which
+    lets go of the GIL) then goes on beside the detectors. Closing this closes `items` on that thread;
+    their exception comes out here."""
+    out: queue.Queue[tuple[bool, Any]] = queue.Queue(ahead)  # (done, item or exception)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(entry, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((False, item)):
+                    break
+            else:
+                put((True, None))
+        except Exception as error:  # handed to the reader
+            put((True, error))
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=make, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            done, item = out.get()
+            if done:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def new_decoder(

@@ -35,6 +35,7 @@ _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting i
 # GOP, the tail) is decoded when its turn comes instead.
 _HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _AHEAD such stretches and the
 # one being read wait at once, so a busy hour of 25 frames/s footage does not hold 10 s of frames three times
+_LONG_AHEAD = 16  # frames of a stretch too long to hold decoded ahead of the detectors (1.4 MB)
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
 
@@ -98,7 +99,7 @@ def _span_frames(
     last: tuple[float, np.ndarray | None],
     threshold: float,
     packets: media_pyav.Packets | None,
-) -> Iterator[media.DecodedFrame]:
+) -> Generator[media.DecodedFrame, None, None]:
     """The frames strictly between two keyframes, up to a few past the first that already looks like
     the second keyframe: from there on it is the same shot, and decoding it would find nothing. (The
     stretch after the last keyframe has no second one: all of it; nor does a fixed camera's stretch,
@@ -247,7 +248,9 @@ def sparse_frames(
                 frames = head.result()
                 spans_waiting -= 1
             elif isinstance(head, _LongSpan):
-                frames = _span_frames(source, head.first, head.last, threshold, head.packets)
+                # Decoded on a thread while the detectors look (PyAV decodes in this process).
+                stretch_frames = _span_frames(source, head.first, head.last, threshold, head.packets)
+                frames = media_pyav.read_ahead(stretch_frames, _LONG_AHEAD, "vidscan-long-span")
             else:
                 frames = [head]
             waiting.popleft()

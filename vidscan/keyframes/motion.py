@@ -196,6 +196,8 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
     """The objects in a foreground mask: its blobs with the pieces of one object joined (a person's
     clothes where they match the wall behind split the blob; the pieces lie a few pixels apart).
     Single specks are dropped first, so that noise does not join into objects."""
+    if cv2.countNonZero(mask) < min_area:  # no object can be that large (most looks of a quiet scene)
+        return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     pieces = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _MIN_BLOB) + 1
     if not len(pieces):
