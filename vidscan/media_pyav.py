@@ -135,9 +135,19 @@ class KeyframeReader:
             ended = None
 
         def hand_over(final: bool = False) -> Iterator[tuple[DecodedFrame, Packets | None]]:
-            while decoded and (final or decoded[0][0] in stretches):
-                pts, key = decoded.pop(0)
-                yield key, stretches.pop(pts, None)
+            """The keyframes decoded whose stretch is complete. One the decoder did not give (a damaged
+            frame) leaves its stretch behind: the next one's packets then start too late, and ffmpeg
+            decodes that stretch by time; a frame no keyframe packet had is handed on without packets."""
+            while decoded:
+                pts, key = decoded[0]
+                if not (final or pts in stretches or any(_earlier(pts, ended_by) for ended_by in stretches)):
+                    return
+                decoded.pop(0)
+                missed = [ended_by for ended_by in stretches if _earlier(ended_by, pts)]
+                for ended_by in missed:
+                    del stretches[ended_by]
+                packets = stretches.pop(pts, None)
+                yield key, None if missed else packets
 
         for packet in self._container.demux(self._stream):
             if packet.size == 0:
@@ -173,7 +183,11 @@ class KeyframeReader:
 
 
 def _shown_before(packet: av.Packet, keyframe: av.Packet) -> bool:
-    return packet.pts is not None and keyframe.pts is not None and packet.pts < keyframe.pts
+    return _earlier(packet.pts, keyframe.pts)
+
+
+def _earlier(pts: int | None, than: int | None) -> bool:
+    return pts is not None and than is not None and pts < than
 
 
 _T = TypeVar("_T")
