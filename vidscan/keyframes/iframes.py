@@ -174,7 +174,7 @@ class _Source:
                     after = key.time
                     yield key, packets
                 return
-            except Exception:  # noqa: BLE001 - whatever PyAV's trouble, ffmpeg takes over from here
+            except Exception:  # whatever PyAV's trouble, ffmpeg takes over from here
                 self.close()
         span = (after + 0.5 / self.info.frame_rate, self.info.duration + 1.0) if after >= 0 else None
         try:
@@ -203,7 +203,7 @@ class _Source:
                     after = frame.time
                     yield frame
                 return
-            except Exception:  # noqa: BLE001 - ffmpeg decodes the rest of the stretch
+            except Exception:  # ffmpeg decodes the rest of the stretch
                 pass
         frames = media.decode_small(self.info, self.long_side, span=(first, last), hardware=self.hardware)
         try:
