@@ -36,6 +36,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from benchmarks.clips import ALL, VARIANTS, Clip, Units, labelled, variant
@@ -239,10 +240,6 @@ def totals(rows: list[Row]) -> str:
     return "\n".join(lines) + ("\n\n" + "; ".join(notes) if notes else "")
 
 
-def _select_vidscan(path: str) -> dict:
-    return select("vidscan", path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -268,10 +265,11 @@ def main() -> None:
     clips = [c for c in clips if c.name not in missing]
     print(HEADER, flush=True)
     rows: list[Row] = []
+    kind = "vidscan-iframes" if args.iframes_first else "vidscan"
     if args.quick:
         with ProcessPoolExecutor(2) as workers:
             for clip, result in zip(
-                clips, workers.map(_select_vidscan, [str(c.path()) for c in clips]), strict=True
+                clips, workers.map(partial(select, kind), [str(c.path()) for c in clips]), strict=True
             ):
                 row = Row(clip, _run_of(result))
                 rows.append(row)
@@ -281,7 +279,7 @@ def main() -> None:
         for clip in clips:
             path = clip.path()
             decode = ffmpeg_decode(path)
-            ours = _child("vidscan-iframes" if args.iframes_first else "vidscan", path)
+            ours = _child(kind, path)
             row = Row(clip, ours, decode=decode)
             # PySceneDetect on the 2-hour clip would take longer than the rest of the benchmark together.
             if not args.no_peers and not clip.name.startswith("syn_2h"):

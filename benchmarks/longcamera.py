@@ -4,6 +4,7 @@ from real footage, and memory on a day of it.
     python -m benchmarks.longcamera                  # 1 hour: ffmpeg's decode, the full pass, I-frames first
     python -m benchmarks.longcamera --day            # and 24 hours, I-frames first only (memory)
     python -m benchmarks.longcamera --fps 10 --skip-full   # the source's own 10 frames/s
+    python -m benchmarks.longcamera --skip-full --without-pyav   # also I-frames first decoded by ffmpeg
 
 The clip (made once into the cache directory, `$VIDSCAN_BENCH_CACHE` or ~/.cache/vidscan-bench): the
 first 6 s of ../shared/videos/surveillance/intel_one-by-one-person-detection.mp4, where the standing
@@ -131,11 +132,11 @@ def _concat(pieces: list[Path], out: Path) -> None:
     part.rename(out)
 
 
-def _measure(args: list[str]) -> tuple[str, float, float, float]:
+def _measure(args: list[str], env: dict[str, str] | None = None) -> tuple[str, float, float, float]:
     """Run a command; its stdout, wall seconds, CPU seconds (its own and its ffmpegs') and peak RSS in MB
-    (of the largest process: vidscan's Python, not its ffmpegs)."""
+    (of the largest process: vidscan's Python or one of its ffmpegs)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None
     out = proc.stdout.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -164,8 +165,11 @@ def child(mode: str, path: str) -> dict:
     }
 
 
-def _select(mode: str, path: Path) -> tuple[dict, float, float]:
-    out, _, cpu, rss = _measure([sys.executable, "-m", "benchmarks.longcamera", "--child", mode, str(path)])
+def _select(mode: str, path: Path, pyav: bool = True) -> tuple[dict, float, float]:
+    """vidscan's selection in a subprocess; `pyav` False: with VIDSCAN_PYAV=0 (ffmpeg decodes)."""
+    env = {**os.environ, "VIDSCAN_PYAV": "1" if pyav else "0"}
+    args = [sys.executable, "-m", "benchmarks.longcamera", "--child", mode, str(path)]
+    out, _, cpu, rss = _measure(args, env)
     return json.loads(out), cpu, rss
 
 
@@ -192,6 +196,9 @@ def main() -> None:
     parser.add_argument("--day", action="store_true", help="also 24 hours, I-frames first (memory)")
     parser.add_argument("--day-only", action="store_true", help="24 hours only, I-frames first")
     parser.add_argument("--skip-full", action="store_true", help="no full pass (the slowest part)")
+    parser.add_argument(
+        "--without-pyav", action="store_true", help="also I-frames first decoded by ffmpeg (VIDSCAN_PYAV=0)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -213,6 +220,10 @@ def main() -> None:
             result, cpu, rss = _select(mode, hour)
             results[mode] = result
             rows.append((f"vidscan {mode}, 1 h", result["wall"], cpu, rss, result, 1))
+        if args.without_pyav:
+            result, cpu, rss = _select("iframes", hour, pyav=False)
+            results["iframes without PyAV"] = result
+            rows.append(("vidscan iframes without PyAV, 1 h", result["wall"], cpu, rss, result, 1))
     if args.day or args.day_only:
         result, cpu, rss = _select("iframes", day_clip(hour))
         rows.append(("vidscan iframes, 24 h", result["wall"], cpu, rss, result, 24))

@@ -7,10 +7,16 @@ full-resolution frames are grabbed later, only for the chosen times.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from ..lazy_imports import lazy_attributes
 from .options import STRATEGIES, KeyframeOptions
+
+# PySceneDetect's package loads its PyAV video backend whenever PyAV is installed (vidscan[pyav]): 40-100
+# ms more start-up for every pass, for a backend the detectors never use (vidscan decodes the frames).
+# Marked missing, it is skipped; PySceneDetect's OpenCV backend and vidscan's own PyAV use are unaffected.
+sys.modules.setdefault("scenedetect.backends.pyav", None)  # type: ignore[arg-type]
 
 if TYPE_CHECKING:
     from .early import StableFn

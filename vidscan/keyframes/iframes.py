@@ -12,15 +12,16 @@ file's keyframes decode ten times faster than all its frames); what comes and go
 from __future__ import annotations
 
 import contextlib
+import math
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
-from .. import media
+from .. import media, media_pyav
 from ..errors import InputError
 from ..types import VideoInfo
 from .frames import FrameView, cut_view
@@ -34,6 +35,7 @@ _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting i
 # GOP, the tail) is decoded when its turn comes instead.
 _HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _AHEAD such stretches and the
 # one being read wait at once, so a busy hour of 25 frames/s footage does not hold 10 s of frames three times
+_LONG_AHEAD = 16  # frames of a stretch too long to hold decoded ahead of the detectors (1.4 MB)
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
 
@@ -92,19 +94,18 @@ def _hsv(frame: media.DecodedFrame) -> np.ndarray:
 
 
 def _span_frames(
-    info: VideoInfo,
-    long_side: int,
+    source: _Source,
     first: float,
     last: tuple[float, np.ndarray | None],
     threshold: float,
-    hardware: media.HardwareDecode | None = None,
-) -> Iterator[media.DecodedFrame]:
+    packets: media_pyav.Packets | None,
+) -> Generator[media.DecodedFrame, None, None]:
     """The frames strictly between two keyframes, up to a few past the first that already looks like
     the second keyframe: from there on it is the same shot, and decoding it would find nothing. (The
     stretch after the last keyframe has no second one: all of it; nor does a fixed camera's stretch,
     `last[1]` None: the motion detector needs to see the motion end and the scene settle.)"""
     after_match = -1
-    frames = media.decode_small(info, long_side, span=(first, last[0]), hardware=hardware)
+    frames = source.stretch(first, last[0], packets)
     try:
         for frame in frames:
             if not first + 1e-6 < frame.time < last[0] - 1e-6:
@@ -117,7 +118,7 @@ def _span_frames(
                 if after_match > _WINDOW:
                     break
     finally:
-        frames.close()  # stops ffmpeg when it was not read to the end
+        frames.close()  # stops the decoder when it was not read to the end
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class _LongSpan:
 
     first: float
     last: tuple[float, np.ndarray | None]
+    packets: media_pyav.Packets | None
 
 
 _CHECK = 30.0  # seconds at the start of the video over which decoding the keyframes alone is checked
@@ -149,17 +151,70 @@ def keyframes_decode_alone(info: VideoInfo) -> bool:
     return in_order and len(times) >= marked - 1
 
 
-def _keyframes(
-    info: VideoInfo, long_side: int, hardware: media.HardwareDecode | None = None
-) -> Iterator[media.DecodedFrame]:
-    """The stream's keyframes; none when it marks none (intra refresh instead of IDR frames): then the
-    stretch after the "last" one is the whole video, decoded frame by frame."""
-    try:
-        yield from media.decode_small(info, long_side, keyframes_only=True, hardware=hardware)
-    except InputError:
-        # decode_small only raises when no frame came at all; a file that cannot be decoded fails
-        # again, with its own error, in the full decode that follows.
-        return
+class _Source:
+    """Where sparse_frames' frames come from: PyAV's KeyframeReader when it can serve (the file read once
+    for the whole run, see media_pyav), else ffmpeg: one for the keyframes, one per stretch. Where PyAV
+    fails, ffmpeg goes on from the last frame it gave."""
+
+    def __init__(self, info: VideoInfo, long_side: int, hardware: media.HardwareDecode | None) -> None:
+        self.info, self.long_side, self.hardware = info, long_side, hardware
+        self.reader: media_pyav.KeyframeReader | None = None
+        if media_pyav.usable(info, hardware):
+            with contextlib.suppress(Exception):  # a file PyAV cannot open: ffmpeg says why, if it fails too
+                self.reader = media_pyav.KeyframeReader(info, long_side)
+
+    def keyframes(self) -> Iterator[tuple[media.DecodedFrame, media_pyav.Packets | None]]:
+        """Each keyframe with the packets of the stretch before it (None: decoded by ffmpeg, by time).
+        None come at all when the stream marks no keyframe (intra refresh instead of IDR frames): then
+        the stretch after the "last" one is the whole video, decoded frame by frame."""
+        after = -math.inf
+        if self.reader is not None:
+            try:
+                for key, packets in self.reader:
+                    after = key.time
+                    yield key, packets
+                return
+            except Exception:  # whatever PyAV's trouble, ffmpeg takes over from here
+                self.close()
+        span = (after + 0.5 / self.info.frame_rate, self.info.duration + 1.0) if after >= 0 else None
+        try:
+            frames = media.decode_small(
+                self.info, self.long_side, keyframes_only=True, span=span, hardware=self.hardware
+            )
+            for key in frames:
+                yield key, None
+        except InputError:
+            # decode_small only raises when no frame came at all; a file that cannot be decoded fails
+            # again, with its own error, in the full decode that follows.
+            return
+
+    def tail(self) -> media_pyav.Packets | None:
+        """The packets after the last keyframe, once keyframes() has ended."""
+        return self.reader.tail if self.reader is not None else None
+
+    def stretch(
+        self, first: float, last: float, packets: media_pyav.Packets | None
+    ) -> Generator[media.DecodedFrame, None, None]:
+        """The frames of [first, last) (the keyframe at `first` among them, with ffmpeg)."""
+        after = -math.inf
+        if packets is not None and self.reader is not None:
+            try:
+                for frame in self.reader.stretch(packets, first, last):
+                    after = frame.time
+                    yield frame
+                return
+            except Exception:  # ffmpeg decodes the rest of the stretch
+                pass
+        frames = media.decode_small(self.info, self.long_side, span=(first, last), hardware=self.hardware)
+        try:
+            yield from (frame for frame in frames if frame.time > after)
+        finally:
+            frames.close()  # stops ffmpeg when it was not read to the end
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
 
 def sparse_frames(
@@ -172,8 +227,8 @@ def sparse_frames(
     """The video's keyframes (marked `keyframe`) and, between two keyframes that differ (`comparison`),
     every frame; in time order, numbered by their place in the whole video (time x fps).
 
-    Stretches are decoded on worker threads (an ffmpeg each) while the keyframes are still being read,
-    at most `_AHEAD` at a time, so the two cores stay busy and few frames wait in memory."""
+    Stretches are decoded on worker threads while the keyframes are still being read, at most `_AHEAD`
+    at a time, so the two cores stay busy and few frames wait in memory."""
     fps = info.frame_rate
     threshold = comparison.threshold
     held = min(_HELD, _HELD_FRAMES / fps)  # seconds of frames a stretch decoded ahead may hold
@@ -193,7 +248,9 @@ def sparse_frames(
                 frames = head.result()
                 spans_waiting -= 1
             elif isinstance(head, _LongSpan):
-                frames = _span_frames(info, long_side, head.first, head.last, threshold, hardware)
+                # Decoded on a thread while the detectors look (PyAV decodes in this process).
+                stretch_frames = _span_frames(source, head.first, head.last, threshold, head.packets)
+                frames = media_pyav.read_ahead(stretch_frames, _LONG_AHEAD, "vidscan-long-span")
             else:
                 frames = [head]
             waiting.popleft()
@@ -202,32 +259,34 @@ def sparse_frames(
 
     Picture = tuple[np.ndarray, np.ndarray | None]
     previous: tuple[float, Picture] | None = None
-    # The stretch being put together: (start, its last keyframe, that keyframe's pictures). Neighbouring
-    # stretches that both differ (motion, a run of cuts) are decoded as one, by one ffmpeg.
-    stretch: tuple[float, media.DecodedFrame, Picture] | None = None
+    # The stretch being put together: (start, its last keyframe, that keyframe's pictures, its packets).
+    # Neighbouring stretches that both differ (motion, a run of cuts) are decoded as one.
+    stretch: tuple[float, media.DecodedFrame, Picture, media_pyav.Packets | None] | None = None
+    source = _Source(info, long_side, hardware)
     with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
 
-        def decode(first: float, last: tuple[float, np.ndarray | None]) -> None:
+        def decode(
+            first: float, last: tuple[float, np.ndarray | None], packets: media_pyav.Packets | None
+        ) -> None:
             nonlocal spans_waiting
             if last[0] - first > held:
-                waiting.append(_LongSpan(first, last))
+                waiting.append(_LongSpan(first, last, packets))
             else:
                 spans_waiting += 1
-                # The generator runs (and its ffmpeg starts) on the worker thread, as list() reads it.
-                stretch_frames = _span_frames(info, long_side, first, last, threshold, hardware)
-                waiting.append(pool.submit(list, stretch_frames))
+                # The generator runs (and decodes) on the worker thread, as list() reads it.
+                waiting.append(pool.submit(list, _span_frames(source, first, last, threshold, packets)))
 
         def submit() -> None:
             nonlocal stretch
             if stretch is not None:
-                start, last, picture = stretch
+                start, last, picture, packets = stretch
                 # A fixed camera's stretch is decoded to its end (see _span_frames).
-                decode(start, (last.time, None if comparison.camera else picture[0]))
+                decode(start, (last.time, None if comparison.camera else picture[0]), packets)
                 waiting.append(last)
                 stretch = None
 
         try:
-            for decoded in _keyframes(info, long_side, hardware):
+            for decoded, before in source.keyframes():
                 key = replace(decoded, keyframe=True)
                 counts.keyframes += 1
                 picture = comparison.picture(key)
@@ -236,10 +295,12 @@ def sparse_frames(
                 if previous is not None and comparison.differs(previous[1], picture):
                     counts.spans += 1
                     if stretch is not None and key.time - stretch[0] <= held:
-                        stretch = (stretch[0], key, picture)  # the keyframe before comes in the stretch
+                        # The keyframe before comes in the stretch.
+                        joined = stretch[3].then(before) if stretch[3] and before else None
+                        stretch = (stretch[0], key, picture, joined)
                     else:
                         submit()
-                        stretch = (previous[0], key, picture)
+                        stretch = (previous[0], key, picture, before)
                 else:
                     submit()
                     waiting.append(key)
@@ -248,9 +309,10 @@ def sparse_frames(
             submit()
             if previous is None or info.duration > previous[0] + 1.0 / fps:
                 # After the last keyframe: nothing to compare with, so every frame.
-                decode(previous[0] if previous else 0.0, (info.duration + 1.0, None))
+                decode(previous[0] if previous else 0.0, (info.duration + 1.0, None), source.tail())
             yield from ready(end=True)  # every stretch, however long it takes
         finally:
             for item in waiting:
                 if isinstance(item, Future):
                     item.cancel()
+            source.close()

@@ -1,0 +1,259 @@
+"""Keyframes, and the stretches between them, decoded in this process with PyAV (FFmpeg's own libraries)
+for I-frames first (keyframes/iframes.py): the file is read once for the whole run.
+
+One ffmpeg copies the video's packets to a pipe (media.video_packets: it holds the file's index, not
+vidscan). A thread reads every packet in order, decodes the keyframes alone (as `ffmpeg -skip_frame
+nokey` does) and keeps the compressed packets of the stretch since the last keyframe (a few hundred kB
+for 2 s of 1080p), handing each keyframe over with the packets of the stretch before it. A stretch worth
+seeing is decoded from those packets by a decoder of its own: no ffmpeg is started and no index read
+again per stretch (0.1 s for an hour's MP4, 0.3 s for a day's), and the file is never read twice.
+
+media.decode_small's ffmpeg is the fallback: without PyAV (`pip install 'vidscan[pyav]'`), with
+VIDSCAN_PYAV=0, for a rotated video or a hardware decode, for a stretch too large to hold, and from the
+point where PyAV fails."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .media import DecodedFrame, HardwareDecode, analysis_size, video_packets
+from .types import VideoInfo
+
+if TYPE_CHECKING:
+    import av
+
+_LARGEST = 32 << 20  # bytes: the packets of a longer stretch are not held (an intra-refresh stream has
+# no keyframe at all); that stretch is decoded by an ffmpeg that seeks to it
+_NO_DEBLOCKING = 4  # as media.decode_small: keyframes at a quarter of their size skip the loop filter
+_AHEAD = 8  # keyframes decoded ahead of the detectors, each with the packets of its stretch
+
+
+def usable(info: VideoInfo, hardware: HardwareDecode | None) -> bool:
+    """Whether this decoder serves the run: PyAV installed and not switched off, an upright video (its
+    frames come as stored), and no hardware decode asked for (ffmpeg's -hwaccel does that)."""
+    if os.environ.get("VIDSCAN_PYAV", "1") == "0" or info.rotation or (hardware and hardware.active):
+        return False
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Packets:
+    """The compressed pictures of a stretch between two keyframes, in decoding order: `own` from the
+    keyframe that starts it up to the next keyframe; `lead`, the next keyframe and the pictures that
+    follow it in decoding order but are shown before it (an open GOP's leading pictures, which refer to
+    both), empty in a closed GOP."""
+
+    own: tuple[av.Packet, ...]
+    lead: tuple[av.Packet, ...] = ()
+
+    def then(self, later: Packets) -> Packets:
+        """This stretch and the one right after it, as one."""
+        return Packets(self.own + later.own, later.lead)
+
+
+class KeyframeReader:
+    """The keyframes of a video with the packets of the stretch before each (see the module's doc).
+    Iterate once; `tail` then holds the packets after the last keyframe (None when there was none, or
+    they were too many to hold). close() ends the reading thread early and closes the file."""
+
+    def __init__(self, info: VideoInfo, long_side: int) -> None:
+        import av
+
+        self.size = analysis_size(info, long_side)
+        self.tail: Packets | None = None
+        self._remux = video_packets(info)
+        assert self._remux.stdout is not None
+        try:
+            self._container = av.open(f"pipe:{self._remux.stdout.fileno()}", format="nut")
+        except Exception:
+            self._end_remux()
+            raise
+        self._stream = self._container.streams.video[0]
+        self._codec = self._stream.codec_context.name, self._stream.codec_context.extradata
+        self._start = self._stream.start_time or 0  # frame times count from the stream's first
+        self._time_base = self._stream.time_base
+        self._skip_deblocking = max(info.width, info.height) >= _NO_DEBLOCKING * long_side
+        self._keyframes = read_ahead(self._demux(), _AHEAD, "vidscan-keyframes")
+
+    def __iter__(self) -> Iterator[tuple[DecodedFrame, Packets | None]]:
+        return self._keyframes
+
+    def stretch(self, packets: Packets, first: float, last: float) -> Iterator[DecodedFrame]:
+        """The frames shown strictly between `first` and `last` (seconds), decoded from `packets` by a
+        decoder of their own (any thread may call this)."""
+        decoder = new_decoder(*self._codec)
+        number = 0
+        for packet in (*packets.own, *packets.lead, None):
+            for frame in decoder.decode(packet):
+                time = self._seconds(frame.pts)
+                if first + 1e-6 < time < last - 1e-6:
+                    yield DecodedFrame(number, time, small_picture(frame, self.size))
+                    number += 1
+
+    def close(self) -> None:
+        self._keyframes.close()  # ends the reading thread
+        self._container.close()
+        self._end_remux()
+
+    def _end_remux(self) -> None:
+        if self._remux.poll() is None:
+            self._remux.kill()
+        self._remux.wait()
+        if self._remux.stdout is not None:
+            self._remux.stdout.close()
+
+    def _seconds(self, pts: int | None) -> float:
+        if pts is None or self._time_base is None:
+            return -1.0
+        return float((pts - self._start) * self._time_base)
+
+    def _demux(self) -> Generator[tuple[DecodedFrame, Packets | None], None, None]:
+        decoder = new_decoder(*self._codec, keyframes_only=True, skip_deblocking=self._skip_deblocking)
+        stretches: dict[int | None, Packets | None] = {}  # by the pts of the keyframe that ends them
+        own: list[av.Packet] = []  # since the last keyframe, while they fit in _LARGEST
+        own_bytes = -1  # -1 before the first keyframe
+        # A stretch ended by a keyframe: its packets (None when too large) and its lead, still growing
+        # while the next packets are shown before that keyframe.
+        ended: tuple[tuple[av.Packet, ...] | None, list[av.Packet]] | None = None
+        decoded: list[tuple[int | None, DecodedFrame]] = []  # keyframes waiting for their stretch
+
+        def close_stretch() -> None:
+            nonlocal ended
+            assert ended is not None
+            before, lead = ended
+            # Without leading pictures the next keyframe itself is not needed.
+            stretches[lead[0].pts] = Packets(before, tuple(lead) if len(lead) > 1 else ()) if before else None
+            ended = None
+
+        def hand_over(final: bool = False) -> Iterator[tuple[DecodedFrame, Packets | None]]:
+            """The keyframes decoded whose stretch is complete. One the decoder did not give (a damaged
+            frame) leaves its stretch behind: the next one's packets then start too late, and ffmpeg
+            decodes that stretch by time; a frame no keyframe packet had is handed on without packets."""
+            while decoded:
+                pts, key = decoded[0]
+                if not (final or pts in stretches or any(_earlier(pts, ended_by) for ended_by in stretches)):
+                    return
+                decoded.pop(0)
+                missed = [ended_by for ended_by in stretches if _earlier(ended_by, pts)]
+                for ended_by in missed:
+                    del stretches[ended_by]
+                packets = stretches.pop(pts, None)
+                yield key, None if missed else packets
+
+        for packet in self._container.demux(self._stream):
+            if packet.size == 0:
+                continue  # the demuxer's empty packet at the end
+            if ended is not None and not _shown_before(packet, ended[1][0]):
+                close_stretch()
+            if packet.is_keyframe:
+                if own_bytes >= 0:
+                    ended = (tuple(own) if own_bytes <= _LARGEST else None, [packet])
+                else:
+                    stretches[packet.pts] = None  # the first keyframe: no stretch before it
+                own, own_bytes = [packet], packet.size
+            elif own_bytes >= 0:
+                own_bytes += packet.size
+                if own_bytes <= _LARGEST:
+                    own.append(packet)
+                elif own:
+                    own = []  # too many to hold: the stretch is left to ffmpeg
+                if ended is not None:
+                    ended[1].append(packet)
+            decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(packet)]
+            yield from hand_over()
+        if ended is not None:
+            close_stretch()
+        decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(None)]
+        if 0 <= own_bytes <= _LARGEST:
+            self.tail = Packets(tuple(own))
+        yield from hand_over(final=True)
+
+    def _frame(self, frame: av.VideoFrame) -> DecodedFrame:
+        # Numbered 0: iframes.sparse_frames numbers by time x fps.
+        return DecodedFrame(0, self._seconds(frame.pts), small_picture(frame, self.size))
+
+
+def _shown_before(packet: av.Packet, keyframe: av.Packet) -> bool:
+    return _earlier(packet.pts, keyframe.pts)
+
+
+def _earlier(pts: int | None, than: int | None) -> bool:
+    return pts is not None and than is not None and pts < than
+
+
+_T = TypeVar("_T")
+
+
+def read_ahead(items: Generator[_T, None, None], ahead: int, name: str) -> Generator[_T, None, None]:
+    """`items`, made on a thread of their own up to `ahead` before the reader takes them: decoding (which
+    lets go of the GIL) then goes on beside the detectors. Closing this closes `items` on that thread;
+    their exception comes out here."""
+    out: queue.Queue[tuple[bool, Any]] = queue.Queue(ahead)  # (done, item or exception)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(entry, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((False, item)):
+                    break
+            else:
+                put((True, None))
+        except Exception as error:  # handed to the reader
+            put((True, error))
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=make, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            done, item = out.get()
+            if done:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def new_decoder(
+    codec: str, extradata: bytes | None, keyframes_only: bool = False, skip_deblocking: bool = False
+) -> Any:
+    """A decoder of the stream's codec on one thread (the keyframes have one, each stretch its own,
+    beside the detectors: more threads would only share the same two cores)."""
+    import av
+
+    decoder = av.CodecContext.create(codec, "r")
+    decoder.extradata = extradata
+    decoder.thread_count = 1
+    if keyframes_only:
+        decoder.skip_frame = "NONKEY"
+    if skip_deblocking:
+        decoder.options = {"skip_loop_filter": "all"}
+    return decoder
+
+
+def small_picture(frame: av.VideoFrame, size: tuple[int, int]) -> Any:
+    """I420 at `size`, scaled as media.decode_small's ffmpeg scales (fast bilinear)."""
+    small = frame.reformat(size[0], size[1], "yuv420p", interpolation="FAST_BILINEAR")
+    return small.to_ndarray()
