@@ -132,19 +132,43 @@ def resting_pointer(path: Path, rests: tuple[tuple[int, int], ...], seconds: flo
     )
 
 
-def typing(path: Path, start: float = 1.0, chars_per_second: float = 6.0, seconds: float = 14.0) -> Path:
-    """A terminal where a command is typed steadily, one character at a time, then the screen rests."""
+def typing(
+    path: Path,
+    start: float = 1.0,
+    chars_per_second: float = 6.0,
+    seconds: float = 14.0,
+    pause: tuple[int, float] = (0, 0.0),
+) -> Path:
+    """A terminal where a command is typed steadily, one character at a time, then the screen rests.
+    `pause`: (i, s), the typist stops for s seconds before character i."""
     fps = 15
     command = "pip install --upgrade vidscan and then run the analysis on every file"
     parts = [_text("$", 20, 40, 22, 0.0).replace("black", "white")]
     for i, ch in enumerate(command):
         if ch == " ":
             continue
-        char = _text(ch, 48 + 13 * (i % 44), 40 + 30 * (i // 44), 22, start + i / chars_per_second)
+        typed = start + i / chars_per_second + (pause[1] if i >= pause[0] else 0.0)
+        char = _text(ch, 48 + 13 * (i % 44), 40 + 30 * (i // 44), 22, typed)
         parts.append(char.replace("black", "white"))
     graph = f"[0:v]{','.join(parts)}"
     inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=640x360:r={fps}:d={seconds}"]
     return encode(path, inputs, graph, fps * 2)
+
+
+def pen_strokes(path: Path, strokes: tuple[float, ...], seconds: float, fps: int = 15) -> Path:
+    """A lecturer's pen on a white slide with a title and one line: stroke i is a red line drawn left
+    to right in 0.6 s from strokes[i], sloping down a little as a hand's does, each under the one
+    before (a word underlined twice), and the slide stands still between strokes."""
+    parts = [_text("Stream ciphers", 60, 40, 40, 0.0), _text("E is sem. sec.", 80, 130, 26, 0.0)]
+    for i, start in enumerate(strokes):
+        for step in range(6):  # the pen's tip moves on six times in the stroke's 0.6 s
+            drawn = f"gte(t,{start + 0.1 * step:.2f})"
+            x, y = 176 + 20 * step, 166 + 12 * i + 2 * step
+            parts.append(f"drawbox=x={x}:y={y}:w=20:h=6:c=0xd01010:t=fill:enable='{drawn}'")
+    graph = f"[0:v]{','.join(parts)}"
+    return encode(
+        path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2
+    )
 
 
 def terminal_session(path: Path, seconds: float = 15.0) -> Path:

@@ -231,3 +231,20 @@ def test_budget_trims_the_least_important_keyframes_first() -> None:
     keyframes += [kf(3, 8.0, "heartbeat", 0.2), kf(4, 9.0, "settled", 1.5)]
     kept = apply_budget(keyframes, 3, 10.0)
     assert [k.reason for k in kept] == ["start", "cut", "settled"]
+
+
+def test_a_typist_who_pauses_mid_line_gives_one_keyframe_of_the_finished_line(tmp_path: Path) -> None:
+    # Two seconds' thought after "pip install --upgrade": that half-typed line shows nothing the
+    # finished one does not, so the finished line's keyframe takes its place.
+    selection = _select(synthetic.typing(tmp_path / "pause.mp4", pause=(22, 2.0), seconds=17.0))
+    assert len(selection.keyframes) == 1, _times(selection)
+    assert selection.keyframes[0].time > 14.5, _times(selection)
+
+
+def test_each_pen_stroke_under_the_last_gets_a_keyframe(tmp_path: Path) -> None:
+    # A lecturer underlines a word, talks for 8 s, then underlines it again below the first stroke:
+    # two states a note-taker wants, not one line drawn in two goes.
+    selection = _select(synthetic.pen_strokes(tmp_path / "pen.mp4", strokes=(2.0, 11.0), seconds=16.0))
+    times = _times(selection)
+    assert any(2.7 <= t < 11.0 for t in times), times
+    assert any(t >= 11.7 for t in times), times

@@ -39,7 +39,7 @@ def added_line(before: np.ndarray, after: np.ndarray) -> bool:
     in a run wider than it is tall (a pointer or a block cursor is taller than wide)."""
     if _gone(before, after) >= _KEPT:
         return False
-    added = cv2.subtract(after, cv2.dilate(before, _NEAR))
+    added = _added(before, after)
     if cv2.countNonZero(added) < _LINE_EDGES * added.size:
         return False
     # Letters of a word, and a bullet's dash and its word, are a few pixels apart: join them.
@@ -64,22 +64,30 @@ def _gone(before: np.ndarray, after: np.ndarray) -> float:
 _Box = tuple[int, int, int, int]  # left, top, width, height
 
 
-def _added_box(before: np.ndarray, after: np.ndarray) -> _Box | None:
-    """The bounding box of the edges `after` has and `before` has not near them."""
-    added = cv2.subtract(after, cv2.dilate(before, _NEAR))
+def _added(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The edges `after` has and `before` has not near them."""
+    return cv2.subtract(after, cv2.dilate(before, _NEAR))
+
+
+def _box(added: np.ndarray) -> _Box | None:
     if not cv2.countNonZero(added):
         return None
     x, y, w, h = cv2.boundingRect(added)
     return x, y, w, h
 
 
-def _same_line(first: _Box | None, then: _Box | None, height: int) -> bool:
-    """Whether an addition goes on along the line of an earlier one: the earlier one is a line (no
-    taller than a few lines of text), and the new one begins on it (it may wrap onto the next lines)."""
-    if first is None or then is None:
+def _goes_on(first: _Box | None, added: np.ndarray) -> bool:
+    """Whether an addition goes on along the line of an earlier one, as typing does: the earlier one
+    is a line (no taller than a few lines of text), and the new one has edges on that line from where
+    the earlier one ended (give or take a letter, as tall as the line) rightwards; it may wrap onto the
+    next lines. A pen's second stroke under or over the first, or a word added before it, is a new
+    annotation, not more of the same line."""
+    if first is None:
         return False
-    (_, top, _, tall), (_, new_top, _, _) = first, then
-    return tall <= _LINE_BAND * height and top - tall <= new_top <= top + tall
+    left, top, wide, tall = first
+    if tall > _LINE_BAND * added.shape[0]:
+        return False
+    return bool(cv2.countNonZero(added[top : top + tall, max(0, left + wide - tall) :]))
 
 
 _ONE = np.array([1.0])  # a one-element array is a scalar to OpenCV
@@ -126,7 +134,7 @@ class TextDetector:
         self._options = options
         self._new_edges = _NewEdges(round(_MEMORY * options.text_rate) + 2)
         self._reference: np.ndarray | None = None  # edges of the screen of the last keyframe
-        self._added: _Box | None = None  # where edges were added to make that screen
+        self._added_at: _Box | None = None  # where edges were added to make that screen
         # The edges of the screens given keyframes (packed bits): a screen shown again is no news.
         self._shown: deque[np.ndarray] = deque(maxlen=_SHOWN)
         self._previous: np.ndarray | None = None  # edges at the previous look
@@ -158,7 +166,7 @@ class TextDetector:
         if self._previous is None:
             self._reference = self._previous = edges
             self._shown.append(np.packbits(edges))
-            self._added = _added_box(np.zeros_like(edges), edges)
+            self._added_at = _box(edges)
             self._quiet_since = frame.time
         moved = edge_change(edges, self._previous)
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
@@ -243,20 +251,16 @@ class TextDetector:
         # never a line at once, nothing taken away): that keyframe (a half-typed line) shows nothing
         # this one does not. A new bullet comes at once, and a pen's next annotation goes elsewhere on
         # the slide: each keeps a keyframe of its own.
-        added = _added_box(self._reference, edges)
+        added = _added(self._reference, edges)
         typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE
-        extends = (
-            typed_into
-            and _gone(self._reference, edges) < _KEPT
-            and _same_line(self._added, added, edges.shape[0])
-        )
+        extends = typed_into and _gone(self._reference, edges) < _KEPT and _goes_on(self._added_at, added)
         seen = any(
             self._same_screen(np.unpackbits(old)[: edges.size].reshape(edges.shape), edges)
             for old in self._shown
         )
         self._shown.append(np.packbits(edges))
         self._candidates.append(Candidate("text-change", start, pick, 1.5, extends=extends, seen_before=seen))
-        self._reference, self._added = edges, added
+        self._reference, self._added_at = edges, _box(added)
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
 
