@@ -139,3 +139,14 @@ def test_a_fixed_camera_whose_lights_come_on_is_still_a_fixed_camera(tmp_path: P
     visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 60.0)]
     events = [k.time for k in selection.keyframes if k.reason in EVENTS]
     assert all(any(lo <= t <= hi for t in events) for lo, hi in visits), _times(selection)
+
+
+def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:
+    # A terminal recording (made from a GIF): after each mistyped command, a one-line suggestion
+    # appears alone ("git branch [enter/ctrl+c]" at 21.4 s, "python [enter/ctrl+c]" at 28.7 s) and
+    # stands under a second before the user accepts it; after the first, the new prompt's first
+    # letter comes with the branch list. A line that comes in one look is output, not typing.
+    selection = _select(shared_video("screen_lecture/thefuck_example.mp4"))
+    times = [k.time for k in selection.keyframes]
+    for lo, hi in [(21.45, 22.6), (23.0, 23.75), (28.7, 29.55), (29.75, 30.25)]:
+        assert any(lo <= t <= hi for t in times), (lo, hi, _times(selection))

@@ -172,6 +172,7 @@ class TextDetector:
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
         typed = self._new_edges.share(edges) >= _TYPING and not self._just_changed
         self._just_changed = moved >= _STILL
+        before_change = self._previous_edges  # when this look confirms a change the look before made
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
         self._last_time = t
@@ -192,9 +193,14 @@ class TextDetector:
         if typed:
             # Typing holds the keyframe back until it pauses: one per settled screen, not one per key
             # (nor one per command line a terminal echoes back while the user types on).
+            # But a line of text that came in one look and stayed (a reply, a suggestion, a new
+            # prompt), or the last touch of a change that came at once and has not settled yet, is
+            # output, read at once: typing adds a character or two a look, and goes on.
+            first = self._typing_since is None
+            line = before_change is not None and added_line(before_change, edges)
+            self._at_once = first and (line or (self._at_once and self._changed_since is not None))
             self._quiet_since = None
-            self._typing_since = t if self._typing_since is None else self._typing_since
-            self._at_once = False
+            self._typing_since = t if first else self._typing_since
             return
         self._quiet_since = t if self._quiet_since is None else self._quiet_since
         waiting = self._waiting()
