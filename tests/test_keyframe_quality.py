@@ -150,3 +150,12 @@ def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:
     times = [k.time for k in selection.keyframes]
     for lo, hi in [(21.45, 22.6), (23.0, 23.75), (28.7, 29.55), (29.75, 30.25)]:
         assert any(lo <= t <= hi for t in times), (lo, hi, _times(selection))
+
+
+def test_someone_coming_in_as_the_video_ends_gets_a_keyframe() -> None:
+    # A street camera's clip ends 0.7 s after a walker comes in at the right edge (7.4 s): the video's
+    # end cuts the track short before it has travelled, but it grew as it came into the picture.
+    selection = _select(
+        shared_video("surveillance/ahmetozlu-tensorflow_object_counting_api_pedestrian_survaillance.mp4")
+    )
+    assert any(k.time >= 7.4 and k.reason in EVENTS for k in selection.keyframes), _times(selection)

@@ -165,6 +165,15 @@ class _Track:
         way = math.hypot(self.x - self.x0, self.y - self.y0)
         return self.travel >= _TRAVEL * self.size and way >= _STRAIGHT * self.path
 
+    def came_in(self) -> bool:
+        """For a track the video's end cut short: seen for long enough, in most looks, and grown to
+        twice its first size, as something coming into the picture does (its centre moves less than its
+        size grows, so it has not travelled yet)."""
+        life = self.last - self.first
+        if life < _MIN_LIFE or len(self.samples) < _SEEN * (life - self.unlooked) * self.rate:
+            return False
+        return self.samples[-1][1] >= 2 * self.samples[0][1]
+
     def views(self, window: float) -> list[tuple[float, float]]:
         """Per `window` seconds of its life, the stretch where it was seen at half its largest size
         or more (entering and leaving the picture, it is seen only in part)."""
@@ -473,7 +482,10 @@ class MotionDetector:
     def finish(self) -> list[Candidate]:
         end = max([self._last_keyframe, *(track.last for track in self._tracks)])
         self._views += [
-            view for track in self._tracks if track.is_event() for view in track.views(self._window)
+            view
+            for track in self._tracks
+            if track.is_event() or track.came_in()
+            for view in track.views(self._window)
         ]
         self._tracks = []
         self._show_events(end + 1.0, final=True)
