@@ -139,6 +139,7 @@ class _Track:
         self.size = blob.size
         self.travel = 0.0
         self.samples = [(t, blob.area)]  # when it was seen, and how large
+        self.first_box = blob.box
         self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
 
     def predict(self, t: float) -> tuple[float, float]:
@@ -165,14 +166,16 @@ class _Track:
         way = math.hypot(self.x - self.x0, self.y - self.y0)
         return self.travel >= _TRAVEL * self.size and way >= _STRAIGHT * self.path
 
-    def came_in(self) -> bool:
-        """For a track the video's end cut short: seen for long enough, in most looks, and grown to
-        twice its first size, as something coming into the picture does (its centre moves less than its
-        size grows, so it has not travelled yet)."""
+    def came_in(self, width: int, height: int) -> bool:
+        """For a track the video's end cut short: first seen at the picture's edge, then for long
+        enough, in most looks, grown to twice its first size, as something coming into the picture does
+        (its centre moves less than its size grows, so it has not travelled yet)."""
         life = self.last - self.first
         if life < _MIN_LIFE or len(self.samples) < _SEEN * (life - self.unlooked) * self.rate:
             return False
-        return self.samples[-1][1] >= 2 * self.samples[0][1]
+        x, y, w, h = self.first_box
+        at_edge = min(x, y) <= 1 or x + w >= width - 1 or y + h >= height - 1
+        return at_edge and self.samples[-1][1] >= 2 * self.samples[0][1]
 
     def views(self, window: float) -> list[tuple[float, float]]:
         """Per `window` seconds of its life, the stretch where it was seen at half its largest size
@@ -287,6 +290,8 @@ class MotionDetector:
         self._last_keyframe = 0.0
         self._last_start = -math.inf  # of the last candidate proposed
         self._exposed: np.ndarray | None = None  # the last picture, brought to the model's exposure
+        self._model_since: float | None = None  # the background model (re)started from the look then
+        self._picture_size = (0, 0)  # width, height of the pictures looked at
 
     def _new_model(self) -> cv2.BackgroundSubtractorMOG2:
         model = cv2.createBackgroundSubtractorMOG2(
@@ -309,16 +314,18 @@ class MotionDetector:
             self.moved.append(self.moved[-1] if self.moved else 0)
             return
         grey = cv2.GaussianBlur(frame.gray, (3, 3), 0)
+        if self._model_since is None:
+            self._model_since, self._picture_size = frame.time, (grey.shape[1], grey.shape[0])
         if self._resting:
             self._resting = False
-            self._restart(grey)
+            self._restart(grey, frame.time)
         if self._min_blob == _MIN_BLOB:
             self._min_blob = min_blob(grey.shape[1], self._source_width)
         grey = self._same_exposure(grey)
         mask = self._subtractor.apply(grey, learningRate=self._learning(frame.time))
         share = cv2.countNonZero(mask) / mask.size
         if share > _GLOBAL_CHANGE:  # not activity in this scene: start over from the new picture
-            self._restart(grey)
+            self._restart(grey, frame.time)
             self.resets += 1
             self.activity.append(1.0)
             self.moved.append(1)
@@ -364,7 +371,8 @@ class MotionDetector:
         )
         return self._exposed
 
-    def _restart(self, grey: np.ndarray) -> None:
+    def _restart(self, grey: np.ndarray, t: float) -> None:
+        self._model_since = t
         self._subtractor = self._new_model()
         self._subtractor.apply(grey, learningRate=1.0)
         self._exposed = None
@@ -479,12 +487,22 @@ class MotionDetector:
             starts.append(self._settled_start(now if self._still_since is None else self._still_since))
         return min(starts) - _LOST - 1.0 / self._rate
 
+    def _came_in(self, track: _Track) -> bool:
+        """Whether a track the video's end cut short came into the picture after the background model
+        had `fixed_camera_min` seconds to learn the scene (what moves in the first looks after a cut
+        was there before it)."""
+        settled = (
+            self._model_since is not None
+            and track.first - self._model_since >= self._options.fixed_camera_min
+        )
+        return settled and track.came_in(*self._picture_size)
+
     def finish(self) -> list[Candidate]:
         end = max([self._last_keyframe, *(track.last for track in self._tracks)])
         self._views += [
             view
             for track in self._tracks
-            if track.is_event() or track.came_in()
+            if track.is_event() or self._came_in(track)
             for view in track.views(self._window)
         ]
         self._tracks = []
