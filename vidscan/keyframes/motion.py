@@ -160,8 +160,7 @@ class _Track:
         """Seen for long enough, in most looks, and gone somewhere: noise that flickers from place to
         place is seen now and then, and a track that jumps between such specks goes back and forth
         (its path is long, its way from where it began short)."""
-        life = self.last - self.first
-        if life < _MIN_LIFE or len(self.samples) < _SEEN * (life - self.unlooked) * self.rate:
+        if not self._steady():
             return False
         way = math.hypot(self.x - self.x0, self.y - self.y0)
         return self.travel >= _TRAVEL * self.size and way >= _STRAIGHT * self.path
@@ -170,12 +169,16 @@ class _Track:
         """For a track the video's end cut short: first seen at the picture's edge, then for long
         enough, in most looks, grown to twice its first size, as something coming into the picture does
         (its centre moves less than its size grows, so it has not travelled yet)."""
-        life = self.last - self.first
-        if life < _MIN_LIFE or len(self.samples) < _SEEN * (life - self.unlooked) * self.rate:
+        if not self._steady():
             return False
         x, y, w, h = self.first_box
         at_edge = min(x, y) <= 1 or x + w >= width - 1 or y + h >= height - 1
         return at_edge and self.samples[-1][1] >= 2 * self.samples[0][1]
+
+    def _steady(self) -> bool:
+        """Seen for `_MIN_LIFE` seconds or more, in most of the looks of its life."""
+        life = self.last - self.first
+        return life >= _MIN_LIFE and len(self.samples) >= _SEEN * (life - self.unlooked) * self.rate
 
     def views(self, window: float) -> list[tuple[float, float]]:
         """Per `window` seconds of its life, the stretch where it was seen at half its largest size
