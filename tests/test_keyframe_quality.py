@@ -159,3 +159,14 @@ def test_someone_coming_in_as_the_video_ends_gets_a_keyframe() -> None:
         shared_video("surveillance/ahmetozlu-tensorflow_object_counting_api_pedestrian_survaillance.mp4")
     )
     assert any(k.time >= 7.4 and k.reason in EVENTS for k in selection.keyframes), _times(selection)
+
+
+def test_a_pens_cursor_and_a_second_underline_along_the_line_hide_no_annotation() -> None:
+    # The pen lecture: an ellipse is finished at 53.7 s and the pen's cursor (a speck of a few pixels)
+    # shows up 0.9 s later, before the next stroke at 55.3 s; then "sem. sec. adversary A" is underlined
+    # (done at 56.2 s) and, 5 s later, "PRG adversary B" further along the same line. A speck is no
+    # typing, and a stroke further along the line is no typing going on: each state keeps a keyframe.
+    selection = _select(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"))
+    times = [k.time for k in selection.keyframes]
+    for lo, hi in [(53.7, 55.2), (56.2, 61.2)]:
+        assert any(lo <= t <= hi for t in times), (lo, hi, _times(selection))

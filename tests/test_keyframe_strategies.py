@@ -248,3 +248,12 @@ def test_each_pen_stroke_under_the_last_gets_a_keyframe(tmp_path: Path) -> None:
     times = _times(selection)
     assert any(2.7 <= t < 11.0 for t in times), times
     assert any(t >= 11.7 for t in times), times
+
+
+def test_each_pen_stroke_further_along_the_line_gets_a_keyframe(tmp_path: Path) -> None:
+    # The lecturer underlines "sem. sec.", talks for 8 s, then underlines words further along the same
+    # line: a new annotation (typing would go on right where the line ended), so two states.
+    path = synthetic.pen_strokes(tmp_path / "along.mp4", strokes=(2.0, 11.0), seconds=16.0, along=True)
+    times = _times(_select(path))
+    assert any(2.7 <= t < 11.0 for t in times), times
+    assert any(t >= 11.7 for t in times), times

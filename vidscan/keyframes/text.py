@@ -78,16 +78,18 @@ def _box(added: np.ndarray) -> _Box | None:
 
 def _goes_on(first: _Box | None, added: np.ndarray) -> bool:
     """Whether an addition goes on along the line of an earlier one, as typing does: the earlier one
-    is a line (no taller than a few lines of text), and the new one has edges on that line from where
-    the earlier one ended (give or take a letter, as tall as the line) rightwards; it may wrap onto the
-    next lines. A pen's second stroke under or over the first, or a word added before it, is a new
-    annotation, not more of the same line."""
+    is a line (no taller than a few lines of text), and the new one has edges on that line right where
+    the earlier one ended (within a letter, as wide as the line is tall, either side: the next letter
+    or the word after a space); it may wrap onto the next lines. A pen's second stroke under or over
+    the first, or further along the line, or a word added before it, is a new annotation, not more of
+    the same line."""
     if first is None:
         return False
     left, top, wide, tall = first
     if tall > _LINE_BAND * added.shape[0]:
         return False
-    return bool(cv2.countNonZero(added[top : top + tall, max(0, left + wide - tall) :]))
+    end = left + wide
+    return bool(cv2.countNonZero(added[top : top + tall, max(0, end - tall) : end + tall]))
 
 
 _ONE = np.array([1.0])  # a one-element array is a scalar to OpenCV
@@ -114,7 +116,11 @@ class _NewEdges:
         if len(looks) == looks.maxlen:
             stayed = cv2.bitwise_and(edges, cv2.dilate(looks[-1], _NEAR))
             seen = cv2.threshold(older, 0, 255, cv2.THRESH_BINARY)[1]
-            share = cv2.countNonZero(cv2.subtract(stayed, cv2.dilate(seen, _NEAR))) / edges.size
+            new = cv2.subtract(stayed, cv2.dilate(seen, _NEAR))
+            count = cv2.countNonZero(new)
+            if count and max(cv2.boundingRect(new)[2:]) < _LINE_HEIGHT:
+                count = 0  # a speck smaller than any letter (a pen's cursor) is no typing
+            share = count / edges.size
             cv2.subtract(older, _ONE, dst=older, mask=looks[0])  # leaves the memory as `edges` comes in
         if looks:
             cv2.add(older, _ONE, dst=older, mask=looks[-1])
