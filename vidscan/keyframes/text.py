@@ -100,8 +100,9 @@ class _NewEdges:
     those within `_MEMORY` seconds. Typing adds them with every key; a blinking cursor (seen in the
     memory) and a moving mouse pointer (never in the same place twice) do not."""
 
-    def __init__(self, looks: int) -> None:
+    def __init__(self, looks: int, text_size: int) -> None:
         self._looks: deque[np.ndarray] = deque(maxlen=max(3, looks))
+        self._text_size = text_size  # the long side _LINE_HEIGHT is measured at
         # Per pixel, in how many of the looks before the last one it is an edge: kept as looks come and
         # go, so each look costs two additions, not an OR over the whole memory.
         self._older: np.ndarray | None = None
@@ -118,8 +119,9 @@ class _NewEdges:
             seen = cv2.threshold(older, 0, 255, cv2.THRESH_BINARY)[1]
             new = cv2.subtract(stayed, cv2.dilate(seen, _NEAR))
             count = cv2.countNonZero(new)
-            if count and max(cv2.boundingRect(new)[2:]) < _LINE_HEIGHT:
-                count = 0  # a speck smaller than any letter (a pen's cursor) is no typing
+            # A speck smaller than any letter at this picture's scale (a pen's cursor) is no typing.
+            if count and max(cv2.boundingRect(new)[2:]) < _LINE_HEIGHT * max(edges.shape) / self._text_size:
+                count = 0
             share = count / edges.size
             cv2.subtract(older, _ONE, dst=older, mask=looks[0])  # leaves the memory as `edges` comes in
         if looks:
@@ -138,7 +140,7 @@ class TextDetector:
 
     def __init__(self, options: KeyframeOptions) -> None:
         self._options = options
-        self._new_edges = _NewEdges(round(_MEMORY * options.text_rate) + 2)
+        self._new_edges = _NewEdges(round(_MEMORY * options.text_rate) + 2, options.text_size)
         self._reference: np.ndarray | None = None  # edges of the screen of the last keyframe
         self._added_at: _Box | None = None  # where edges were added to make that screen
         # The edges of the screens given keyframes (packed bits): a screen shown again is no news.
