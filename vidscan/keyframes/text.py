@@ -205,8 +205,8 @@ class TextDetector:
             # prompt), or the last touch of a change that came at once and has not settled yet, is
             # output, read at once: typing adds a character or two a look, and goes on.
             first = self._typing_since is None
-            line = before_change is not None and added_line(before_change, edges)
-            self._at_once = first and (line or (self._at_once and self._changed_since is not None))
+            line = first and before_change is not None and added_line(before_change, edges)
+            self._at_once = line or (first and self._at_once and self._changed_since is not None)
             self._quiet_since = None
             self._typing_since = t if first else self._typing_since
             return
