@@ -224,19 +224,42 @@ VARIANTS = {
     "fps-half": ["-vf", "framestep=2"],  # every other frame: a recorder at half the rate
     "noisy": ["-vf", "noise=alls=8:allf=t+u"],  # a grainy sensor: new noise in every frame
     "crf38": ["-crf", "38"],  # a starved bitrate: blocks and smeared detail
+    # A lecture recorded with the lecturer's camera in a corner: a real fixed camera with a person in
+    # it (looped), at a webcam's 30 frames/s with its sensor noise new in every frame, a fifth of the
+    # picture's width, over the bottom-right corner.
+    "webcam": [
+        "-filter_complex",
+        "[1:v]fps=30,scale={fifth}:-2,noise=alls=4:allf=t[cam];[0:v][cam]overlay=W-w:H-h:shortest=1",
+    ],
+}
+# Variants made from a second input besides the clip.
+VARIANT_INPUTS = {
+    "webcam": [
+        "-stream_loop",
+        "-1",
+        "-i",
+        str(SHARED / "surveillance" / "intel_one-by-one-person-detection.mp4"),
+    ],
 }
 
 
 def variant(clip: Clip, name: str) -> Clip:
     """`clip` encoded as VARIANTS[name] says (H.264 into the cache), with the same units."""
+    from vidscan import media
+
     options = VARIANTS[name]
 
     def make(path: Path) -> Path:
         tmp = path.with_suffix(".part.mp4")
         cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip.path())]
+        cmd += VARIANT_INPUTS.get(name, [])
+        args = options
+        if name in VARIANT_INPUTS:
+            width = media.probe(str(clip.path())).width
+            args = [o.format(fifth=width // 10 * 2) for o in args]
         codec = ["-an", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]
-        quality = [] if "-crf" in options else ["-crf", "23"]
-        subprocess.run([*cmd, *codec, *quality, *options, str(tmp)], check=True)
+        quality = [] if "-crf" in args else ["-crf", "23"]
+        subprocess.run([*cmd, *codec, *quality, *args, str(tmp)], check=True)
         tmp.rename(path)
         return path
 

@@ -105,6 +105,19 @@ def slides(
     )
 
 
+def dark_slides_tinted(path: Path, change: float, seconds: float = 12.0, fps: int = 10) -> Path:
+    """Two dark-theme slides (light text on a dithered near-black background), the second from
+    `change`; every 2 s the background's blue shifts by 3 levels and back, as an encoder's I-frames
+    shift a dark picture's tint (grey pixels whose hue turns a third of the circle)."""
+    dither = "18+2*mod(X+Y,2)"
+    background = f"geq=r='{dither}':g='{dither}':b='{dither}+3*mod(floor(T/2),2)'"
+    parts = [_text("Everything is markdown", 40, 40, 28, 0.0, change)]
+    parts += [_text("h1 h2 h3 h4", 40, 40, 28, change), _text("- bullets and code", 40, 100, 22, change)]
+    graph = f"[0:v]{background},{','.join(parts)}".replace("fontcolor=black", "fontcolor=0xd0d0d0")
+    inputs = ["-f", "lavfi", "-i", f"color=c=black:s=640x360:r={fps}:d={seconds}"]
+    return encode(path, inputs, graph, fps * 2, ["-crf", "12"])
+
+
 def camera_then_slides(path: Path, camera: float, bullet_times: list[float], seconds: float) -> Path:
     """A moving picture (no frame repeats, as from a camera) for `camera` seconds, then a cut to a slide
     with a title where bullet i appears at bullet_times[i] (seconds of the whole video)."""

@@ -131,8 +131,11 @@ def test_a_status_bar_that_changes_under_a_still_slide_gives_no_keyframe(tmp_pat
 
 def test_a_fade_through_black_gives_no_keyframe_in_the_black(tmp_path: Path) -> None:
     selection = _select(synthetic.fade_through_black(tmp_path / "fade.mp4"))
-    assert len(selection.keyframes) == 2
-    for t in _times(selection):
+    times = _times(selection)
+    # One keyframe for the first shot; the second (a test pattern whose band and dots move, as a fixed
+    # camera's scene may) gets one, or more for what moves in it.
+    assert len([t for t in times if t < 3.5]) == 1 and [t for t in times if t >= 3.5], times
+    for t in times:
         assert not 2.5 <= t < 4.5, t  # dark part of the fade-out, black, dark part of the fade-in
 
 
@@ -257,3 +260,12 @@ def test_each_pen_stroke_further_along_the_line_gets_a_keyframe(tmp_path: Path) 
     times = _times(_select(path))
     assert any(2.7 <= t < 11.0 for t in times), times
     assert any(t >= 11.7 for t in times), times
+
+
+def test_a_dark_screens_tint_shifting_at_each_iframe_is_no_cut(tmp_path: Path) -> None:
+    """Grey pixels have no hue: a dark background whose tint moves by 3 levels every 2 s (an encoder's
+    I-frames) once scored as five cuts, and sent five copies of the same slide."""
+    selection = _select(synthetic.dark_slides_tinted(tmp_path / "dark.mp4", change=6.0))
+    assert [k.reason for k in selection.keyframes] == ["start", "text-change"], _times(selection)
+    first, second = _times(selection)
+    assert first < 6.0 <= second < 7.0

@@ -15,7 +15,7 @@ import numpy as np
 from .scores import hsv_change
 
 _WIDTH = 80  # pixels: the pictures compared; a dissolve changes the whole picture
-_SPAN = 1.0  # seconds between the two ends compared: most dissolves last half a second to a second
+SPAN = 1.0  # seconds between the two ends compared: most dissolves last half a second to a second
 _UNRELATED = 0.5  # correlation of the two ends' structure under which they are two different shots
 _GRID = 4  # cells a side where the change between the ends is looked for
 _EVERYWHERE = 0.25  # the typical cell changes at least this share of the most changed one
@@ -36,7 +36,7 @@ class DissolveDetector:
     ends must differ, as two shots across a cut do."""
 
     def __init__(self, rate: float, min_content: float) -> None:
-        self._looks = max(2, int(round(_SPAN * rate)))
+        self._looks = max(2, int(round(SPAN * rate)))
         self._min_content = min_content
         self._pictures: deque[tuple[float, np.ndarray]] = deque(maxlen=self._looks + 1)
         self._colours: deque[np.ndarray] = deque(maxlen=self._looks + 1)
@@ -79,7 +79,7 @@ class DissolveDetector:
         first, last = self._run
         # Seen from every look whose span holds the dissolve (or lies within a long one): it lies
         # between the earliest span's start and the last look.
-        self.transitions.append((first - _SPAN, last))
+        self.transitions.append((first - SPAN, last))
         self._run = None
 
     def finish(self) -> list[tuple[float, float]]:

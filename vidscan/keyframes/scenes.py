@@ -11,6 +11,7 @@ import numpy as np
 from scenedetect.common import FrameTimecode
 from scenedetect.detectors import AdaptiveDetector, ThresholdDetector
 
+from .dissolves import SPAN as DISSOLVE_SPAN
 from .dissolves import DissolveDetector
 from .frames import Candidate, FrameView
 from .options import KeyframeOptions
@@ -124,11 +125,17 @@ class SceneDetector:
 
         hard = [(to_time(t, times), "cut") for t in self._content]
         hard += [(to_time(t, self._fade_times), "fade") for t in self._fades]
-        # A dissolve with no cut or fade found inside it is a boundary of its own, at its middle.
+        # A dissolve with no cut or fade found inside it is a boundary of its own, at its middle. A fade
+        # out to black (or in from it) blends the shot with black, and is a dissolve too: the fade's
+        # boundary lies in the black, up to a dissolve's span after the fade-out (or before the fade-in).
+        def within(start: float, end: float, time: float, kind: str) -> bool:
+            near = DISSOLVE_SPAN if kind == "fade" else 0.0
+            return start - near <= time <= end + near
+
         self.transitions = [
             (start, end)
             for start, end in self._dissolves.transitions
-            if not any(start <= time <= end for time, _ in hard)
+            if not any(within(start, end, time, kind) for time, kind in hard)
         ]
         tagged = sorted(hard + [((start + end) / 2, "dissolve") for start, end in self.transitions])
         cuts: list[tuple[float, str]] = []

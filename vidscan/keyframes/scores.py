@@ -5,9 +5,32 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+# Chroma (max - min of a pixel's 8-bit B, G, R) under which a pixel is grey: its hue and saturation are
+# noise. A hue is an angle of the chroma, and compression moves a channel by a level or two: that turns
+# the hue of a pixel near grey anywhere (a dark terminal's background flips hue by a third of the circle
+# at every I-frame), and that of a pixel with 16 levels of chroma by under 1/40 of the circle.
+_GREY_CHROMA = 16
+
+
+def _coloured(hsv: np.ndarray) -> np.ndarray:
+    """255 where a pixel of an 8-bit HSV picture has a colour (chroma = S V / 255), else 0."""
+    chroma = cv2.multiply(hsv[..., 1], hsv[..., 2], scale=1.0 / 255.0)
+    return cv2.threshold(chroma, _GREY_CHROMA - 1, 255, cv2.THRESH_BINARY)[1]
+
 
 def hsv_change(a: np.ndarray, b: np.ndarray, weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> float:
     """PySceneDetect's content score between two HSV pictures: the weighted mean absolute difference
-    of hue, saturation and value."""
-    hue, sat, lum, _ = cv2.mean(cv2.absdiff(a, b))
-    return float((hue * weights[0] + sat * weights[1] + lum * weights[2]) / sum(abs(w) for w in weights))
+    of hue, saturation and value, each pixel counting the components it has: a pixel grey in both
+    pictures has a value only (see _GREY_CHROMA). A grey picture scores its change of brightness, a
+    colourful one the three components as PySceneDetect does."""
+    diff = cv2.absdiff(a, b)
+    hue_w, sat_w, lum_w = (abs(w) for w in weights)
+    coloured = cv2.bitwise_or(_coloured(a), _coloured(b))
+    share = cv2.countNonZero(coloured) / coloured.size
+    lum = cv2.mean(diff)[2]
+    if not share:
+        return float(lum) if lum_w else 0.0
+    # Sums over the coloured pixels, per pixel of the whole picture.
+    hue, sat = (share * v for v in cv2.mean(diff, mask=coloured)[:2])
+    counted = (hue_w + sat_w) * share + lum_w
+    return float((hue * weights[0] + sat * weights[1] + lum * weights[2]) / counted) if counted else 0.0
