@@ -125,6 +125,7 @@ class SceneDetector:
 
         hard = [(to_time(t, times), "cut") for t in self._content]
         hard += [(to_time(t, self._fade_times), "fade") for t in self._fades]
+
         # A dissolve with no cut or fade found inside it is a boundary of its own, at its middle. A fade
         # out to black (or in from it) blends the shot with black, and is a dissolve too: the fade's
         # boundary lies in the black, up to a dissolve's span after the fade-out (or before the fade-in).
