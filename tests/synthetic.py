@@ -67,6 +67,13 @@ def noisy_static(path: Path, seconds: float = 12.0, fps: int = 15) -> Path:
     return encode(path, _room(seconds, "320x240", fps), graph, fps * 2, ["-crf", "32"])
 
 
+def night_camera(path: Path, seconds: float = 30.0, fps: int = 15) -> Path:
+    """A still room as an infrared camera sees it at night: grey, with sensor noise new in every
+    frame, an I-frame every 2 s; nothing happens."""
+    graph = f"[0:v]{_FURNITURE},hue=s=0,noise=alls=6:allf=t"
+    return encode(path, _room(seconds, "640x360", fps), graph, fps * 2, ["-crf", "23"])
+
+
 def _text(text: str, x: int, y: int, size: int, start: float, stop: float | None = None) -> str:
     shown = f"gte(t,{start})" if stop is None else f"gte(t,{start})*lt(t,{stop})"
     where = f"x={x}:y={y}:fontsize={size}:fontcolor=black:enable='{shown}'"

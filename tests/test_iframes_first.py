@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
 from tests.fake_ollama import FakeOllama
-from tests.synthetic import crossing
+from tests.synthetic import crossing, night_camera
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
 from vidscan.keyframes.plan import EVENTS
@@ -150,6 +150,14 @@ def test_a_camera_event_within_one_keyframe_interval_is_missed(tmp_path: Path) -
     assert _events(full, 4.6, 6.1)
     assert not _events(fast, 0.0, 99.0)  # missed
     assert "0 of 2 keyframe gaps decoded" in fast.strategy
+
+
+def test_an_infrared_cameras_quiet_night_decodes_no_stretch(tmp_path: Path) -> None:
+    # Grey pictures have no hue: their pixels' hue and saturation are noise, which made every pair of
+    # I-frames of a night camera differ like two shots, and every stretch was decoded.
+    fast = _select(night_camera(tmp_path / "night.mp4"), iframes_first=True)
+    assert fast.strategy == "auto:motion+scenes (I-frames first: 0 of 14 keyframe gaps decoded)"
+    assert len(fast.keyframes) == 1
 
 
 def test_irregular_keyframes_with_b_frames(tmp_path: Path) -> None:
