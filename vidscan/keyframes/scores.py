@@ -33,13 +33,13 @@ def hsv_change(
     when the caller has them."""
     diff = cv2.absdiff(a, b)
     hue_w, sat_w, lum_w = (abs(w) for w in weights)
+    lum = cv2.mean(diff)[2]
     mask_a, mask_b = masks if masks is not None else (coloured(a), coloured(b))
     either = cv2.bitwise_or(mask_a, mask_b)
     share = cv2.countNonZero(either) / either.size
-    if not share:
-        return float(cv2.mean(diff)[2]) if lum_w else 0.0
+    if not share:  # a grey picture: its change of brightness (no masked mean to take)
+        return float(lum) if lum_w else 0.0
     # Sums over the coloured pixels, per pixel of the whole picture.
     hue, sat = (share * v for v in cv2.mean(diff, mask=either)[:2])
-    lum = cv2.mean(diff)[2]
     counted = (hue_w + sat_w) * share + lum_w
     return float((hue * weights[0] + sat * weights[1] + lum * weights[2]) / counted) if counted else 0.0
