@@ -167,7 +167,8 @@ def _median_ratio(walls: list[float], reference: list[float]) -> float:
 def corpus_table(paths: list[Path], reps: int) -> None:
     print(
         "| clip | s | decode s | vidscan ÷ decode | PySceneDetect ÷ decode | vidscan ÷ PySceneDetect "
-        "| `--keyframes scenes` ÷ PySceneDetect | fixed cost in a batch s | ffmpeg's decode of that half second s |"
+        "| `--keyframes scenes` ÷ PySceneDetect | fixed cost in a batch s "
+        "| ffmpeg's decode of that half second s |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     ahead, scenes_ahead, over = 0, 0, 0
