@@ -11,7 +11,7 @@ from tests.lecture_video import LectureVideo, cached_lecture_video
 from tests.whisper_fixture import whisper_base  # noqa: F401  (fixture)
 from vidscan.errors import InputError, UsageError
 from vidscan.media import extract_audio, probe
-from vidscan.transcribe import Segment, Word, align_to_keyframes, transcribe
+from vidscan.transcribe import Segment, TranscriberUnavailable, Word, align_to_keyframes, transcribe
 from vidscan.types import Keyframe
 
 
@@ -42,6 +42,22 @@ def test_nothing_to_align_to() -> None:
 def test_a_folder_without_model_bin_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--whisper-model .*CTranslate2"):
         transcribe(tmp_path / "speech.wav", model_path=str(tmp_path))
+
+
+def test_a_model_neither_downloaded_nor_reachable_says_so_in_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first run on a machine without internet: the Hub's own message is three sentences about
+    # snapshot folders and revisions.
+    pytest.importorskip("faster_whisper")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(TranscriberUnavailable) as raised:
+        transcribe(tmp_path / "speech.wav", model="tiny")
+    assert str(raised.value) == (
+        "cannot load the Whisper model 'tiny' (it is not downloaded, and the Hugging Face Hub could not be "
+        "reached to fetch it); give a local model folder with --whisper-model PATH"
+    )
 
 
 def test_extract_audio_refuses_a_video_without_sound(tmp_path: Path) -> None:

@@ -116,7 +116,10 @@ def _load_model(source: str) -> Any:
     try:
         return WhisperModel(source, device=device, compute_type=compute_type)
     except (OSError, RuntimeError, ValueError) as exc:
-        detail = " ".join(str(exc).split())[:300]
+        if type(exc).__name__ == "LocalEntryNotFoundError":  # huggingface_hub: not cached, no download
+            detail = "it is not downloaded, and the Hugging Face Hub could not be reached to fetch it"
+        else:
+            detail = " ".join(str(exc).split())[:300]
         raise TranscriberUnavailable(
             f"cannot load the Whisper model {source!r} ({detail}); "
             "give a local model folder with --whisper-model PATH"
