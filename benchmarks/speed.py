@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from benchmarks import compile_vidscan
 from benchmarks.clips import ALL, SHARED
 from benchmarks.keyframes import ffmpeg_decode
 from vidscan import media
@@ -211,6 +212,7 @@ def main() -> None:
         help="every clip of the shared corpus (--clips: parts of file names): whole process and fixed cost",
     )
     args = parser.parse_args()
+    compile_vidscan()  # timed as a user's install runs
     if args.corpus:
         corpus_table(corpus(args.clips or ""), args.reps)
         return
