@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import REPO, SAMPLE_VIDEOS
 from tests.fake_ollama import FakeOllama
 
-# Each costs 0.05-0.45 s to import on a 2-core machine (ollama with httpx: 0.4 s; PySceneDetect runs
-# ffmpeg as it loads).
+# Each costs 0.05-0.45 s to import on a 2-core machine (ollama with httpx: 0.4 s; PySceneDetect, as
+# imported by anyone but vidscan, runs ffmpeg as it loads).
 HEAVY = {"cv2", "scenedetect", "numpy", "ollama", "httpx", "httpcore", "pydantic", "jinja2", "PIL", "tqdm"}
 MODEL_SIDE = {"ollama", "httpx", "httpcore", "pydantic", "jinja2", "PIL"}
 
@@ -76,3 +76,26 @@ def test_the_keyframe_pass_loads_nothing_of_the_model_side() -> None:
     proc, loaded = _run_loading("keyframes", str(SAMPLE_VIDEOS / "bikes.mp4"))
     assert proc.returncode == 0 and len(proc.stdout.splitlines()) >= 5, proc.stderr
     assert {"cv2", "scenedetect"} <= loaded and not loaded & MODEL_SIDE, sorted(loaded & MODEL_SIDE)
+
+
+def test_pyscenedetect_loads_without_starting_an_ffmpeg_and_still_finds_it() -> None:
+    # PySceneDetect's package runs `ffmpeg -v quiet` as it loads (0.07-0.17 s with Debian's ffmpeg) for
+    # a video output vidscan never uses; the detectors load with a look-up on PATH instead.
+    script = (
+        "import sys\n"
+        "started = []\n"
+        "sys.addaudithook(lambda e, a: started.append(list(a[1])) if e == 'subprocess.Popen' else None)\n"
+        "import vidscan.keyframes.scenes\n"
+        "import scenedetect.output.video as video, scenedetect.platform as platform\n"
+        "print(started, video.is_ffmpeg_available(), platform.get_ffmpeg_path.__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=True,
+    ).stdout.split()
+    # No process started; PySceneDetect's own output still finds ffmpeg, and its check is its own again.
+    assert out == ["[]", "True", "get_ffmpeg_path"]

@@ -8,13 +8,12 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
-from scenedetect.common import FrameTimecode
-from scenedetect.detectors import AdaptiveDetector, ThresholdDetector
 
 from .dissolves import SPAN as DISSOLVE_SPAN
 from .dissolves import DissolveDetector
 from .frames import Candidate, FrameView
 from .options import KeyframeOptions
+from .pyscenedetect import AdaptiveDetector, FrameTimecode, ThresholdDetector
 from .scores import coloured, hsv_change
 
 
