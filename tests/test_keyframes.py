@@ -272,3 +272,32 @@ def test_a_batch_gives_each_clip_the_keyframes_it_gets_alone_and_goes_on_past_a_
         assert isinstance(result, KeyframeSelection)
         alone = probe_and_select(video, options)
         assert [(k.time, k.reason) for k in result.keyframes] == [(k.time, k.reason) for k in alone.keyframes]
+
+
+def test_a_repeated_picture_is_measured_once_and_the_same(tmp_path: Path) -> None:
+    # A screen standing still repeats its picture to the pixel: the repeat shares the views of the frame
+    # before, and FrameStats and the cut detector read it without measuring again, to the same numbers.
+    from vidscan.keyframes.frames import FrameStats, FrameView
+    from vidscan.keyframes.scenes import SceneDetector
+
+    path = make_video(tmp_path / "still.mp4", [Shot("red", 1.0), Shot("blue", 1.0)], "320x240")
+    pictures = [f.yuv for f in media.decode_small(media.probe(str(path)), 160)]
+    pictures = [pictures[0], pictures[0].copy(), *pictures[1:]]  # the first picture twice
+    runs = []
+    for share in (False, True):
+        stats, scenes = FrameStats(), SceneDetector(KeyframeOptions(), 25.0)
+        before = None
+        for i, yuv in enumerate(pictures):
+            frame = FrameView(i / 25, yuv)
+            if share and before is not None:
+                frame.same_picture_as(before)
+                # The copy shares the picture's views; the next picture, another, has its own.
+                assert (frame.__dict__.get("gray") is before.gray) == (i == 1)
+            stats.add(frame)
+            scenes.process(frame)
+            before = frame
+        runs.append((stats, scenes.finish()))
+    (plain, plain_cuts), (shared, shared_cuts) = runs
+    for name in ("sharpness", "change", "brightness", "hashes", "flat", "contrast", "colours"):
+        assert getattr(plain, name) == getattr(shared, name), name
+    assert plain_cuts == shared_cuts and len(plain_cuts) >= 2

@@ -72,6 +72,17 @@ class FrameView:
         # on screen (held_copy), and the frame to grab for it.
         self.frame_time = time
 
+    def same_picture_as(self, before: FrameView) -> None:
+        """Takes the views `before` has computed when it is the same picture to the pixel (a screen
+        standing still, a recorder repeating a static scene): three frames in four of a screen
+        recording, each spared the colour conversions and scalings. Detectors see the same objects,
+        and know the picture again by them (FrameStats, the cut detector)."""
+        if before.yuv.shape != self.yuv.shape or cv2.norm(before.yuv, self.yuv, cv2.NORM_INF):
+            return
+        for name in _VIEWS:
+            if name in before.__dict__:
+                self.__dict__[name] = before.__dict__[name]
+
     def held_copy(self, time: float) -> FrameView:
         """The same picture still on screen at `time` (a variable-rate stream sends no frame while its
         picture does not change): every view already computed is shared."""
@@ -103,6 +114,10 @@ class FrameView:
     def tiny(self) -> np.ndarray:
         """Blurred grey at 160 px: the motion detector's view, where sensor noise averages out."""
         return cv2.GaussianBlur(resize_long_side(self.gray, 160), (5, 5), 0)
+
+
+# FrameView's views of its picture (cached properties), which a frame with the same picture shares.
+_VIEWS = ("half", "mean_colour", "colour_grid", "gray", "tiny")
 
 
 def area_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -171,6 +186,13 @@ class FrameStats:
         self.size = gray.shape[1], gray.shape[0]
         self.times.append(frame.time)
         self.frame_times.append(frame.frame_time)
+        if gray is self._previous:  # the same picture as the frame before (FrameView.same_picture_as)
+            for numbers in (self.sharpness, self.brightness, self.flat, self.contrast):
+                numbers.append(numbers[-1])
+            self.hashes.append(self.hashes[-1])
+            self.change.append(0.0)
+            self.colours.extend(self.colours[-_GRID_BYTES:])
+            return
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
         previous = self._previous

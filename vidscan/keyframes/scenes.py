@@ -25,11 +25,15 @@ class FastAdaptiveDetector(AdaptiveDetector):
     YUV planes would cost less, but it matches PySceneDetect's only to a correlation of 0.86.)"""
 
     _last: tuple[np.ndarray, np.ndarray] | None = None  # the previous frame in HSV, and its colours
+    _last_picture: np.ndarray | None = None
 
     def _calculate_frame_score(self, timecode: FrameTimecode, frame_img: np.ndarray) -> float:
         weights = self._weights
         if weights.delta_edges > 0.0 or self.stats_manager is not None:
             return float(super()._calculate_frame_score(timecode, frame_img))
+        if frame_img is self._last_picture and self._last is not None:
+            return 0.0  # the same picture, shared by FrameView.same_picture_as: nothing changed
+        self._last_picture = frame_img
         hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
         mask = coloured(hsv)
         last, self._last = self._last, (hsv, mask)

@@ -156,6 +156,8 @@ class _Pass:
         for decoded in frames:
             number = decoded.number
             frame = FrameView(decoded.time, decoded.yuv, decoded.detail)
+            if previous is not None:
+                frame.same_picture_as(previous)
             if previous is not None and self.sparse is None:  # sparse frames skip time on purpose
                 for held in self._holds.between(previous, frame):
                     self._look(held, text_look=held.detail is not None, early=early)
