@@ -24,23 +24,23 @@ class FastAdaptiveDetector(AdaptiveDetector):
     (scores.hsv_change): on a colourful picture PySceneDetect's numbers. (A score modelled from the
     YUV planes would cost less, but it matches PySceneDetect's only to a correlation of 0.86.)"""
 
-    _last: tuple[np.ndarray, np.ndarray] | None = None  # the previous frame in HSV, and its colours
-    _last_picture: np.ndarray | None = None
+    # The previous frame: its picture, in HSV, and its colours.
+    _last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _calculate_frame_score(self, timecode: FrameTimecode, frame_img: np.ndarray) -> float:
         weights = self._weights
         if weights.delta_edges > 0.0 or self.stats_manager is not None:
             return float(super()._calculate_frame_score(timecode, frame_img))
-        if frame_img is self._last_picture and self._last is not None:
+        last = self._last
+        if last is not None and frame_img is last[0]:
             return 0.0  # the same picture, shared by FrameView.same_picture_as: nothing changed
-        self._last_picture = frame_img
         hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
         mask = coloured(hsv)
-        last, self._last = self._last, (hsv, mask)
+        self._last = frame_img, hsv, mask
         if last is None:
             return 0.0
         return hsv_change(
-            hsv, last[0], (weights.delta_hue, weights.delta_sat, weights.delta_lum), (mask, last[1])
+            hsv, last[1], (weights.delta_hue, weights.delta_sat, weights.delta_lum), (mask, last[2])
         )
 
 
