@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .frames import Candidate, FrameView
+from .frames import Candidate, FrameView, components
 from .options import KeyframeOptions
 
 _GLOBAL_CHANGE = 0.5  # share of the picture: more than this foreground at once is a cut or a moved camera
@@ -196,7 +196,7 @@ class _Track:
 
 
 def _blobs(mask: np.ndarray, min_area: int) -> list[_Blob]:
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, _, stats, centroids = components(mask)
     out = []
     for i in range(1, count):
         area = int(stats[i, cv2.CC_STAT_AREA])
@@ -214,7 +214,7 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
     Single specks are dropped first, so that noise does not join into objects."""
     if cv2.countNonZero(mask) < min_area:
         return []  # too few pixels for any object (most looks at a quiet scene)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats, _ = components(mask)
     pieces = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _MIN_BLOB) + 1
     if not len(pieces):
         return []
@@ -223,7 +223,7 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
     cleaned = keep[labels]
     gap = max(1, mask.shape[1] // _JOIN)
     joined = cv2.dilate(cleaned, np.ones((gap, gap), np.uint8))
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, labels, stats, centroids = components(joined)
     areas = np.bincount(labels[cleaned > 0], minlength=count)  # foreground pixels, not the joins
     out = []
     for i in range(1, count):

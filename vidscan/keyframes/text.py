@@ -8,7 +8,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from .frames import Candidate, FrameView
+from .frames import Candidate, FrameView, components
 from .options import KeyframeOptions
 
 _STILL = 0.0006  # share of the picture whose edges moved between looks: below this, no change at once
@@ -44,7 +44,7 @@ def added_line(before: np.ndarray, after: np.ndarray) -> bool:
         return False
     # Letters of a word, and a bullet's dash and its word, are a few pixels apart: join them.
     joined = cv2.dilate(added, _LETTER_GAP)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, _, stats, _ = components(joined)
     return any(
         w >= _LINE_ASPECT * h and (h >= _LINE_HEIGHT or w >= _STROKE)
         for w, h in stats[1:count, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
