@@ -636,14 +636,28 @@ class WaitingDecoder:
         self.close()
 
 
+# The pipe's container. NUT carries any codec with the stream's own timestamps, but its demuxer keeps
+# every syncpoint it reads for seeking (one per keyframe and per 64 kB of packets): 1.8 MB an hour of a
+# 4 Mbit/s camera, never freed. MPEG-TS keeps nothing as it is read, and carries the codecs recorders
+# write; its 90 kHz clock (exact for 25 and 30000/1001 frames/s in MP4's time bases) wraps after 2**33
+# ticks, 26.5 hours.
+_TS_CODECS = frozenset({"h264", "hevc"})
+_TS_LONGEST = 2**33 / 90_000 - 3600  # seconds, with an hour to spare for the stream's start time
+
+
+def packet_container(info: VideoInfo) -> str:
+    """The container video_packets writes for this video: "mpegts" or "nut"."""
+    return "mpegts" if info.codec in _TS_CODECS and info.duration < _TS_LONGEST else "nut"
+
+
 def video_packets(info: VideoInfo) -> subprocess.Popen[bytes]:
-    """An ffmpeg that copies the video stream's packets, as they are, to its stdout in NUT (FFmpeg's own
-    container: each packet with its timestamps and keyframe flag), for media_pyav to decode in-process.
-    The file's index stays in this ffmpeg: an MP4 holds one entry per frame (160 MB for a day of 25
-    frames/s), which vidscan's own process would otherwise hold all the run."""
+    """An ffmpeg that copies the video stream's packets, as they are, to its stdout (in
+    packet_container(info): each packet with its timestamps and keyframe flag), for media_pyav to decode
+    in-process. The file's index stays in this ffmpeg: an MP4 holds one entry per frame (160 MB for a
+    day of 25 frames/s), which vidscan's own process would otherwise hold all the run."""
     args = [
         find_tools().ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", _input_arg(info.path),
-        "-map", "0:V:0", "-c", "copy", "-f", "nut", "pipe:1",
+        "-map", "0:V:0", "-c", "copy", "-f", packet_container(info), "pipe:1",
     ]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None

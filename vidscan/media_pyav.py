@@ -21,7 +21,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .media import DecodedFrame, HardwareDecode, analysis_size, video_packets
+from .media import DecodedFrame, HardwareDecode, analysis_size, packet_container, video_packets
 from .types import VideoInfo
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class KeyframeReader:
         self._remux = video_packets(info)
         assert self._remux.stdout is not None
         try:
-            self._container = av.open(f"pipe:{self._remux.stdout.fileno()}", format="nut")
+            self._container = av.open(f"pipe:{self._remux.stdout.fileno()}", format=packet_container(info))
         except Exception:
             self._end_remux()
             raise
