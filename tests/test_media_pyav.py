@@ -52,9 +52,17 @@ def _same_pictures(ours: list[media.DecodedFrame], theirs: list[media.DecodedFra
         assert np.abs(a.yuv.astype(np.int16) - b.yuv).mean() < _ROUNDING, a.time
 
 
-@pytest.mark.parametrize("clip", ["h264_b_frames", "hevc_open_gop"])
-def test_keyframes_and_stretches_are_those_ffmpeg_decodes(clip: str, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    ("clip", "container"),
+    [("h264_b_frames", "mpegts"), ("hevc_open_gop", "mpegts"), ("h264_b_frames", "nut")],
+)
+def test_keyframes_and_stretches_are_those_ffmpeg_decodes(
+    clip: str, container: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if container == "nut":  # as for a stream longer than MPEG-TS's clock goes
+        monkeypatch.setattr(media, "_TS_LONGEST", 0.0)
     info = media.probe(str(request.getfixturevalue(clip)))
+    assert media.packet_container(info) == container
     reader = media_pyav.KeyframeReader(info, 320)
     try:
         keyframes = list(reader)
@@ -123,6 +131,13 @@ def test_without_pyav_the_command_line_gives_the_same_keyframes(h264_b_frames: P
     ]
     assert with_pyav["strategy"] == without["strategy"]
     assert any(ENTER <= k["time"] <= ENTER + CROSS for k in without["keyframes"])
+
+
+def test_a_stream_longer_than_the_transport_clock_goes_by_nut(h264_b_frames: Path) -> None:
+    # MPEG-TS keeps no state as it is read, but its 33-bit 90 kHz clock wraps after 26.5 hours.
+    info = media.probe(str(h264_b_frames))
+    assert media.packet_container(replace(info, duration=24 * 3600.0)) == "mpegts"
+    assert media.packet_container(replace(info, duration=27 * 3600.0)) == "nut"
 
 
 def test_pyav_is_not_used_where_ffmpeg_must_decode(
