@@ -640,7 +640,8 @@ class WaitingDecoder:
 # every syncpoint it reads for seeking (one per keyframe and per 64 kB of packets): 1.8 MB an hour of a
 # 4 Mbit/s camera, never freed. MPEG-TS keeps nothing as it is read, and carries the codecs I-frames
 # first reads (those recorders write); its 90 kHz clock (exact for 25 and 30000/1001 frames/s in MP4's
-# usual time bases, elsewhere within 6 us) wraps after 2**33 ticks, 26.5 hours.
+# usual time bases, elsewhere within a tick, 11 us, far under _SAME_TIME) wraps after 2**33 ticks,
+# 26.5 hours.
 _TS_CODECS = frozenset({"h264", "hevc"})
 _TS_LONGEST = 2**33 / 90_000 - 3600  # seconds, with an hour to spare for the stream's start time
 
