@@ -232,6 +232,12 @@ VARIANTS = {
         "-filter_complex",
         "[1:v]fps=30,scale={fifth}:-2,noise=alls=4:allf=t[cam];[0:v][cam]overlay=W-w:H-h:shortest=1",
     ],
+    # The same corner, where something moves all the time (a lecturer who talks and gestures): a real
+    # camera over a path with people walking through it for the whole clip.
+    "busycam": [
+        "-filter_complex",
+        "[1:v]fps=30,scale={fifth}:-2[cam];[0:v][cam]overlay=W-w:H-h:shortest=1",
+    ],
 }
 # Variants made from a second input besides the clip.
 VARIANT_INPUTS = {
@@ -241,6 +247,7 @@ VARIANT_INPUTS = {
         "-i",
         str(SHARED / "surveillance" / "intel_one-by-one-person-detection.mp4"),
     ],
+    "busycam": ["-stream_loop", "-1", "-i", str(SHARED / "surveillance" / "opencv_vtest.avi")],
 }
 
 

@@ -112,6 +112,19 @@ def slides(
     )
 
 
+def slides_with_camera(path: Path, bullet_times: list[float], seconds: float, fps: int = 10) -> Path:
+    """slides() with the lecturer's camera in the bottom-right corner, a fifth of the picture each way:
+    a room with sensor noise new in every frame, where a figure sways from side to side all the time."""
+    parts = _slide_text(bullet_times)
+    inputs = ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"]
+    inputs += _room(seconds, "256x144", fps)
+    inputs += ["-f", "lavfi", "-i", f"color=c=0x304050:s=40x90:r={fps}:d={seconds}"]
+    sway = "100+60*sin(2*PI*t/1.7)"
+    camera = f"[1:v]noise=alls=12:allf=t[room];[room][2:v]overlay=x='{sway}':y=40[camera]"
+    graph = f"{camera};[0:v]{','.join(parts)}[slide];[slide][camera]overlay=x=W-w:y=H-h"
+    return encode(path, inputs, graph, fps * 2)
+
+
 def dark_slides_tinted(path: Path, change: float, seconds: float = 12.0, fps: int = 10) -> Path:
     """Two dark-theme slides (light text on a dithered near-black background), the second from
     `change`; every 2 s the background's blue shifts by 3 levels and back, as an encoder's I-frames

@@ -262,6 +262,21 @@ def test_each_pen_stroke_further_along_the_line_gets_a_keyframe(tmp_path: Path) 
     assert any(t >= 11.7 for t in times), times
 
 
+def test_slides_beside_a_lecturers_camera_get_a_keyframe_per_state_and_none_for_the_camera(
+    tmp_path: Path,
+) -> None:
+    """A camera inset that never stands still (a lecturer swaying in front of a noisy sensor): the
+    slide around it is still a screen, each new bullet gets its keyframe, and the camera none."""
+    bullets = [12.0, 18.0, 24.0]
+    selection = _select(synthetic.slides_with_camera(tmp_path / "lecture.mp4", bullets, 30.0))
+    keyframes = [(k.time, k.reason) for k in selection.keyframes]
+    assert "text" in selection.strategy, selection.strategy
+    for lo, hi in [(0.0, 12.0), (12.0, 18.0), (18.0, 24.0), (24.0, 30.0)]:
+        assert [t for t, _ in keyframes if lo <= t < hi], (lo, hi, keyframes)
+    assert len(keyframes) == 4, keyframes
+    assert [reason for _, reason in keyframes][1:] == ["text-change"] * 3, keyframes
+
+
 def test_a_dark_screens_tint_shifting_at_each_iframe_is_no_cut(tmp_path: Path) -> None:
     """Grey pixels have no hue: a dark background whose tint moves by 3 levels every 2 s (an encoder's
     I-frames) once scored as five cuts, and sent five copies of the same slide."""

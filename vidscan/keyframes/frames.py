@@ -140,23 +140,103 @@ def phash(gray: np.ndarray) -> int:
     return int.from_bytes(bits.tobytes(), "little")
 
 
-_BLOCK = 8  # pixels a side at the analysis size
-_BLOCK_KERNEL = np.ones((_BLOCK, _BLOCK), np.uint8)
+BLOCK = 8  # pixels a side at the analysis size
+BLOCK_KERNEL = np.ones((BLOCK, BLOCK), np.uint8)
 
 
 def flat_share(gray: np.ndarray) -> float:
     """Share of the picture in 8x8 blocks of exactly one grey level. A rendered picture (a slide, a
     terminal, an application) has flat backgrounds; a camera's sensor noise leaves no block of a
     natural scene exactly flat, however hard it is compressed."""
-    h, w = gray.shape[0] // _BLOCK * _BLOCK, gray.shape[1] // _BLOCK * _BLOCK
+    h, w = gray.shape[0] // BLOCK * BLOCK, gray.shape[1] // BLOCK * BLOCK
     if not h or not w:
         return 0.0
     # Each block's largest and smallest value: OpenCV's max and min filters over the block from its
     # top-left corner, read at every corner (a tenth of the time numpy takes to reduce the blocks).
     picture = gray[:h, :w]
-    largest = cv2.dilate(picture, _BLOCK_KERNEL, anchor=(0, 0))[::_BLOCK, ::_BLOCK]
-    smallest = cv2.erode(picture, _BLOCK_KERNEL, anchor=(0, 0))[::_BLOCK, ::_BLOCK]
+    largest = cv2.dilate(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
+    smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
     return float(np.count_nonzero(largest == smallest)) / largest.size
+
+
+# A live area: blocks that change in most looks for seconds on end (a lecturer's camera in a corner of
+# the slides, a video playing in a window, a spinner). A pen or a pointer passes a block in a few looks,
+# typing changes a block once per letter, and a cursor blinks in under half of them.
+_LIVE_MEMORY = 10.0  # seconds over which each block's share of changing looks is averaged
+_LIVE_SHARE = 0.5  # of the looks: a block changing in more is live
+# Grey levels a pixel of a block must move by for the block to change: compression re-codes a still
+# screen's text by a few levels from frame to frame while something moves elsewhere. In the shared
+# lectures re-encoded at CRF 23 with a camera inset (the keyframe benchmark's busycam variant), text
+# blocks moved by over 4 levels in at most a fifth of the looks (by over 0 in up to half), and the
+# inset's blocks where people walk in up to four fifths.
+_LIVE_LEVELS = 4
+# Seconds a live block stays left out after it was last live: a lecturer who stands still for a while is
+# still in the corner, and the corner's edges coming back would be no news on the screen.
+_LIVE_HOLD = 60.0
+_LIVE_MOST = 0.5  # of the picture: a live area larger than this is the picture itself (a camera)
+_NEIGHBOURS = np.ones((3, 3), np.uint8)
+
+
+class LiveArea:
+    """The blocks of the picture that keep changing, per look: what a screen shows around them is judged
+    without them (whether it stands still, whether its text changed)."""
+
+    def __init__(self) -> None:
+        self._rate: np.ndarray | None = None  # per block, the share of recent looks it changed in
+        self._live_at: np.ndarray | None = None  # per block, when it was last live
+        self._held: np.ndarray | None = None  # the blocks live within _LIVE_HOLD at the last look
+        self._time = 0.0
+        # 255 where a block is left out, at one pixel a block; None when none is. A new array whenever
+        # it changes, so users can tell a change by identity.
+        self.blocks: np.ndarray | None = None
+        self._keep: np.ndarray | None = None  # 255 where the picture counts, at the analysis size
+
+    def update(self, diff: np.ndarray | None, shape: tuple[int, int], time: float) -> None:
+        """`diff`: this look's absolute difference from the look before (None: the same picture)."""
+        rows, cols = shape[0] // BLOCK, shape[1] // BLOCK
+        if self._rate is None or self._rate.shape != (rows, cols):
+            self._rate = np.zeros((rows, cols), np.float32)
+            self._live_at = np.full((rows, cols), -np.inf)
+            self.blocks = self._keep = self._held = None
+        assert self._live_at is not None
+        weight = 1.0 - np.exp(-max(time - self._time, 0.0) / _LIVE_MEMORY)
+        self._time = time
+        self._rate *= 1.0 - weight
+        if diff is not None and rows and cols:
+            blocks_in = diff[: rows * BLOCK, : cols * BLOCK]
+            moved = cv2.threshold(blocks_in, _LIVE_LEVELS, 255, cv2.THRESH_BINARY)[1]
+            changed = cv2.resize(moved, (cols, rows), interpolation=cv2.INTER_AREA) > 0  # any pixel
+            self._rate += weight * changed
+        self._live_at[self._rate >= _LIVE_SHARE] = time
+        held = time - self._live_at <= _LIVE_HOLD
+        if self._held is not None and np.array_equal(held, self._held):
+            return  # the same live blocks: the same area
+        self._held = held
+        live = np.count_nonzero(held)
+        if not live or live > _LIVE_MOST * held.size:  # none, or already the picture itself
+            self.blocks = self._keep = None
+            return
+        # An inset is a rectangle, but only the blocks where something moves change: each group of live
+        # blocks (those a block apart joined) stands for its bounding box.
+        blocks = np.zeros(held.shape, np.uint8)
+        count, labels, _, _ = components(cv2.dilate(held.astype(np.uint8) * 255, _NEIGHBOURS))
+        for group in range(1, count):
+            rows_in, cols_in = np.nonzero((labels == group) & held)
+            blocks[rows_in.min() : rows_in.max() + 1, cols_in.min() : cols_in.max() + 1] = 255
+        if np.count_nonzero(blocks) > _LIVE_MOST * blocks.size:
+            self.blocks = self._keep = None
+            return
+        if self.blocks is None or not np.array_equal(blocks, self.blocks):
+            self.blocks = blocks
+            keep = np.full(shape, 255, np.uint8)
+            keep[: rows * BLOCK, : cols * BLOCK] = 255 - np.repeat(np.repeat(blocks, BLOCK, 0), BLOCK, 1)
+            self._keep = keep
+
+    def change_outside(self, diff: np.ndarray, change: float) -> float:
+        """The mean change of the picture outside the live area (`change` where there is none), 0..1."""
+        if self._keep is None:
+            return change
+        return cv2.mean(diff, mask=self._keep)[0] / 255.0
 
 
 def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
@@ -178,6 +258,8 @@ class FrameStats:
         self.frame_times = array("d")  # FrameView.frame_time
         self.sharpness = array("f")
         self.change = array("f")  # mean absolute difference from the previous frame, 0..1
+        self.steady = array("f")  # the same outside the live area: how a screen around an inset changed
+        self.live = LiveArea()
         self.brightness = array("f")
         self.hashes = array("Q")
         self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_share)
@@ -198,12 +280,23 @@ class FrameStats:
                 numbers.append(numbers[-1])
             self.hashes.append(self.hashes[-1])
             self.change.append(0.0)
+            self.steady.append(0.0)
+            self.live.update(None, gray.shape, frame.time)
             self.colours.extend(self.colours[-_GRID_BYTES:])
             return
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
         previous = self._previous
-        self.change.append(0.0 if previous is None else cv2.mean(cv2.absdiff(gray, previous))[0] / 255.0)
+        if previous is None or previous.shape != gray.shape:
+            self.change.append(0.0)
+            self.steady.append(0.0)
+            self.live.update(None, gray.shape, frame.time)
+        else:
+            diff = cv2.absdiff(gray, previous)
+            change = cv2.mean(diff)[0] / 255.0
+            self.change.append(change)
+            self.live.update(diff, gray.shape, frame.time)
+            self.steady.append(self.live.change_outside(diff, change))
         self.hashes.append(phash(gray))
         self.flat.append(flat_share(gray))
         self.contrast.append(float(cv2.meanStdDev(gray)[1][0, 0]))

@@ -73,9 +73,10 @@ def shot_kinds(
     stats: FrameStats, moved: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> list[tuple[bool, bool]]:
     """Per shot: (looks like a screen, looks like a fixed camera)."""
-    # Screens stand still most of the time (not a pixel changes between frames), and have the flat
-    # backgrounds of a rendered picture: a hard-compressed still camera stands still as often.
-    unchanged = np.frombuffer(stats.change, np.float32) < UNCHANGED
+    # Screens stand still most of the time (not a pixel changes between frames, around a live area such
+    # as the lecturer's camera in a corner), and have the flat backgrounds of a rendered picture: a
+    # hard-compressed still camera stands still as often.
+    unchanged = np.frombuffer(stats.steady, np.float32) < UNCHANGED
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
     is_edited = edited(len(shots) - 1, end, options)
     kinds = []

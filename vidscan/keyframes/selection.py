@@ -210,7 +210,7 @@ class _Pass:
         """`text_look`: one of the frames the text detector looks at (process() skips those without a
         detail picture: ffmpeg leaves them out while the detector rests long)."""
         stats = self.stats
-        still = len(stats) == 1 or stats.change[-1] < plan.UNCHANGED
+        still = len(stats) == 1 or stats.steady[-1] < plan.UNCHANGED
         if still and stats.flat[-1] >= plan.RENDERED:
             self._still_at = frame.time
         switch = self.detail_switch
@@ -226,7 +226,7 @@ class _Pass:
             self._drop_after *= 2
         # After a long rest the pictures come back a few frames after the wake; until then process()
         # skips the frames, and the pauses of the rest already count the screen as changing.
-        text.process(frame)
+        text.process(frame, stats.live.blocks)
 
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change

@@ -8,7 +8,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from .frames import Candidate, FrameView, components
+from .frames import BLOCK, Candidate, FrameView, components
 from .options import KeyframeOptions
 
 _STILL = 0.0006  # share of the picture whose edges moved between looks: below this, no change at once
@@ -62,6 +62,19 @@ def _gone(before: np.ndarray, after: np.ndarray) -> float:
 
 
 _Box = tuple[int, int, int, int]  # left, top, width, height
+
+
+def _keep_outside(
+    live: np.ndarray, analysis: tuple[int, int], detail: tuple[int, int], margin: int
+) -> np.ndarray:
+    """255 where the detail picture (its top and bottom margins cut off) lies outside the live blocks
+    of the analysis picture (frames.LiveArea.blocks), else 0."""
+    scale_y, scale_x = detail[0] / analysis[0], detail[1] / analysis[1]
+    size = (round(live.shape[1] * BLOCK * scale_x), round(live.shape[0] * BLOCK * scale_y))
+    scaled = cv2.resize(live, size, interpolation=cv2.INTER_NEAREST)[: detail[0], : detail[1]]
+    grown = np.zeros(detail, np.uint8)
+    grown[: scaled.shape[0], : scaled.shape[1]] = scaled
+    return cv2.bitwise_not(grown[margin : detail[0] - margin])
 
 
 def _added(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -158,25 +171,33 @@ class TextDetector:
         self._adding_looks = 0  # looks that added something since the last keyframe
         self._largest = 0.0  # the largest change between two looks since the last keyframe
         self._candidates: list[Candidate] = []
+        self._live: np.ndarray | None = None  # the live area's blocks (frames.LiveArea) last seen
+        self._keep: np.ndarray | None = None  # 255 where edges count: outside the live area
 
-    def process(self, frame: FrameView) -> None:
+    def process(self, frame: FrameView, live: np.ndarray | None = None) -> None:
+        """`live`: blocks of the analysis picture that keep changing (frames.LiveArea.blocks), whose
+        edges do not count: a lecturer's camera beside the slides is not the screen changing."""
         if frame.detail is None:
             return
         margin = int(frame.detail.shape[0] * _MARGIN)
         picture = frame.detail[margin : frame.detail.shape[0] - margin]
+        if live is not self._live:
+            self._live = live
+            shapes = frame.gray.shape, frame.detail.shape
+            self._keep = None if live is None else _keep_outside(live, *shapes, margin)
         last, self._last_picture = self._last_picture, picture
         alike = last is not None and not cv2.norm(picture, last, cv2.NORM_INF)
         if alike and self._edges_current and self._previous is not None:
             edges = self._previous  # not a pixel changed (most looks at a screen): the same edges
         else:
-            edges = cv2.Canny(picture, 60, 180)
+            edges = self._visible(cv2.Canny(picture, 60, 180))
         self._edges_current = True
         if self._previous is None:
             self._reference = self._previous = edges
             self._shown.append(np.packbits(edges))
             self._added_at = _box(edges)
             self._quiet_since = frame.time
-        moved = edge_change(edges, self._previous)
+        moved = edge_change(edges, self._visible(self._previous))
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
         typed = self._new_edges.share(edges) >= _TYPING and not self._just_changed
         self._just_changed = moved >= _STILL
@@ -205,7 +226,7 @@ class TextDetector:
             # prompt), or the last touch of a change that came at once and has not settled yet, is
             # output, read at once: typing adds a character or two a look, and goes on.
             first = self._typing_since is None
-            line = first and before_change is not None and added_line(before_change, edges)
+            line = first and before_change is not None and added_line(self._visible(before_change), edges)
             self._at_once = line or (first and self._at_once and self._changed_since is not None)
             self._quiet_since = None
             self._typing_since = t if first else self._typing_since
@@ -245,9 +266,16 @@ class TextDetector:
     def _same_screen(self, before: np.ndarray, after: np.ndarray) -> bool:
         """Unless they differ in more than `text_threshold` of their edges, or by a line of text added
         or taken away."""
+        before, after = self._visible(before), self._visible(after)
         if edge_change(after, before) > self._options.text_threshold:
             return False
         return not added_line(before, after) and not added_line(after, before)
+
+    def _visible(self, edges: np.ndarray) -> np.ndarray:
+        """The edges outside the live area."""
+        if self._keep is None or self._keep.shape != edges.shape:
+            return edges
+        return cv2.bitwise_and(edges, self._keep)
 
     def _count(self, moved: float, typed: bool) -> None:
         """Keeps how the screen changed since the last keyframe (after that keyframe is taken: a new
@@ -265,9 +293,10 @@ class TextDetector:
         # never a line at once, nothing taken away): that keyframe (a half-typed line) shows nothing
         # this one does not. A new bullet comes at once, and a pen's next annotation goes elsewhere on
         # the slide: each keeps a keyframe of its own.
-        added = _added(self._reference, edges)
+        reference = self._visible(self._reference)
+        added = _added(reference, edges)
         typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE
-        extends = typed_into and _gone(self._reference, edges) < _KEPT and _goes_on(self._added_at, added)
+        extends = typed_into and _gone(reference, edges) < _KEPT and _goes_on(self._added_at, added)
         seen = any(
             self._same_screen(np.unpackbits(old)[: edges.size].reshape(edges.shape), edges)
             for old in self._shown
