@@ -5,6 +5,7 @@ candidate keyframes detectors propose."""
 from __future__ import annotations
 
 import copy
+import math
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +22,12 @@ BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
 # to the model (the keyframe benchmark calls the same full frames flat). Measured on the analysis
 # picture, whose smaller size averages fine detail away: it comes out at or under the full frame's.
 FLAT = 10.0
+# Share of a shot's pictures in exactly flat blocks (flat_share) from which it is a rendered screen: the
+# screen recordings of the shared clips have 0.23-0.93, camera footage 0.00-0.04 (hard-compressed too);
+# a slide deck made into a dithered GIF has none, and goes to the fixed-camera detector, whose settled
+# states are its slides.
+RENDERED = 0.1
+UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 _GRID = 3  # cells a side of the colour layout kept per frame
 _GRID_BYTES = _GRID * _GRID * 3
 # Two decodes of one frame, each scaled to the analysis size, differ by the deblocking the analysis decode
@@ -199,30 +206,47 @@ class LiveArea:
             self._live_at = np.full((rows, cols), -np.inf)
             self.blocks = self._keep = self._held = None
         assert self._live_at is not None
-        weight = 1.0 - np.exp(-max(time - self._time, 0.0) / _LIVE_MEMORY)
+        weight = 1.0 - math.exp(-max(time - self._time, 0.0) / _LIVE_MEMORY)
         self._time = time
-        self._rate *= 1.0 - weight
         if diff is not None and rows and cols:
             blocks_in = diff[: rows * BLOCK, : cols * BLOCK]
-            moved = cv2.threshold(blocks_in, _LIVE_LEVELS, 255, cv2.THRESH_BINARY)[1]
-            changed = cv2.resize(moved, (cols, rows), interpolation=cv2.INTER_AREA) > 0  # any pixel
-            self._rate += weight * changed
-        self._live_at[self._rate >= _LIVE_SHARE] = time
+            # Each block's largest change (a max filter read at the blocks' corners, as in flat_share).
+            largest = cv2.dilate(blocks_in, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
+            changed = cv2.threshold(np.ascontiguousarray(largest), _LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
+            cv2.accumulateWeighted(changed, self._rate, weight)
+        else:
+            self._rate *= 1.0 - weight
+        # Hysteresis, as Canny links weak edges to strong ones: blocks changing in a quarter of that
+        # share are live too within two blocks of a live one (the edge of an inset where people pass
+        # less often).
+        live: np.ndarray = (self._rate >= _LIVE_SHARE).astype(np.uint8)
+        strong = np.count_nonzero(live)
+        if strong > _LIVE_MOST * live.size:  # the picture itself is live: a camera, no screen around it
+            self._live_at[live > 0] = time
+            self.blocks = self._keep = self._held = None
+            return
+        if strong:
+            weak = (self._rate >= _LIVE_SHARE / 4).astype(np.uint8)
+            for _ in range(2):
+                live = cv2.bitwise_and(cv2.dilate(live, _NEIGHBOURS), weak)
+            self._live_at[live > 0] = time
         held = time - self._live_at <= _LIVE_HOLD
         if self._held is not None and np.array_equal(held, self._held):
             return  # the same live blocks: the same area
         self._held = held
-        live = np.count_nonzero(held)
-        if not live or live > _LIVE_MOST * held.size:  # none, or already the picture itself
+        held_count = np.count_nonzero(held)
+        if not held_count or held_count > _LIVE_MOST * held.size:  # none, or already the picture itself
             self.blocks = self._keep = None
             return
         # An inset is a rectangle, but only the blocks where something moves change: each group of live
-        # blocks (those a block apart joined) stands for its bounding box.
+        # blocks (those a block apart joined) stands for its bounding box (of the joined group: a block
+        # wider each way, but where it meets the picture's edge).
         blocks = np.zeros(held.shape, np.uint8)
-        count, labels, _, _ = components(cv2.dilate(held.astype(np.uint8) * 255, _NEIGHBOURS))
-        for group in range(1, count):
-            rows_in, cols_in = np.nonzero((labels == group) & held)
-            blocks[rows_in.min() : rows_in.max() + 1, cols_in.min() : cols_in.max() + 1] = 255
+        count, _, boxes, _ = components(cv2.dilate(held.astype(np.uint8) * 255, _NEIGHBOURS))
+        for x, y, w, h in boxes[1:count, :4]:
+            left, top = x + (x > 0), y + (y > 0)
+            right, bottom = x + w - (x + w < cols), y + h - (y + h < rows)
+            blocks[top:bottom, left:right] = 255
         if np.count_nonzero(blocks) > _LIVE_MOST * blocks.size:
             self.blocks = self._keep = None
             return
@@ -258,7 +282,9 @@ class FrameStats:
         self.frame_times = array("d")  # FrameView.frame_time
         self.sharpness = array("f")
         self.change = array("f")  # mean absolute difference from the previous frame, 0..1
-        self.steady = array("f")  # the same outside the live area: how a screen around an inset changed
+        # 1 where not a pixel changed outside the live area (under UNCHANGED): a screen standing still
+        # around a lecturer's camera
+        self.still = array("B")
         self.live = LiveArea()
         self.brightness = array("f")
         self.hashes = array("Q")
@@ -280,25 +306,30 @@ class FrameStats:
                 numbers.append(numbers[-1])
             self.hashes.append(self.hashes[-1])
             self.change.append(0.0)
-            self.steady.append(0.0)
-            self.live.update(None, gray.shape, frame.time)
+            self.still.append(1)
+            if self.flat[-1] >= RENDERED:
+                self.live.update(None, gray.shape, frame.time)
             self.colours.extend(self.colours[-_GRID_BYTES:])
             return
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
+        self.flat.append(flat_share(gray))
         previous = self._previous
         if previous is None or previous.shape != gray.shape:
             self.change.append(0.0)
-            self.steady.append(0.0)
+            self.still.append(1)
             self.live.update(None, gray.shape, frame.time)
         else:
             diff = cv2.absdiff(gray, previous)
             change = cv2.mean(diff)[0] / 255.0
             self.change.append(change)
-            self.live.update(diff, gray.shape, frame.time)
-            self.steady.append(self.live.change_outside(diff, change))
+            # A live area matters around a rendered picture only (the screen test and the text detector
+            # ask for one): a camera's frames cost nothing here.
+            if self.flat[-1] >= RENDERED:
+                self.live.update(diff, gray.shape, frame.time)
+                change = self.live.change_outside(diff, change)
+            self.still.append(change < UNCHANGED)
         self.hashes.append(phash(gray))
-        self.flat.append(flat_share(gray))
         self.contrast.append(float(cv2.meanStdDev(gray)[1][0, 0]))
         self.colours.frombytes(frame.colour_grid.tobytes())
         self._previous = gray

@@ -9,16 +9,10 @@ from dataclasses import replace
 import numpy as np
 
 from ..types import Keyframe
-from .frames import FLAT, Candidate, FrameStats, hamming
+from .frames import FLAT, RENDERED, Candidate, FrameStats, hamming
 from .interval import even_candidates, with_coverage
 from .options import KeyframeOptions
 
-UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
-# Share of a shot's pictures in exactly flat blocks (frames.flat_share) from which it is a rendered
-# screen: the screen recordings of the shared clips have 0.23-0.93, camera footage 0.00-0.04 (hard-
-# compressed too); a slide deck made into a dithered GIF has none, and goes to the fixed-camera
-# detector, whose settled states are its slides.
-RENDERED = 0.1
 _SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: the same colours
 # and no cell further apart than this: on a fixed camera a different visitor in the same spot changes one
 # cell of the grid, and the hash of the whole picture hardly (a second person's visit would get the
@@ -76,7 +70,7 @@ def shot_kinds(
     # Screens stand still most of the time (not a pixel changes between frames, around a live area such
     # as the lecturer's camera in a corner), and have the flat backgrounds of a rendered picture: a
     # hard-compressed still camera stands still as often.
-    unchanged = np.frombuffer(stats.steady, np.float32) < UNCHANGED
+    unchanged = np.frombuffer(stats.still, np.uint8).astype(bool)
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
     is_edited = edited(len(shots) - 1, end, options)
     kinds = []

@@ -14,7 +14,7 @@ from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
 from . import plan
 from .early import EarlyKeyframes, StableFn
-from .frames import Candidate, FrameStats, FrameView
+from .frames import RENDERED, Candidate, FrameStats, FrameView
 from .iframes import CODECS, KeyframeComparison, SparseCounts, keyframes_decode_alone, sparse_frames
 from .motion import CameraChange, MotionDetector
 from .options import DETECTORS, STRATEGIES, KeyframeOptions
@@ -210,8 +210,8 @@ class _Pass:
         """`text_look`: one of the frames the text detector looks at (process() skips those without a
         detail picture: ffmpeg leaves them out while the detector rests long)."""
         stats = self.stats
-        still = len(stats) == 1 or stats.steady[-1] < plan.UNCHANGED
-        if still and stats.flat[-1] >= plan.RENDERED:
+        still = bool(stats.still[-1])
+        if still and stats.flat[-1] >= RENDERED:
             self._still_at = frame.time
         switch = self.detail_switch
         resting = frame.time - self._still_at - _SCREEN_WINDOW if self._screens_only else 0.0
