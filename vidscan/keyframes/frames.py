@@ -184,6 +184,18 @@ _LIVE_MOST = 0.5  # of the picture: a live area larger than this is the picture 
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
 
 
+def blocks_over(blocks: np.ndarray, analysis: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """A mask of one byte a block (BLOCK pixels a side of a picture of the `analysis` size) drawn over a
+    picture of `shape` (rows, columns) showing the same: each block's pixels take its value, 0 past the
+    last whole block."""
+    scale_y, scale_x = shape[0] / analysis[0], shape[1] / analysis[1]
+    size = (round(blocks.shape[1] * BLOCK * scale_x), round(blocks.shape[0] * BLOCK * scale_y))
+    scaled = cv2.resize(blocks, size, interpolation=cv2.INTER_NEAREST)[: shape[0], : shape[1]]
+    mask = np.zeros(shape, np.uint8)
+    mask[: scaled.shape[0], : scaled.shape[1]] = scaled
+    return mask
+
+
 class LiveArea:
     """The blocks of the picture that keep changing, per look: what a screen shows around them is judged
     without them (whether it stands still, whether its text changed)."""
@@ -234,8 +246,7 @@ class LiveArea:
         if self._held is not None and np.array_equal(held, self._held):
             return  # the same live blocks: the same area
         self._held = held
-        held_count = np.count_nonzero(held)
-        if not held_count or held_count > _LIVE_MOST * held.size:  # none, or already the picture itself
+        if not held.any():
             self.blocks = self._keep = None
             return
         # An inset is a rectangle, but only the blocks where something moves change: each group of live
@@ -252,9 +263,7 @@ class LiveArea:
             return
         if self.blocks is None or not np.array_equal(blocks, self.blocks):
             self.blocks = blocks
-            keep = np.full(shape, 255, np.uint8)
-            keep[: rows * BLOCK, : cols * BLOCK] = 255 - np.repeat(np.repeat(blocks, BLOCK, 0), BLOCK, 1)
-            self._keep = keep
+            self._keep = cv2.bitwise_not(blocks_over(blocks, shape, shape))
 
     def change_outside(self, diff: np.ndarray, change: float) -> float:
         """The mean change of the picture outside the live area (`change` where there is none), 0..1."""
@@ -325,10 +334,11 @@ class FrameStats:
             self.change.append(change)
             # A live area matters around a rendered picture only (the screen test and the text detector
             # ask for one): a camera's frames cost nothing here.
+            outside = change
             if self.flat[-1] >= RENDERED:
                 self.live.update(diff, gray.shape, frame.time)
-                change = self.live.change_outside(diff, change)
-            self.still.append(change < UNCHANGED)
+                outside = self.live.change_outside(diff, change)
+            self.still.append(outside < UNCHANGED)
         self.hashes.append(phash(gray))
         self.contrast.append(float(cv2.meanStdDev(gray)[1][0, 0]))
         self.colours.frombytes(frame.colour_grid.tobytes())

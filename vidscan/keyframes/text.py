@@ -8,7 +8,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from .frames import BLOCK, Candidate, FrameView, components
+from .frames import Candidate, FrameView, blocks_over, components
 from .options import KeyframeOptions
 
 _STILL = 0.0006  # share of the picture whose edges moved between looks: below this, no change at once
@@ -62,19 +62,6 @@ def _gone(before: np.ndarray, after: np.ndarray) -> float:
 
 
 _Box = tuple[int, int, int, int]  # left, top, width, height
-
-
-def _keep_outside(
-    live: np.ndarray, analysis: tuple[int, int], detail: tuple[int, int], margin: int
-) -> np.ndarray:
-    """255 where the detail picture (its top and bottom margins cut off) lies outside the live blocks
-    of the analysis picture (frames.LiveArea.blocks), else 0."""
-    scale_y, scale_x = detail[0] / analysis[0], detail[1] / analysis[1]
-    size = (round(live.shape[1] * BLOCK * scale_x), round(live.shape[0] * BLOCK * scale_y))
-    scaled = cv2.resize(live, size, interpolation=cv2.INTER_NEAREST)[: detail[0], : detail[1]]
-    grown = np.zeros(detail, np.uint8)
-    grown[: scaled.shape[0], : scaled.shape[1]] = scaled
-    return cv2.bitwise_not(grown[margin : detail[0] - margin])
 
 
 def _added(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -183,8 +170,11 @@ class TextDetector:
         picture = frame.detail[margin : frame.detail.shape[0] - margin]
         if live is not self._live:
             self._live = live
-            shapes = frame.gray.shape, frame.detail.shape
-            self._keep = None if live is None else _keep_outside(live, *shapes, margin)
+            if live is None:
+                self._keep = None
+            else:  # the live blocks over the detail picture, its margins cut off as the picture's are
+                over = blocks_over(live, frame.gray.shape, frame.detail.shape)
+                self._keep = cv2.bitwise_not(over[margin : frame.detail.shape[0] - margin])
         last, self._last_picture = self._last_picture, picture
         alike = last is not None and not cv2.norm(picture, last, cv2.NORM_INF)
         if alike and self._edges_current and self._previous is not None:
