@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import Shot, make_video, shared_video
 from tests.synthetic import encode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
-from vidscan.keyframes.frames import Candidate
+from vidscan.keyframes.frames import Candidate, LiveArea
 from vidscan.keyframes.plan import merge
 from vidscan.types import Keyframe, KeyframeSelection
 
@@ -154,7 +155,6 @@ def test_fast_adaptive_detector_finds_the_cuts_pyscenedetect_finds() -> None:
 
 def test_the_content_score_is_pyscenedetects_on_colour_and_leaves_out_the_hue_of_grey() -> None:
     import cv2
-    import numpy as np
 
     from vidscan.keyframes.scores import hsv_change
 
@@ -187,7 +187,6 @@ def test_the_cut_view_is_the_frame_at_half_size(clip: str) -> None:
     # The cut and fade detectors see a half-size picture made from the I420 planes; it must be the
     # frame (right colours, right way round), for sizes that do not halve evenly too (320x310).
     import cv2
-    import numpy as np
 
     from vidscan.keyframes.frames import area_resize, cut_view
 
@@ -301,3 +300,34 @@ def test_a_repeated_picture_is_measured_once_and_the_same(tmp_path: Path) -> Non
     for name in ("sharpness", "change", "brightness", "hashes", "flat", "contrast", "colours"):
         assert getattr(plain, name) == getattr(shared, name), name
     assert plain_cuts == shared_cuts and len(plain_cuts) >= 2
+
+
+def _live_blocks(changes: list[tuple[slice, slice]], seconds: float, every: float = 1) -> np.ndarray | None:
+    """The live area after `seconds` of looks 10 a second at a 320x180 picture where, in every
+    `every`-th look, the given regions change by 40 grey levels."""
+    area = LiveArea()
+    for look in range(int(seconds * 10)):
+        diff = np.zeros((180, 320), np.uint8)
+        if look % every == 0:
+            for rows, cols in changes:
+                diff[rows, cols] = 40
+        area.update(diff, (180, 320), look / 10)
+    return area.blocks
+
+
+def test_a_corner_that_changes_all_the_time_is_live_as_its_bounding_box() -> None:
+    # A camera inset in the bottom-right corner, where a figure moves in its middle only: the whole
+    # corner is left out once it has changed in most looks for long enough.
+    corner = (slice(148, 172), slice(264, 300))
+    assert _live_blocks([corner], 3.0) is None  # not yet: a few seconds of change are a pen or a pointer
+    blocks = _live_blocks([corner], 15.0)
+    assert blocks is not None
+    rows, cols = np.nonzero(blocks)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (18, 21, 33, 37)
+
+
+def test_a_blinking_cursor_and_a_changing_camera_picture_are_not_live() -> None:
+    # A cursor blinks twice a second (a change in 1 look of 5): not live, its text still counts.
+    assert _live_blocks([(slice(40, 56), slice(80, 84))], 30.0, every=5) is None
+    # Every block of the picture changing is a camera, not a screen with a live part.
+    assert _live_blocks([(slice(0, 180), slice(0, 320))], 30.0) is None
