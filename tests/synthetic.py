@@ -125,6 +125,16 @@ def slides_with_camera(path: Path, bullet_times: list[float], seconds: float, fp
     return encode(path, inputs, graph, fps * 2)
 
 
+def one_frame_per_slide(path: Path, slides: int, seconds_each: float) -> Path:
+    """A deck made into a video of one frame per slide: `slides` frames, each shown `seconds_each`
+    seconds (the stream's frame rate is 1/seconds_each), each slide with a title and a bullet of its own."""
+    rate = f"1/{seconds_each:g}"
+    title = _text("Slide %{eif\\:n+1\\:d}", 80, 60, 60, 0.0)
+    bullet = _text("- a point about topic %{eif\\:n*7+3\\:d}", 100, 200, 36, 0.0)
+    inputs = ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={rate}:d={slides * seconds_each:g}"]
+    return encode(path, inputs, f"[0:v]{title},{bullet}", 1)
+
+
 def dark_slides_tinted(path: Path, change: float, seconds: float = 12.0, fps: int = 10) -> Path:
     """Two dark-theme slides (light text on a dithered near-black background), the second from
     `change`; every 2 s the background's blue shifts by 3 levels and back, as an encoder's I-frames

@@ -277,6 +277,16 @@ def test_slides_beside_a_lecturers_camera_get_a_keyframe_per_state_and_none_for_
     assert [reason for _, reason in keyframes][1:] == ["text-change"] * 3, keyframes
 
 
+def test_a_deck_of_one_frame_per_slide_gets_a_keyframe_per_slide(tmp_path: Path) -> None:
+    """Each slide is a single frame held 3 s (the stream runs at 1/3 frame/s), the last one up to the
+    video's end: every slide is a state, as on a screen recorded at 30 frames/s."""
+    selection = _select(synthetic.one_frame_per_slide(tmp_path / "deck.mp4", 5, 3.0))
+    times = _times(selection)
+    for lo in (0.0, 3.0, 6.0, 9.0, 12.0):
+        assert [t for t in times if lo <= t < lo + 3.0], (lo, times)
+    assert len(times) == 5, times
+
+
 def test_a_dark_screens_tint_shifting_at_each_iframe_is_no_cut(tmp_path: Path) -> None:
     """Grey pixels have no hue: a dark background whose tint moves by 3 levels every 2 s (an encoder's
     I-frames) once scored as five cuts, and sent five copies of the same slide."""

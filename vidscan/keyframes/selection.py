@@ -36,6 +36,12 @@ _DROP_AFTER = 60.0
 _EDITED_WINDOW = 120.0
 
 
+# Seconds between two frames from which the first is a picture held on screen, even where that is the
+# stream's own frame interval: cameras that record events keep frames closer than this (a recorder at 1
+# frame/s), a slide stays up for longer.
+_HELD = 2.0
+
+
 class HeldFrames:
     """A variable-rate stream (a GIF made into a video, a screen recorder) sends a new frame only when
     its picture changes, and holds it on screen in between, for a second or more. Copies of the held
@@ -49,8 +55,15 @@ class HeldFrames:
     def between(self, previous: FrameView, frame: FrameView) -> list[FrameView]:
         gap = frame.time - previous.time
         self._finest = min(self._finest, gap) if gap > 0 else self._finest
-        # A gap of one frame interval of the stream (a camera at 5 frames/s) holds nothing back.
-        if gap <= 1.5 * max(self._finest, self._interval):
+        return self.until(previous, frame.time)
+
+    def until(self, previous: FrameView, end: float) -> list[FrameView]:
+        """Copies of `previous` on screen up to `end` (the next frame's time, or the video's end)."""
+        gap = end - previous.time
+        # A gap of one frame interval of the stream (a camera at 5 frames/s) holds nothing back; but a
+        # picture held _HELD seconds or more is on screen however the stream stores it (a slide deck
+        # made into a video of one frame per slide).
+        if gap <= 1.5 * self._interval or (gap <= 1.5 * self._finest and gap < _HELD):
             return []
         copies = int(gap / self._interval - 0.5)
         return [previous.held_copy(previous.time + k * self._interval) for k in range(1, copies + 1)]
@@ -173,6 +186,9 @@ class _Pass:
             if progress and number >= next_report:
                 progress(number + 1, decoded.time)
                 next_report = number + 10 * self.step
+        if previous is not None and self.sparse is None:  # the last picture stays up to the end
+            for held in self._holds.until(previous, info.duration):
+                self._look(held, text_look=held.detail is not None, early=early)
         if progress:
             times = self.scenes.times
             progress(number + 1, times[-1] if len(times) else 0.0)
