@@ -40,6 +40,10 @@ _EDITED_WINDOW = 120.0
 # stream's own frame interval: cameras that record events keep frames closer than this (a recorder at 1
 # frame/s), a slide stays up for longer.
 _HELD = 2.0
+# Seconds of the last picture's hold up to the video's end that the detectors are shown: enough for any
+# of them to see it settle (the slowest waits 1.5 s), and a claimed duration far past the last frame (a
+# recording cut off) costs no more.
+_LAST_HELD = 5.0
 
 
 class HeldFrames:
@@ -187,7 +191,8 @@ class _Pass:
                 progress(number + 1, decoded.time)
                 next_report = number + 10 * self.step
         if previous is not None and self.sparse is None:  # the last picture stays up to the end
-            for held in self._holds.until(previous, info.duration):
+            end = min(info.duration, previous.time + _LAST_HELD)
+            for held in self._holds.until(previous, end):
                 self._look(held, text_look=held.detail is not None, early=early)
         if progress:
             times = self.scenes.times
