@@ -151,6 +151,13 @@ BLOCK = 8  # pixels a side at the analysis size
 BLOCK_KERNEL = np.ones((BLOCK, BLOCK), np.uint8)
 
 
+def block_largest(picture: np.ndarray) -> np.ndarray:
+    """Each BLOCK x BLOCK block's largest value, of a picture a whole number of blocks a side: OpenCV's
+    max filter over the block from its top-left corner, read at every corner (a tenth of the time
+    numpy takes to reduce the blocks)."""
+    return cv2.dilate(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
+
+
 def flat_share(gray: np.ndarray) -> float:
     """Share of the picture in 8x8 blocks of exactly one grey level. A rendered picture (a slide, a
     terminal, an application) has flat backgrounds; a camera's sensor noise leaves no block of a
@@ -158,11 +165,9 @@ def flat_share(gray: np.ndarray) -> float:
     h, w = gray.shape[0] // BLOCK * BLOCK, gray.shape[1] // BLOCK * BLOCK
     if not h or not w:
         return 0.0
-    # Each block's largest and smallest value: OpenCV's max and min filters over the block from its
-    # top-left corner, read at every corner (a tenth of the time numpy takes to reduce the blocks).
     picture = gray[:h, :w]
-    largest = cv2.dilate(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
-    smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
+    largest = block_largest(picture)
+    smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]  # as below, the least
     return float(np.count_nonzero(largest == smallest)) / largest.size
 
 
@@ -221,9 +226,7 @@ class LiveArea:
         weight = 1.0 - math.exp(-max(time - self._time, 0.0) / _LIVE_MEMORY)
         self._time = time
         if diff is not None and rows and cols:
-            blocks_in = diff[: rows * BLOCK, : cols * BLOCK]
-            # Each block's largest change (a max filter read at the blocks' corners, as in flat_share).
-            largest = cv2.dilate(blocks_in, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
+            largest = block_largest(diff[: rows * BLOCK, : cols * BLOCK])
             changed = cv2.threshold(np.ascontiguousarray(largest), _LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
             cv2.accumulateWeighted(changed, self._rate, weight)
         else:
