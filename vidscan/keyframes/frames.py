@@ -167,7 +167,7 @@ def flat_share(gray: np.ndarray) -> float:
         return 0.0
     picture = gray[:h, :w]
     largest = block_largest(picture)
-    smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]  # as below, the least
+    smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]  # a min filter, the same way
     return float(np.count_nonzero(largest == smallest)) / largest.size
 
 

@@ -178,7 +178,9 @@ class TextDetector:
         last, self._last_picture = self._last_picture, picture
         alike = last is not None and not cv2.norm(picture, last, cv2.NORM_INF)
         if alike and self._edges_current and self._previous is not None:
-            edges = self._previous  # not a pixel changed (most looks at a screen): the same edges
+            # Not a pixel changed (most looks at a screen): the same edges, outside the live area as it
+            # is now.
+            edges = self._visible(self._previous)
         else:
             edges = self._visible(cv2.Canny(picture, 60, 180))
         self._edges_current = True
