@@ -45,6 +45,9 @@ _STRAIGHT = 0.5  # a track's way from where it began over its path: more than ba
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
 _SPECK = np.ones((2, 2), np.uint8)
 _JOIN = 64  # pieces closer than this share of the picture's width are one object
+_CLUTTER = 1 / 3  # an object's box holds foreground at least three times as densely as the ring around
+# it, in some look of its life; in clutter (leaves in wind, rain, glittering water) any piece is as dense
+# around as within (swaying foliage filling the picture: 0.4 to 0.7; people and cars: 0.3 at most)
 _SAME_SURFACE = 0.8  # correlation over which a changed region is the background in other light
 _DARK = 16.0  # grey level under which a pixel's brightness says little about the exposure
 _QUIET_FLOOR = 8.0  # grey levels: a difference under this between two pictures is noise and
@@ -124,6 +127,7 @@ class _Blob:
     size: float  # diagonal of its bounding box, in analysis pixels
     area: int
     box: tuple[int, int, int, int]  # left, top, width, height
+    surround: float = 0.0  # density of foreground in a ring around the box over that within it
 
 
 class _Track:
@@ -140,6 +144,7 @@ class _Track:
         self.travel = 0.0
         self.samples = [(t, blob.area)]  # when it was seen, and how large
         self.first_box = blob.box
+        self.stood_out = blob.surround <= _CLUTTER  # from its surroundings, in some look
         self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
 
     def predict(self, t: float) -> tuple[float, float]:
@@ -153,6 +158,7 @@ class _Track:
         self.path += math.hypot(blob.x - self.x, blob.y - self.y)
         self.x, self.y, self.last = blob.x, blob.y, t
         self.size = max(self.size, blob.size)
+        self.stood_out = self.stood_out or blob.surround <= _CLUTTER
         self.travel = max(self.travel, math.hypot(blob.x - self.x0, blob.y - self.y0))
         self.samples.append((t, blob.area))
 
@@ -176,9 +182,11 @@ class _Track:
         return at_edge and self.samples[-1][1] >= 2 * self.samples[0][1]
 
     def _steady(self) -> bool:
-        """Seen for `_MIN_LIFE` seconds or more, in most of the looks of its life."""
+        """An object, not clutter (see _surround), seen for `_MIN_LIFE` seconds or more, in most of the
+        looks of its life."""
         life = self.last - self.first
-        return life >= _MIN_LIFE and len(self.samples) >= _SEEN * (life - self.unlooked) * self.rate
+        seen = len(self.samples) >= _SEEN * (life - self.unlooked) * self.rate
+        return self.stood_out and life >= _MIN_LIFE and seen
 
     def views(self, window: float) -> list[tuple[float, float]]:
         """Per `window` seconds of its life, the stretch where it was seen at half its largest size
@@ -236,9 +244,25 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
                     math.hypot(w, h),
                     int(areas[i]),
                     (x, y, w, h),
+                    _surround(mask, (x, y, w, h)),
                 )
             )
     return out
+
+
+def _surround(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """How densely foreground lies in a ring around `box` (half the box's size wide), over how densely
+    it lies within: near 0 for a thing in front of a still background, near 1 for a piece of clutter."""
+    x, y, w, h = box
+    height, width = mask.shape
+    x0, y0 = max(0, x - max(w // 2, 2)), max(0, y - max(h // 2, 2))
+    x1, y1 = min(width, x + w + max(w // 2, 2)), min(height, y + h + max(h // 2, 2))
+    within = cv2.countNonZero(mask[y : y + h, x : x + w])
+    ring_area = (x1 - x0) * (y1 - y0) - w * h
+    if not within or not ring_area:
+        return 0.0
+    ring = cv2.countNonZero(mask[y0:y1, x0:x1]) - within
+    return (ring / ring_area) / (within / (w * h))
 
 
 def _in_front(blobs: list[_Blob], picture: np.ndarray, background: np.ndarray) -> list[_Blob]:
