@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests import synthetic
-from tests.conftest import shared_video
+from tests.conftest import SAMPLE_VIDEOS, shared_video
 from vidscan import media
 from vidscan.keyframes import STRATEGIES, KeyframeOptions, apply_budget, select_keyframes
 from vidscan.keyframes import selection as selection_module
@@ -242,6 +242,18 @@ def test_a_typist_who_pauses_mid_line_gives_one_keyframe_of_the_finished_line(tm
     selection = _select(synthetic.typing(tmp_path / "pause.mp4", pause=(22, 2.0), seconds=17.0))
     assert len(selection.keyframes) == 1, _times(selection)
     assert selection.keyframes[0].time > 14.5, _times(selection)
+
+
+def test_a_progress_bar_filling_step_by_step_is_one_state_and_the_results_after_it_another() -> None:
+    # autocannon's demo GIF: each load test prints its settings and `running [ ] 0%` (15.5 s, 26.75 s),
+    # fills the bar a fifth a second for four seconds, clears the line (20.5 s, 31.5 s) and prints a
+    # table (21.5 s, 32.75 s). Each step of the bar only fills in the line the step before drew.
+    selection = _select(SAMPLE_VIDEOS / "autocannon_demo.gif")
+    times = _times(selection)
+    for started, cleared, table in ((15.5, 20.5, 21.5), (26.75, 31.5, 32.75)):
+        assert any(started <= t < started + 1.0 for t in times), times  # the settings and the empty bar
+        assert len([t for t in times if started + 1.0 <= t < cleared]) <= 1, times  # four steps: one
+        assert any(table <= t < table + 1.5 for t in times), times
 
 
 def test_each_pen_stroke_under_the_last_gets_a_keyframe(tmp_path: Path) -> None:

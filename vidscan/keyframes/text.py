@@ -76,6 +76,31 @@ def _box(added: np.ndarray) -> _Box | None:
     return x, y, w, h
 
 
+def _fills_in(first: _Box | None, added: np.ndarray) -> bool:
+    """Whether an addition lies within the line an earlier one made (its rows, and its columns give or
+    take a letter): a progress bar's next step, the next stage of a line redrawn in place. The earlier
+    one is a line, no taller than a few lines of text; a pen's next stroke under or over it, or further
+    along, lies outside it."""
+    box = _box(added)
+    if first is None or box is None:
+        return False
+    left, top, wide, tall = first
+    if tall > _LINE_BAND * added.shape[0]:
+        return False
+    x, y, w, h = box
+    # Along the line, give or take a letter; across it, a pixel or two (the place of an edge moves that
+    # much with scaling and compression): a pen's stroke just under the last one is outside.
+    up, side = 2, 2 * _LINE_HEIGHT
+    return top - up <= y and y + h <= top + tall + up and left - side <= x and x + w <= left + wide + side
+
+
+def _union(a: _Box | None, b: _Box | None) -> _Box | None:
+    if a is None or b is None:
+        return a or b
+    left, top = min(a[0], b[0]), min(a[1], b[1])
+    return left, top, max(a[0] + a[2], b[0] + b[2]) - left, max(a[1] + a[3], b[1] + b[3]) - top
+
+
 def _goes_on(first: _Box | None, added: np.ndarray) -> bool:
     """Whether an addition goes on along the line of an earlier one, as typing does: the earlier one
     is a line (no taller than a few lines of text), and the new one has edges on that line right where
@@ -288,14 +313,21 @@ class TextDetector:
         reference = self._visible(self._reference)
         added = _added(reference, edges)
         typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE
-        extends = typed_into and _gone(reference, edges) < _KEPT and _goes_on(self._added_at, added)
+        # Likewise a change that only added within the line the keyframe before added (a progress bar
+        # filling): that keyframe shows part of what this one shows.
+        nothing_gone = _gone(reference, edges) < _KEPT
+        filled_in = nothing_gone and _fills_in(self._added_at, added)
+        extends = filled_in or (nothing_gone and typed_into and _goes_on(self._added_at, added))
         seen = any(
             self._same_screen(np.unpackbits(old)[: edges.size].reshape(edges.shape), edges)
             for old in self._shown
         )
         self._shown.append(np.packbits(edges))
         self._candidates.append(Candidate("text-change", start, pick, 1.5, extends=extends, seen_before=seen))
-        self._reference, self._added_at = edges, _box(added)
+        # The line a filled-in change belongs to is the whole line as drawn so far (a progress bar's next
+        # step fills in after this one, not within it).
+        box = _box(added)
+        self._reference, self._added_at = edges, _union(self._added_at, box) if filled_in else box
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
 
