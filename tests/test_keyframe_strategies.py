@@ -256,6 +256,15 @@ def test_a_progress_bar_filling_step_by_step_is_one_state_and_the_results_after_
         assert any(table <= t < table + 1.5 for t in times), times
 
 
+def test_a_commands_output_that_comes_line_by_line_gets_a_keyframe_however_short_its_last_line() -> None:
+    # reveal-run-in-terminal's demo GIF: on the first slide `node code/node-example.js` prints two lines
+    # at once (2.64 s), then "stdout (250ms)" and "stderr (750ms)" (2.88 s); the output stands until the
+    # next slide slides in at 4.41 s. The last line alone moves fewer edges than a change at once, but it
+    # ends the command's output.
+    times = _times(_select(SAMPLE_VIDEOS / "reveal_run_in_terminal_demo.gif"))
+    assert any(2.88 <= t < 4.41 for t in times), times
+
+
 def test_each_pen_stroke_under_the_last_gets_a_keyframe(tmp_path: Path) -> None:
     # A lecturer underlines a word, talks for 8 s, then underlines it again below the first stroke:
     # two states a note-taker wants, not one line drawn in two goes.

@@ -51,6 +51,19 @@ def added_line(before: np.ndarray, after: np.ndarray) -> bool:
     )
 
 
+def _new_line(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether `after` is `before` plus a short line of text that begins a line of its own: nothing
+    stood to its left on its rows (a cursor a letter wide aside), as an output line or a bullet does;
+    typing goes on after a prompt."""
+    if not added_line(before, after):
+        return False
+    box = _box(_added(before, after))
+    if box is None:
+        return False
+    x, y, _, h = box
+    return not cv2.countNonZero(before[y : y + h, : max(0, x - 2 * _LINE_HEIGHT)])
+
+
 def edge_change(a: np.ndarray, b: np.ndarray) -> float:
     """Share of the picture with an edge in one map and none near it in the other."""
     return _gone(a, b) + _gone(b, a)
@@ -223,6 +236,10 @@ class TextDetector:
         t = frame.time
         self._last_time = t
         if moved >= _STILL:
+            # A short line added while a change that came at once settles (a command's output streaming
+            # line by line) moves fewer edges than a screenful, but belongs to that change: the output
+            # is read at once. (A chunk of typing that a GIF shows in one frame goes on after a prompt.)
+            settling_at_once = self._at_once and self._changed_since is not None
             waiting = self._waiting()
             if waiting and moved > _NEW_SCREEN and t - min(waiting) >= 2 * self._options.text_settle:
                 # A new screen before the last one ever settled (or while typing went on): the last one
@@ -233,7 +250,9 @@ class TextDetector:
             self._count(moved, typed)
             self._quiet_since = None
             self._changed_since = t if self._changed_since is None else self._changed_since
-            self._at_once = moved >= _AT_ONCE
+            before = self._previous_edges
+            line = settling_at_once and before is not None and _new_line(self._visible(before), edges)
+            self._at_once = moved >= _AT_ONCE or line
             return
         self._count(moved, typed)
         if typed:
