@@ -97,6 +97,17 @@ def test_wind_in_the_trees_of_an_empty_street_is_no_event() -> None:
     assert all(any(lo <= t <= hi for t in times) for lo, hi in vehicles), _times(selection)
 
 
+@pytest.mark.parametrize("strategy", ["auto", "scenes"])
+def test_a_damaged_frame_inside_a_shot_is_no_cut(strategy: str) -> None:
+    # OpenCV's Megamind_bugy.avi: four shots (cuts at about 3.4, 5.2 and 6.7 s); at 1.33 s a frame
+    # with a white box over the first shot, gone the frame after, changes the picture twice in a row,
+    # as a camera's flash does.
+    selection = _select(SAMPLE_VIDEOS / "megamind_damaged.avi", strategy=strategy)
+    assert len(selection.cuts) == 3, selection.cuts
+    assert all(cut > 3.0 for cut in selection.cuts), selection.cuts
+    assert len(selection.keyframes) == 4, _times(selection)
+
+
 @pytest.mark.parametrize("strategy", ["auto", "motion"])
 def test_a_tree_swaying_in_the_wind_across_the_whole_picture_is_no_event(strategy: str) -> None:
     # OpenCV's tree.avi: foliage fills the picture and gusts set patches of it moving, which the

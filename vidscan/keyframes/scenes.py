@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import deque
 from dataclasses import replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -27,16 +29,46 @@ class FastAdaptiveDetector(AdaptiveDetector):
     # The previous frame: its picture, in HSV, and its colours.
     _last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    def __init__(self, flashes: bool = True, **kwargs: Any) -> None:
+        """`flashes`: filter flashes (below); not for frames seconds apart (I-frames first), where the
+        picture a few frames after a cut may be the first shot's again for real."""
+        super().__init__(**kwargs)
+        # HSV and colours of the frames from the one before a cut reported now to the current one (a cut
+        # is reported `window_width` frames after it): whether a cut was a flash.
+        keep = self.window_width + 2 if flashes else 0
+        self._recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=keep)
+        self.flashes = 0  # cuts the detector found that were flashes
+
+    def process_frame(self, timecode: FrameTimecode, frame_img: np.ndarray) -> list[FrameTimecode]:
+        """PySceneDetect's cuts, but a flash: a camera's flash or a damaged frame changes the picture
+        twice in a row, into it and out of it, and the picture `window_width` frames after it is the
+        picture before it again (they differ by less than any cut does, min_content_val). That is no
+        cut. (PySceneDetect's ContentDetector filters flashes; its AdaptiveDetector does not.)"""
+        last_cut: FrameTimecode | None = self._last_cut  # type: ignore[has-type]
+        cuts: list[FrameTimecode] = super().process_frame(timecode, frame_img)
+        recent = self._recent
+        if cuts and recent.maxlen and len(recent) == recent.maxlen:
+            (before, before_mask), (after, after_mask) = recent[0], recent[-1]
+            weights = (self._weights.delta_hue, self._weights.delta_sat, self._weights.delta_lum)
+            if hsv_change(after, before, weights, (after_mask, before_mask)) < self.min_content_val:
+                self._last_cut = last_cut  # nor does it start a shot that keeps the next cut away
+                self.flashes += 1
+                return []
+        return cuts
+
     def _calculate_frame_score(self, timecode: FrameTimecode, frame_img: np.ndarray) -> float:
         weights = self._weights
         if weights.delta_edges > 0.0 or self.stats_manager is not None:
             return float(super()._calculate_frame_score(timecode, frame_img))
         last = self._last
         if last is not None and frame_img is last[0]:
+            if self._recent.maxlen:
+                self._recent.append(self._recent[-1])
             return 0.0  # the same picture, shared by FrameView.same_picture_as: nothing changed
         hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
         mask = coloured(hsv)
         self._last = frame_img, hsv, mask
+        self._recent.append((hsv, mask))
         if last is None:
             return 0.0
         return hsv_change(
@@ -63,6 +95,7 @@ class SceneDetector:
         # far apart, so there the shortest shot is kept by time only (see _boundaries).
         min_len = 1 if sparse else max(1, int(round(options.min_shot * self._fps)))
         self._cut_detector = FastAdaptiveDetector(
+            flashes=not sparse,
             adaptive_threshold=options.adaptive_threshold,
             min_scene_len=min_len,
             min_content_val=options.min_content,
