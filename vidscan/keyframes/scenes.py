@@ -37,7 +37,6 @@ class FastAdaptiveDetector(AdaptiveDetector):
         # is reported `window_width` frames after it): whether a cut was a flash.
         keep = self.window_width + 2 if flashes else 0
         self._recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=keep)
-        self.flashes = 0  # cuts the detector found that were flashes
 
     def process_frame(self, timecode: FrameTimecode, frame_img: np.ndarray) -> list[FrameTimecode]:
         """PySceneDetect's cuts, but a flash: a camera's flash or a damaged frame changes the picture
@@ -52,7 +51,6 @@ class FastAdaptiveDetector(AdaptiveDetector):
             weights = (self._weights.delta_hue, self._weights.delta_sat, self._weights.delta_lum)
             if hsv_change(after, before, weights, (after_mask, before_mask)) < self.min_content_val:
                 self._last_cut = last_cut  # nor does it start a shot that keeps the next cut away
-                self.flashes += 1
                 return []
         return cuts
 
