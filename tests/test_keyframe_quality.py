@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -106,6 +107,46 @@ def test_a_damaged_frame_inside_a_shot_is_no_cut(strategy: str) -> None:
     assert len(selection.cuts) == 3, selection.cuts
     assert all(cut > 3.0 for cut in selection.cuts), selection.cuts
     assert len(selection.keyframes) == 4, _times(selection)
+
+
+def test_no_picture_sent_is_a_damaged_frame() -> None:
+    # Megamind_bugy.avi is OpenCV's Megamind.avi, frame for frame (but timed at 30 frames/s, the film at
+    # 23.976), with every few frames damaged (a white or green box, a grey line), each gone the frame
+    # after. Such a frame is sharper than its neighbours (the box's edges), which must not make it the
+    # shot's picture: every picture sent is the film's own frame.
+    damaged_info = media.probe(str(SAMPLE_VIDEOS / "megamind_damaged.avi"))
+    film_info = media.probe(str(SAMPLE_VIDEOS / "megamind.avi"))
+    selection = select_keyframes(damaged_info, KeyframeOptions())
+    assert len(selection.keyframes) == 4, _times(selection)
+    for keyframe in selection.keyframes:
+        index = round(keyframe.shown_frame * damaged_info.fps)
+        sent = np.asarray(media.grab_frame(damaged_info, keyframe.shown_frame).image, np.int16)
+        film = np.asarray(media.grab_frame(film_info, index / film_info.fps).image, np.int16)
+        # The two encodes differ by a few grey levels; a box or a line differs by far more, over
+        # hundreds of pixels (the smallest damage, a one-pixel line across the picture: 722).
+        damaged = int((np.abs(sent - film).max(axis=2) > 60).sum())
+        assert damaged < 400, (keyframe.time, damaged)
+
+
+def test_an_event_is_shown_with_its_object_wholly_in_the_picture() -> None:
+    # Intel's conveyor clip: an apple, broccoli, a cauliflower and an orange ride the belt from right
+    # to left, coming in and going out at the picture's edges; the belt is empty at about 3.5 s. The
+    # picture of each event shows whatever is on the belt whole, not cut by the picture's edge.
+    info = media.probe(str(SAMPLE_VIDEOS / "conveyor.mp4"))
+    selection = select_keyframes(info, KeyframeOptions(strategy="motion"))
+    events = [k for k in selection.keyframes if k.reason in EVENTS]
+    assert len(events) >= 2, _times(selection)
+    empty = np.asarray(media.grab_frame(info, 3.5).image.convert("L"), np.int16)
+    width = empty.shape[1]
+    for keyframe in events:
+        sent = np.asarray(media.grab_frame(info, keyframe.shown_frame).image.convert("L"), np.int16)
+        things = (np.abs(sent - empty) > 40).astype(np.uint8) * 255
+        count, _, stats, _ = cv2.connectedComponentsWithStats(
+            cv2.morphologyEx(things, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        )
+        for x, _, w, _, area in stats[1:count]:
+            if area >= 400:  # an object, not the belt's flicker
+                assert x > 2 and x + w < width - 2, (keyframe.time, (x, w), width)
 
 
 @pytest.mark.parametrize("strategy", ["auto", "motion"])

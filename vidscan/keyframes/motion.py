@@ -128,6 +128,17 @@ class _Blob:
     area: int
     box: tuple[int, int, int, int]  # left, top, width, height
     surround: float = 0.0  # density of foreground in a ring around the box over that within it
+    whole: bool = True  # its box keeps off the picture's edges: not seen in part, entering or leaving
+
+
+@dataclass(frozen=True)
+class _View:
+    """Where a keyframe shows an event: from `start` to `end`, best within `whole` (the object
+    wholly in the picture), where there is such a stretch."""
+
+    start: float
+    end: float
+    whole: tuple[float, float] | None
 
 
 class _Track:
@@ -142,7 +153,7 @@ class _Track:
         self.vx = self.vy = 0.0
         self.size = blob.size
         self.travel = 0.0
-        self.samples = [(t, blob.area)]  # when it was seen, and how large
+        self.samples = [(t, blob.area, blob.whole)]  # when it was seen, how large, whether whole
         self.first_box = blob.box
         self.stood_out = blob.surround <= _CLUTTER  # from its surroundings, in some look
         self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
@@ -160,7 +171,7 @@ class _Track:
         self.size = max(self.size, blob.size)
         self.stood_out = self.stood_out or blob.surround <= _CLUTTER
         self.travel = max(self.travel, math.hypot(blob.x - self.x0, blob.y - self.y0))
-        self.samples.append((t, blob.area))
+        self.samples.append((t, blob.area, blob.whole))
 
     def is_event(self) -> bool:
         """Seen for long enough, in most looks, and gone somewhere: noise that flickers from place to
@@ -177,9 +188,7 @@ class _Track:
         (its centre moves less than its size grows, so it has not travelled yet)."""
         if not self._steady():
             return False
-        x, y, w, h = self.first_box
-        at_edge = min(x, y) <= 1 or x + w >= width - 1 or y + h >= height - 1
-        return at_edge and self.samples[-1][1] >= 2 * self.samples[0][1]
+        return _at_edge(self.first_box, (height, width)) and self.samples[-1][1] >= 2 * self.samples[0][1]
 
     def _steady(self) -> bool:
         """An object, not clutter (see _surround), seen for `_MIN_LIFE` seconds or more, in most of the
@@ -188,17 +197,19 @@ class _Track:
         seen = len(self.samples) >= _SEEN * (life - self.unlooked) * self.rate
         return self.stood_out and life >= _MIN_LIFE and seen
 
-    def views(self, window: float) -> list[tuple[float, float]]:
+    def views(self, window: float) -> list[_View]:
         """Per `window` seconds of its life, the stretch where it was seen at half its largest size
-        or more (entering and leaving the picture, it is seen only in part)."""
+        or more (entering and leaving the picture, it is seen only in part), and within it the looks
+        where it was wholly in the picture."""
         out = []
         start = self.first
         while start <= self.last:
-            part = [(t, area) for t, area in self.samples if start <= t < start + window]
+            part = [sample for sample in self.samples if start <= sample[0] < start + window]
             if part:
-                largest = max(area for _, area in part)
-                good = [t for t, area in part if area >= largest / 2]
-                out.append((good[0], good[-1]))
+                largest = max(area for _, area, _ in part)
+                good = [(t, whole) for t, area, whole in part if area >= largest / 2]
+                whole = [t for t, is_whole in good if is_whole]
+                out.append(_View(good[0][0], good[-1][0], (whole[0], whole[-1]) if whole else None))
             start += window
         return out
 
@@ -245,9 +256,16 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
                     int(areas[i]),
                     (x, y, w, h),
                     _surround(mask, (x, y, w, h)),
+                    not _at_edge((x, y, w, h), mask.shape),
                 )
             )
     return out
+
+
+def _at_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
+    """Whether a box touches the picture's edge (within a pixel): what it bounds may go on outside."""
+    x, y, w, h = box
+    return min(x, y) <= 1 or x + w >= shape[1] - 1 or y + h >= shape[0] - 1
 
 
 def _surround(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
@@ -311,7 +329,7 @@ class MotionDetector:
         self._resting = False
         self.resets = 0  # global changes seen (cuts, camera moves): a fixed camera has few
         self._candidates: list[Candidate] = []
-        self._views: list[tuple[float, float]] = []  # of events seen, not yet given a keyframe
+        self._views: list[_View] = []  # of events seen, not yet given a keyframe
         self._window = options.activity_interval if options.activity_interval > 0 else math.inf
         self._last_event = -math.inf
         self._last_keyframe = 0.0
@@ -436,20 +454,29 @@ class MotionDetector:
         events as possible (greedy interval stabbing, earliest end first). Views are taken up once no
         open track can share their keyframe."""
         horizon = now if final else min([now, *(track.first for track in self._tracks)])
-        views = sorted(self._views, key=lambda v: v[1])
-        while views and views[0][1] < horizon:
+        views = sorted(self._views, key=lambda v: v.end)
+        while views and views[0].end < horizon:
             # A view is widened by the time a track may go unseen: an object is still in view then,
             # and the pieces of one person (a blob that splits and joins) share one keyframe.
-            end = views[0][1] + _LOST
-            shared = [v for v in views if v[0] - _LOST <= end]
+            end = views[0].end + _LOST
+            shared = [v for v in views if v.start - _LOST <= end]
             # Where the views themselves meet (or the gap between them, under a second).
-            latest_start, earliest_end = max(v[0] for v in shared), min(v[1] for v in shared)
+            latest_start, earliest_end = max(v.start for v in shared), min(v.end for v in shared)
             start, stop = sorted((latest_start, earliest_end))
+            # The frame is best taken where every object is wholly in the picture, if they all are at
+            # some time there.
+            pick_from, pick_to = start, stop
+            wholes = [v.whole for v in shared]
+            if all(wholes):
+                lo = max(start, *(w[0] for w in wholes if w))
+                hi = min(stop, *(w[1] for w in wholes if w))
+                if lo <= hi:
+                    pick_from, pick_to = lo, hi
             # The first event after a quiet stretch starts an activity; the rest are its peaks.
             reason = "activity-start" if start - self._last_event > _LOST else "activity-peak"
-            self._emit(reason, start, (start, stop + 1e-3), 1.5)
+            self._emit(reason, start, (pick_from, pick_to + 1e-3), 1.5)
             self._last_event = end
-            views = [v for v in views if v[0] - _LOST > end]
+            views = [v for v in views if v.start - _LOST > end]
         self._views = views
 
     def _settle(self, t: float, moving: bool, grey: np.ndarray) -> None:
@@ -509,7 +536,7 @@ class MotionDetector:
         """No candidate proposed later will start before this time: an open track may still give a
         keyframe from where it began (a view widened by _LOST), and a settling scene one from where its
         motion began."""
-        starts = [now, *(track.first for track in self._tracks), *(view[0] for view in self._views)]
+        starts = [now, *(track.first for track in self._tracks), *(view.start for view in self._views)]
         if not self._judged:
             starts.append(self._settled_start(now if self._still_since is None else self._still_since))
         return min(starts) - _LOST - 1.0 / self._rate

@@ -172,7 +172,13 @@ def _pick(stats: FrameStats, lo: int, hi: int) -> int | None:
         middle = (hi - lo) // 2
         return lo + (middle if contrast[middle] >= FLAT else int(np.argmax(contrast)))
     idx = np.arange(lo, hi)
-    sharp = np.frombuffer(stats.sharpness, np.float32)[lo:hi]
+    # A look sharper than both its neighbours owes it to something the picture does not hold (a
+    # damaged frame's stripe or box, a flash): each look's sharpness is the median of it and its two
+    # neighbours, the standard filter for such single-look spikes.
+    sharpness = np.frombuffer(stats.sharpness, np.float32)
+    first, last = max(lo - 1, 0), min(hi + 1, len(sharpness))
+    around = np.pad(sharpness[first:last], (1 - (lo - first), 1 - (last - hi)), mode="edge")
+    sharp = np.median(np.lib.stride_tricks.sliding_window_view(around, 3), axis=1)
     change = np.frombuffer(stats.change, np.float32)[lo:hi].copy()
     if lo == 0:  # the first frame has nothing to differ from: that does not make it settled
         change[0] = change.max()
