@@ -225,6 +225,9 @@ VARIANTS = {
     "noisy": ["-vf", "noise=alls=8:allf=t+u"],  # a grainy sensor: new noise in every frame
     "crf38": ["-crf", "38"],  # a starved bitrate: blocks and smeared detail
     "grey": ["-vf", "hue=s=0"],  # no colour: an infrared camera at night, a black-and-white film
+    # Low light: the levels squeezed to a third of their range near black, with the sensor's noise
+    # (a camera at dusk, an underlit room or belt)
+    "dim": ["-vf", "eq=contrast=0.33:brightness=-0.3,noise=alls=3:allf=t+u"],
     # A lecture recorded with the lecturer's camera in a corner: a real fixed camera with a person in
     # it (looped), at a webcam's 30 frames/s with its sensor noise new in every frame, a fifth of the
     # picture's width, over the bottom-right corner.

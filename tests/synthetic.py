@@ -112,6 +112,22 @@ def slides(
     )
 
 
+def slide_then_blanks(path: Path, fps: int = 10) -> Path:
+    """A slide (0-4 s), cut to a grey placeholder with one line of words (4-8 s), cut to black with a
+    small copyright line (8-11 s): only the slide shows anything."""
+    graph = (
+        "[0:v]drawbox=x=0:y=0:w=iw:h=ih:c=0x808080:t=fill:enable='between(t,4,8)',"
+        "drawbox=x=0:y=0:w=iw:h=ih:c=black:t=fill:enable='gte(t,8)',"
+        f"{_text('Quarterly review', 60, 40, 40, 0.0, 4.0)},"
+        f"{_text('- revenue up in every region', 80, 130, 26, 0.0, 4.0)},"
+        f"{_text('- two new offices opened', 80, 180, 26, 0.0, 4.0)},"
+        f"{_text('Load course outline', 460, 340, 44, 4.0, 8.0)},"
+        f"drawtext=fontfile={FONT}:text='(c) 2026 Example Films':x=540:y=660:fontsize=18:fontcolor=0xb0b0b0"
+        ":enable='gte(t,8)'"
+    )
+    return encode(path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d=11"], graph, fps * 2)
+
+
 def slides_with_camera(path: Path, bullet_times: list[float], seconds: float, fps: int = 10) -> Path:
     """slides() with the lecturer's camera in the bottom-right corner, a fifth of the picture each way:
     a room with sensor noise new in every frame, where a figure sways from side to side all the time."""

@@ -56,6 +56,32 @@ def test_a_video_of_flat_colours_gets_no_keyframe_and_its_blank_stretches() -> N
     assert selection.blank and selection.blank[0][0] == 0.0
 
 
+def test_an_empty_screen_with_one_line_of_words_gets_no_keyframe(tmp_path: Path) -> None:
+    # A grey placeholder with "Load course outline" and a black screen with a copyright line are faint
+    # pictures that hold one line: nothing to send.
+    selection = _select(synthetic.slide_then_blanks(tmp_path / "blanks.mp4"))
+    assert [k.time for k in selection.keyframes if k.time >= 4.0] == [], _times(selection)
+    assert len(selection.keyframes) == 1, _times(selection)
+    assert selection.blank and selection.blank[0][0] == pytest.approx(4.0, abs=0.15), selection.blank
+
+
+def test_a_dim_film_still_gets_a_keyframe_per_shot(tmp_path: Path) -> None:
+    # bikes.mp4 as a camera in low light records it: the grey levels squeezed to a quarter of their
+    # range near black, with sensor noise. Its pictures spread their grey levels less than a blank
+    # card's noise does (a standard deviation under FLAT), yet every shot shows a street and riders.
+    dim = tmp_path / "dim_bikes.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(SAMPLE_VIDEOS / "bikes.mp4"), "-an"]
+        + ["-vf", "eq=contrast=0.25:brightness=-0.3,noise=alls=3:allf=t+u"]
+        + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", str(dim)],
+        check=True,
+    )
+    selection = _select(dim)
+    shots = [(0.0, 1.2), (1.2, 3.04), (3.04, 5.48), (5.48, 7.48), (7.48, 9.68), (9.68, 10.0)]
+    times = [k.time for k in selection.keyframes]
+    assert all(any(lo <= t < hi for t in times) for lo, hi in shots), _times(selection)
+
+
 @pytest.mark.parametrize("strategy", ["auto", "motion"])
 def test_the_sun_coming_out_is_no_event(strategy: str) -> None:
     # DVR-Scan's test footage: a street camera where the brightness jumps at 3-4 s, trees sway, a clock

@@ -17,11 +17,20 @@ import numpy as np
 from ..types import Keyframe
 
 BLACK = 16.0  # mean brightness (0-255) under which a frame counts as black
-# Standard deviation of a picture's grey levels under which it shows one colour up to noise and
-# compression: black, a blank card, a grey placeholder, the dark of a fade. Such a picture is never sent
-# to the model (the keyframe benchmark calls the same full frames flat). Measured on the analysis
-# picture, whose smaller size averages fine detail away: it comes out at or under the full frame's.
+# Standard deviation of a picture's grey levels under which it may show nothing (black, a blank card, a
+# grey placeholder, the dark of a fade); over it, a picture always shows something. Measured on the
+# analysis picture, whose smaller size averages fine detail away: it comes out at or under the full
+# frame's. Under it, shows_nothing looks closer: a dim camera, a tank of small fish on a pale ground
+# or a dark terminal with a few lines have as little spread of grey levels, and do show something.
 FLAT = 10.0
+# Grey levels a pixel must stand out from its surroundings by, at least, to be something drawn or seen
+# rather than noise (and at least _NOISE_MULTIPLE times the picture's own measured noise).
+_DETAIL_LEVELS = 4.0
+_NOISE_MULTIPLE = 4.0
+_BORDER = 4  # pixels along the picture's edges left out (a dark frame line, the blur's edge)
+# The tallest band one line of text fills, as a share of the picture's height: a caption, a copyright
+# line, a prompt with a window's title bar, a placeholder's words (the shared clips': 9-11%).
+_CAPTION_BAND = 1 / 8
 # Share of a shot's pictures in exactly flat blocks (flat_share) from which it is a rendered screen: the
 # screen recordings of the shared clips have 0.23-0.93, camera footage 0.00-0.04 (hard-compressed too);
 # a slide deck made into a dithered GIF has none, and goes to the fixed-camera detector, whose settled
@@ -156,6 +165,64 @@ def block_largest(picture: np.ndarray) -> np.ndarray:
     max filter over the block from its top-left corner, read at every corner (a tenth of the time
     numpy takes to reduce the blocks)."""
     return cv2.dilate(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]
+
+
+def noise_level(gray: np.ndarray) -> float:
+    """The standard deviation of a picture's noise (Immerkaer's estimate, 1996: the mean absolute
+    response to a mask that cancels any plane, and nearly any edge, leaving the noise)."""
+    height, width = gray.shape
+    if height < 3 or width < 3:
+        return 0.0
+    response = cv2.filter2D(gray, cv2.CV_32F, _NOISE_MASK)[1:-1, 1:-1]
+    return math.sqrt(math.pi / 2.0) * float(cv2.mean(np.abs(response))[0]) / 6.0
+
+
+_NOISE_MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+
+
+# What a faint picture (under FLAT) holds, per look (FrameStats.faint):
+SPREAD = 0  # things that stand out from the noise, over more than one line's band (or not faint)
+ONE_LINE = 1  # things that stand out within one line's band only (a caption, a prompt, a placeholder)
+FEATURELESS = 2  # nothing that stands out from the noise: one colour, or a smooth blend of colours
+
+
+def faint_detail(gray: np.ndarray) -> int:
+    """What a faint picture holds: SPREAD, ONE_LINE or FEATURELESS. A pixel holds something when it
+    stands out from its surroundings by more than the picture's noise, and a row when two of its pixels
+    do (a single one is a speck); a dim scene, small fish on a pale ground or a coin on a white table
+    stand out, however little they spread the grey levels."""
+    inner = gray[_BORDER:-_BORDER, _BORDER:-_BORDER]
+    if not inner.size:
+        return FEATURELESS
+    detail = cv2.absdiff(inner, cv2.blur(inner, (9, 9)))
+    level = max(_DETAIL_LEVELS, _NOISE_MULTIPLE * noise_level(inner))
+    per_row = cv2.reduce(above(detail, level), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    rows = np.flatnonzero(per_row >= 2 * 255)
+    if not len(rows):
+        return FEATURELESS
+    return ONE_LINE if rows[-1] - rows[0] < _CAPTION_BAND * gray.shape[0] else SPREAD
+
+
+def shows_nothing(stats: FrameStats, lo: int, hi: int, rendered: bool) -> np.ndarray:
+    """Per look in [lo, hi), whether its picture shows nothing: it is faint (under FLAT) and holds
+    nothing that stands out from its noise or, on a rendered screen, nothing but one line (a caption, a
+    prompt or a placeholder's words on an empty screen). A camera's one thing in a band is kept: a coin
+    on a white table, one fish in a tank. A single look that shows something between looks of the
+    stretch that show nothing is a transient (the first frame after a cut to a blank, still coded
+    from the shot before), and shows nothing either."""
+    faint = np.frombuffer(stats.faint, np.uint8)[lo:hi]
+    empty = (faint == FEATURELESS) | ((faint == ONE_LINE) if rendered else False)
+    if len(empty) >= 2:
+        before = np.concatenate([[True], empty[:-1]])
+        after = np.concatenate([empty[1:], [True]])
+        empty = empty | (before & after)
+    return empty
+
+
+def above(picture: np.ndarray, level: float) -> np.ndarray:
+    """255 where `picture` is over `level`, else 0."""
+    # (threshold, not compare: ten times faster; on 8-bit pictures it floors the level, the same test)
+    return cv2.threshold(picture, level, 255, cv2.THRESH_BINARY)[1]
 
 
 def flat_share(gray: np.ndarray) -> float:
@@ -302,6 +369,7 @@ class FrameStats:
         self.hashes = array("Q")
         self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_share)
         self.contrast = array("f")  # standard deviation of the grey levels (see FLAT)
+        self.faint = array("B")  # what a faint picture (under FLAT) holds: SPREAD, ONE_LINE, FEATURELESS
         # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
         # hash alike, and so do the same layout in other colours (a red car where a blue one stood).
         self.colours = array("B")
@@ -316,6 +384,7 @@ class FrameStats:
         if gray is self._previous:  # the same picture as the frame before (FrameView.same_picture_as)
             for numbers in (self.sharpness, self.brightness, self.flat, self.contrast):
                 numbers.append(numbers[-1])
+            self.faint.append(self.faint[-1])
             self.hashes.append(self.hashes[-1])
             self.change.append(0.0)
             self.still.append(1)
@@ -343,7 +412,9 @@ class FrameStats:
                 outside = self.live.change_outside(diff, change)
             self.still.append(outside < UNCHANGED)
         self.hashes.append(phash(gray))
-        self.contrast.append(float(cv2.meanStdDev(gray)[1][0, 0]))
+        contrast = float(cv2.meanStdDev(gray)[1][0, 0])
+        self.contrast.append(contrast)
+        self.faint.append(faint_detail(gray) if contrast < FLAT else SPREAD)
         self.colours.frombytes(frame.colour_grid.tobytes())
         self._previous = gray
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..types import Keyframe
-from .frames import FLAT, RENDERED, Candidate, FrameStats, hamming
+from .frames import RENDERED, Candidate, FrameStats, hamming, shows_nothing
 from .interval import even_candidates, with_coverage
 from .options import KeyframeOptions
 
@@ -162,15 +162,16 @@ def _distinct(a: Candidate, b: Candidate) -> bool:
     return all(c.reason == "text-change" for c in (a, b)) or all(c.reason in EVENTS for c in (a, b))
 
 
-def _pick(stats: FrameStats, lo: int, hi: int) -> int | None:
+def _pick(stats: FrameStats, lo: int, hi: int, rendered: bool) -> int | None:
     """The sharpest, most settled frame in [lo, hi) with the most contrast, favouring the middle on ties;
     never a flat one (None when all are: the stretch shows nothing)."""
     contrast = np.frombuffer(stats.contrast, np.float32)[lo:hi]
-    if not len(contrast) or contrast.max() < FLAT:
+    empty = shows_nothing(stats, lo, hi, rendered)
+    if not len(contrast) or empty.all():
         return None
     if hi - lo <= 2:  # a moment chosen by its detector: the middle one, if it shows anything
         middle = (hi - lo) // 2
-        return lo + (middle if contrast[middle] >= FLAT else int(np.argmax(contrast)))
+        return lo + (middle if not empty[middle] else int(np.argmin(empty)))
     idx = np.arange(lo, hi)
     # A look sharper than both its neighbours owes it to something the picture does not hold (a
     # damaged frame's stripe or box, a flash): each look's sharpness is the median of it and its two
@@ -187,7 +188,7 @@ def _pick(stats: FrameStats, lo: int, hi: int) -> int | None:
     # A frame of a fade or a dissolve has much less contrast than the shot it leads to; within a shot the
     # contrast hardly moves, and does not decide.
     score = score * np.minimum(1.0, contrast / (0.5 * contrast.max()))
-    score[contrast < FLAT] = -1.0
+    score[empty] = -1.0
     return int(idx[int(np.argmax(score))])
 
 
@@ -197,6 +198,7 @@ def choose(
     """Each candidate with the frame chosen inside its own stretch, and the stretches that showed
     nothing (every frame flat: black, blank, the dark between two fades), which get no keyframe."""
     contrast = np.frombuffer(stats.contrast, np.float32)
+    flat = np.frombuffer(stats.flat, np.float32)
     chosen: list[tuple[Candidate, int]] = []
     blank: list[tuple[float, float]] = []
     for i, cand in enumerate(candidates):
@@ -209,12 +211,15 @@ def choose(
         hi = min(own_hi, max(stats.index_at(cand.pick[1]), lo + 1))
         if hi <= lo:  # the pick range fell outside its own stretch: take from the stretch
             lo, hi = own_lo, own_hi
-        at = _pick(stats, lo, hi)
+        # A screen's or a camera's picture, by the stretch's (the first frame after a cut is not yet
+        # as flat as the rendered frames after it)
+        rendered = float(np.median(flat[own_lo:own_hi])) >= RENDERED
+        at = _pick(stats, lo, hi, rendered)
         # Nothing to see where it was to be taken (the middle of a shot that is mostly a fade): the best
         # of its whole stretch.
         best = float(contrast[own_lo:own_hi].max())
         if at is None or contrast[at] < 0.5 * best:
-            at = _pick(stats, own_lo, own_hi)
+            at = _pick(stats, own_lo, own_hi, rendered)
         if at is None:
             blank.append((round(cand.start, 3), round(min(stop, end), 3)))
             continue
