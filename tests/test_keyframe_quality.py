@@ -56,6 +56,18 @@ def test_a_video_of_flat_colours_gets_no_keyframe_and_its_blank_stretches() -> N
     assert selection.blank and selection.blank[0][0] == 0.0
 
 
+def test_a_screencast_whose_codec_codes_the_still_screen_again_is_a_screen() -> None:
+    # GNOME's recorder writes VP8, which codes a still screen again in every frame, moving its pixels
+    # by a level or two: no frame is pixel-for-pixel the one before. The Displays dialog (3.3-35.7 s)
+    # goes through states a note-taker wants: a monitor selected, the two swapped, "Mirror displays"
+    # ticked (about 28 s).
+    selection = _select(SAMPLE_VIDEOS / "gnome_displays_screencast.webm")
+    assert "text" in selection.strategy, selection.strategy
+    in_dialog = [k.time for k in selection.keyframes if 3.3 <= k.time < 35.6]
+    assert len(in_dialog) >= 5, _times(selection)
+    assert any(27.5 <= t < 35.6 for t in in_dialog), _times(selection)
+
+
 def test_an_empty_screen_with_one_line_of_words_gets_no_keyframe(tmp_path: Path) -> None:
     # A grey placeholder with "Load course outline" and a black screen with a copyright line are faint
     # pictures that hold one line: nothing to send.

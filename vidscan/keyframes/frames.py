@@ -341,6 +341,10 @@ class LiveArea:
             return change
         return cv2.mean(diff, mask=self._keep)[0] / 255.0
 
+    def largest_change_outside(self, diff: np.ndarray) -> float:
+        """The largest change of a pixel outside the live area (grey levels)."""
+        return float(cv2.minMaxLoc(diff, mask=self._keep)[1])
+
 
 def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """cv2.connectedComponentsWithStats of a 0/255 mask, 8-connected: count, labels, stats, centroids.
@@ -410,7 +414,13 @@ class FrameStats:
             if self.flat[-1] >= RENDERED:
                 self.live.update(diff, gray.shape, frame.time)
                 outside = self.live.change_outside(diff, change)
-            self.still.append(outside < UNCHANGED)
+            still = outside < UNCHANGED
+            if not still and self.flat[-1] >= RENDERED:
+                # A codec that codes a still screen again in every frame (VP8 and VP9 screencasts, as
+                # GNOME's recorder and browsers write them) moves its pixels by a level or two: no
+                # pixel moving by more than a live block's change is a screen standing still.
+                still = self.live.largest_change_outside(diff) <= _LIVE_LEVELS
+            self.still.append(still)
         self.hashes.append(phash(gray))
         contrast = float(cv2.meanStdDev(gray)[1][0, 0])
         self.contrast.append(contrast)
