@@ -61,7 +61,7 @@ def fetch(package: str, version: str, member: str) -> Path:
     return path
 
 
-def _sheet(info: object, keyframes: tuple, out: Path) -> None:
+def sheet(info: object, keyframes: tuple, out: Path) -> None:
     """The pictures that would be sent, tiled four to a row at 320 pixels wide."""
     from PIL import Image
 
@@ -105,7 +105,7 @@ def main() -> None:
         row += [selection.strategy, str(len(selection.keyframes)), times]
         print("| " + " | ".join(row) + " |")
         if args.sheets:
-            _sheet(info, selection.keyframes, args.sheets / f"{package}.png")
+            sheet(info, selection.keyframes, args.sheets / f"{package}.png")
 
 
 if __name__ == "__main__":
