@@ -66,8 +66,14 @@ def sheet(info: object, keyframes: tuple, out: Path) -> None:
     from PIL import Image
 
     from vidscan import media
+    from vidscan.keyframes.frames import PictureSignature
 
-    pictures = [media.grab_frame(info, k.shown_frame).image for k in keyframes]  # type: ignore[arg-type]
+    # grabbed as the caption stage grabs them: checked against the analysis picture, decoded again
+    # from an earlier keyframe or the start where a seek gave another picture
+    pictures = [
+        media.grab_frame(info, k.shown_frame, expect=PictureSignature.of(k)).image  # type: ignore[arg-type]
+        for k in keyframes
+    ]
     if not pictures:
         return
     width = 320
