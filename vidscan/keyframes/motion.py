@@ -460,10 +460,9 @@ class MotionDetector:
             # The frame is best taken where every object is wholly in the picture, if they all are at
             # some time there.
             pick_from, pick_to = start, stop
-            wholes = [v.whole for v in shared]
-            if all(wholes):
-                lo = max(start, *(w[0] for w in wholes if w))
-                hi = min(stop, *(w[1] for w in wholes if w))
+            wholes = [v.whole for v in shared if v.whole]
+            if len(wholes) == len(shared):
+                lo, hi = max(start, *(w[0] for w in wholes)), min(stop, *(w[1] for w in wholes))
                 if lo <= hi:
                     pick_from, pick_to = lo, hi
             # The first event after a quiet stretch starts an activity; the rest are its peaks.

@@ -63,6 +63,13 @@ def edited(cuts: int, seconds: float, options: KeyframeOptions) -> bool:
     return cuts >= EDITED_CUTS and cuts > options.edited_cuts * max(seconds, 1.0) / 60.0
 
 
+def _rendered(stats: FrameStats, lo: int, hi: int) -> bool:
+    """Whether the looks [lo, hi) are a rendered picture's (a screen's), by the share of exactly flat
+    blocks most of them have: one look's share is unsure (the first frame after a cut is not yet as flat
+    as the rendered frames after it)."""
+    return float(np.median(np.frombuffer(stats.flat, np.float32)[lo:hi])) >= RENDERED
+
+
 def shot_kinds(
     stats: FrameStats, moved: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
 ) -> list[tuple[bool, bool]]:
@@ -77,7 +84,7 @@ def shot_kinds(
     for i, shot in enumerate(shots):
         stop = shots[i + 1].start if i + 1 < len(shots) else end
         lo, hi = stats.index_at(shot.start), max(stats.index_at(stop), stats.index_at(shot.start) + 1)
-        rendered = float(np.median(np.frombuffer(stats.flat, np.float32)[lo:hi])) >= RENDERED
+        rendered = _rendered(stats, lo, hi)
         screen = bool(unchanged[lo:hi].mean() >= 0.5) and rendered
         still = bool(moved[lo:hi].mean() < 0.05)
         fixed = not is_edited and stop - shot.start >= options.fixed_camera_min and still
@@ -164,7 +171,8 @@ def _distinct(a: Candidate, b: Candidate) -> bool:
 
 def _pick(stats: FrameStats, lo: int, hi: int, rendered: bool) -> int | None:
     """The sharpest, most settled frame in [lo, hi) with the most contrast, favouring the middle on ties;
-    never a flat one (None when all are: the stretch shows nothing)."""
+    never one that shows nothing (None when all do; `rendered`: the stretch is a screen's, see
+    shows_nothing)."""
     contrast = np.frombuffer(stats.contrast, np.float32)[lo:hi]
     empty = shows_nothing(stats, lo, hi, rendered)
     if not len(contrast) or empty.all():
@@ -198,7 +206,6 @@ def choose(
     """Each candidate with the frame chosen inside its own stretch, and the stretches that showed
     nothing (every frame flat: black, blank, the dark between two fades), which get no keyframe."""
     contrast = np.frombuffer(stats.contrast, np.float32)
-    flat = np.frombuffer(stats.flat, np.float32)
     chosen: list[tuple[Candidate, int]] = []
     blank: list[tuple[float, float]] = []
     for i, cand in enumerate(candidates):
@@ -211,9 +218,7 @@ def choose(
         hi = min(own_hi, max(stats.index_at(cand.pick[1]), lo + 1))
         if hi <= lo:  # the pick range fell outside its own stretch: take from the stretch
             lo, hi = own_lo, own_hi
-        # A screen's or a camera's picture, by the stretch's (the first frame after a cut is not yet
-        # as flat as the rendered frames after it)
-        rendered = float(np.median(flat[own_lo:own_hi])) >= RENDERED
+        rendered = _rendered(stats, own_lo, own_hi)  # a screen's picture or a camera's
         at = _pick(stats, lo, hi, rendered)
         # Nothing to see where it was to be taken (the middle of a shot that is mostly a fade): the best
         # of its whole stretch.
