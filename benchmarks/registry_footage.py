@@ -124,6 +124,27 @@ FOOTAGE = [
     ),
     (
         "debian",
+        "gnome-mahjongg",
+        "1:3.38.3-2",
+        "usr/share/help/C/gnome-mahjongg/figures/hints-video.ogv",
+        "a game's help screencast (Theora): hints highlight tile pairs",
+    ),
+    (
+        "debian",
+        "five-or-more",
+        "1:3.32.3-1",
+        "usr/share/help/C/five-or-more/figures/glines-demo.ogv",
+        "a board game played (Theora): balls move and vanish, a pointer",
+    ),
+    (
+        "debian",
+        "lightsoff",
+        "1:40.0.1-1",
+        "usr/share/help/C/lightsoff/figures/lightsoff.ogv",
+        "a dark game board: tiles light up, the board slides to the next level",
+    ),
+    (
+        "debian",
         "renpy-demo",
         "8.0.3+dfsg-1",
         "usr/share/games/renpy/demo/game/oa4_launch.webm",
