@@ -14,7 +14,11 @@
   already analysed a clip (imports and OpenCV's first calls paid), each clip timed from the result
   before it to its own. It includes those few frames' decode and analysis, so it is an upper bound of the
   cost a clip has whatever its length; beside it, what `ffmpeg -i EXCERPT -f null -` takes over the same
-  half second.
+  half second. And the fixed cost itself, by the intercept: the first 1.5 s timed the same way, and the
+  half second's time less half the difference (each second of video costing what the second second
+  did), which leaves out the frames' own decode and analysis and keeps all that a clip costs once
+  (probe, pipes, threads, ffmpeg's start-up).
+    python -m benchmarks.speed --corpus --fixed-only   # the fixed cost only (about a minute)
 
 Per repetition, in turn: `ffmpeg -i FILE -f null -` (the reference), then the keyframe pass with each
 strategy, in this process. `pyscenedetect` runs PySceneDetect's `detect(path, ContentDetector())` in the
@@ -101,6 +105,7 @@ PYSCENEDETECT = (
 # of every clip (a GIF made into a video may hold its first picture that long) and seldom more than a
 # group of pictures to decode.
 FIXED_COST_SECONDS = 0.5
+LONGER_SECONDS = 1.5  # the second excerpt, for the fixed cost by the intercept
 
 
 def corpus(names: str = "") -> list[Path]:
@@ -135,30 +140,75 @@ def whole_process(path: Path, reps: int) -> dict[str, list[float]]:
     return walls
 
 
-def fixed_costs(paths: list[Path], reps: int, folder: Path) -> dict[Path, tuple[float, float]]:
-    """Per clip, the median wall seconds its first FIXED_COST_SECONDS costs in a batch: select_each over
-    the excerpts of every clip, in this process after a first clip has paid the imports and OpenCV's
-    first calls, timed from one clip's result to the next (the first clip of each turn also waits for its
-    probe). And, in the same turns, `ffmpeg -i EXCERPT -f null -`: what decoding those few frames costs
-    ffmpeg alone, its start-up included."""
-    excerpts = {path: _excerpt(path, FIXED_COST_SECONDS, folder) for path in paths}
-    options = KeyframeOptions(max_frames=0)
-    list(select_each([str(excerpts[paths[0]])], options))
-    walls: dict[Path, list[float]] = {path: [] for path in paths}
-    decodes: dict[Path, list[float]] = {path: [] for path in paths}
-    for _ in range(reps):
+@dataclass(frozen=True)
+class FixedCost:
+    """Per clip, median wall seconds: its first FIXED_COST_SECONDS in a batch, its first LONGER_SECONDS
+    in a batch, and ffmpeg's own decode of the first FIXED_COST_SECONDS (start-up included)."""
+
+    half: float
+    longer: float
+    decode: float
+
+    @property
+    def intercept(self) -> float:
+        """The cost of a clip of no length: the half second's, less what its frames cost at the rate the
+        longer excerpt's extra frames did."""
+        rate = (self.longer - self.half) / (LONGER_SECONDS - FIXED_COST_SECONDS)
+        return self.half - rate * FIXED_COST_SECONDS
+
+
+def _batch_walls(excerpts: list[Path], options: KeyframeOptions) -> list[float]:
+    """select_each over the excerpts, each timed from the result before it to its own (the first also
+    waits for its probe)."""
+    walls = []
+    last = time.perf_counter()
+    for _video, result in select_each([str(e) for e in excerpts], options):
+        if isinstance(result, Exception):
+            raise result
+        walls.append(time.perf_counter() - last)
         last = time.perf_counter()
-        batch = select_each([str(e) for e in excerpts.values()], options)
-        for path, (_video, result) in zip(paths, batch, strict=True):
-            if isinstance(result, Exception):
-                raise result
-            walls[path].append(time.perf_counter() - last)
-            last = time.perf_counter()
-        for path, excerpt in excerpts.items():
-            decodes[path].append(
-                _process_wall(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(excerpt), "-f", "null", "-"])
-            )
-    return {path: (statistics.median(walls[path]), statistics.median(decodes[path])) for path in paths}
+    return walls
+
+
+def fixed_costs(paths: list[Path], reps: int, folder: Path) -> dict[Path, FixedCost]:
+    """Per clip, in this process after a first clip has paid the imports and OpenCV's first calls: the
+    first FIXED_COST_SECONDS and the first LONGER_SECONDS of every clip through select_each, and in the
+    same turns `ffmpeg -i EXCERPT -f null -` of the half second: what decoding those few frames costs
+    ffmpeg alone, its start-up included."""
+    halves = [_excerpt(path, FIXED_COST_SECONDS, folder) for path in paths]
+    longers = [_excerpt(path, LONGER_SECONDS, folder) for path in paths]
+    options = KeyframeOptions(max_frames=0)
+    list(select_each([str(halves[0])], options))
+    walls: dict[str, list[list[float]]] = {"half": [], "longer": [], "decode": []}
+    for _ in range(reps):
+        walls["half"].append(_batch_walls(halves, options))
+        walls["longer"].append(_batch_walls(longers, options))
+        walls["decode"].append(
+            [
+                _process_wall(["ffmpeg", "-hide_banner", "-nostdin", "-i", str(e), "-f", "null", "-"])
+                for e in halves
+            ]
+        )
+    medians = {
+        name: [statistics.median(turn[i] for turn in turns) for i in range(len(paths))]
+        for name, turns in walls.items()
+    }
+    return {
+        path: FixedCost(medians["half"][i], medians["longer"][i], medians["decode"][i])
+        for i, path in enumerate(paths)
+    }
+
+
+def fixed_cost_table(paths: list[Path], reps: int) -> None:
+    print("| clip | first 0.5 s in a batch s | first 1.5 s in a batch s | fixed cost by the intercept s |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        costs = fixed_costs(paths, reps, Path(folder))
+    for path in paths:
+        cost = costs[path]
+        print(f"| {path.name} | {cost.half:.3f} | {cost.longer:.3f} | {cost.intercept:.3f} |")
+    over = sum(costs[path].intercept >= 0.2 for path in paths)
+    print(f"\nfixed cost by the intercept 0.2 s or more on {over} of {len(paths)} clips")
 
 
 def _median_ratio(walls: list[float], reference: list[float]) -> float:
@@ -169,9 +219,9 @@ def corpus_table(paths: list[Path], reps: int) -> None:
     print(
         "| clip | s | decode s | vidscan ÷ decode | PySceneDetect ÷ decode | vidscan ÷ PySceneDetect "
         "| `--keyframes scenes` ÷ PySceneDetect | fixed cost in a batch s "
-        "| ffmpeg's decode of that half second s |"
+        "| ffmpeg's decode of that half second s | fixed cost by the intercept s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     ahead, scenes_ahead, over = 0, 0, 0
     with tempfile.TemporaryDirectory() as folder:
         costs = fixed_costs(paths, reps, Path(folder))
@@ -183,18 +233,18 @@ def corpus_table(paths: list[Path], reps: int) -> None:
         scenes = _median_ratio(walls["scenes"], walls["pyscenedetect"])
         ahead += versus < 1
         scenes_ahead += scenes < 1
-        fixed, excerpt_decode = costs[path]
-        over += fixed >= 0.2
+        fixed, excerpt_decode, intercept = costs[path].half, costs[path].decode, costs[path].intercept
+        over += intercept >= 0.2
         seconds = media.probe(str(path)).duration
         print(
             f"| {path.name} | {seconds:.1f} | {statistics.median(decode):.2f} | {ours:.2f}× | {theirs:.2f}× "
-            f"| {versus:.2f}× | {scenes:.2f}× | {fixed:.3f} | {excerpt_decode:.3f} |",
+            f"| {versus:.2f}× | {scenes:.2f}× | {fixed:.3f} | {excerpt_decode:.3f} | {intercept:.3f} |",
             flush=True,
         )
     print(
         f"\nvidscan ahead of PySceneDetect on {ahead} of {len(paths)} clips "
         f"({scenes_ahead} with --keyframes scenes, the same job); "
-        f"fixed cost in a batch 0.2 s or more on {over} of {len(paths)}"
+        f"fixed cost by the intercept 0.2 s or more on {over} of {len(paths)}"
     )
 
 
@@ -211,8 +261,14 @@ def main() -> None:
         action="store_true",
         help="every clip of the shared corpus (--clips: parts of file names): whole process and fixed cost",
     )
+    parser.add_argument(
+        "--fixed-only", action="store_true", help="with --corpus: the fixed cost per clip only"
+    )
     args = parser.parse_args()
     compile_vidscan()  # timed as a user's install runs
+    if args.corpus and args.fixed_only:
+        fixed_cost_table(corpus(args.clips or ""), args.reps)
+        return
     if args.corpus:
         corpus_table(corpus(args.clips or ""), args.reps)
         return
