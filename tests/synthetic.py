@@ -220,15 +220,19 @@ def pen_strokes(
     seconds: float,
     fps: int = 15,
     along: bool = False,
+    erase: float | None = None,
 ) -> Path:
     """A lecturer's pen on a white slide with a title and one line: stroke i is a red line drawn left
     to right in 0.6 s from strokes[i], sloping down a little as a hand's does, each under the one
     before (a word underlined twice), or with `along`, under the next words of the same line; the
-    slide stands still between strokes."""
+    slide stands still between strokes. With `erase`, the last stroke is rubbed out from that time, a
+    piece every 0.25 s (1.5 s in all), as a pen's eraser takes ink away."""
     parts = [_text("Stream ciphers", 60, 40, 40, 0.0), _text("E is sem. sec. and so is F", 80, 130, 26, 0.0)]
     for i, start in enumerate(strokes):
         for step in range(6):  # the pen's tip moves on six times in the stroke's 0.6 s
             drawn = f"gte(t,{start + 0.1 * step:.2f})"
+            if erase is not None and i == len(strokes) - 1:
+                drawn += f"*lt(t,{erase + 0.25 * step:.2f})"
             x = 176 + 20 * step + (200 * i if along else 0)
             y = 166 + 2 * step + (0 if along else 12 * i)
             parts.append(f"drawbox=x={x}:y={y}:w=20:h=6:c=0xd01010:t=fill:enable='{drawn}'")

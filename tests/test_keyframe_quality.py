@@ -269,3 +269,21 @@ def test_a_pens_cursor_and_a_second_underline_along_the_line_hide_no_annotation(
     times = [k.time for k in selection.keyframes]
     for lo, hi in [(53.7, 55.2), (56.2, 61.2)]:
         assert any(lo <= t <= hi for t in times), (lo, hi, _times(selection))
+
+
+def test_ink_rubbed_out_a_little_at_a_time_gives_the_clean_slide_a_keyframe(tmp_path: Path) -> None:
+    # An eraser takes a stroke away piece by piece, each piece fewer edges than a change the text
+    # detector counts at once (a pointer moves more): the screen stands still throughout, yet the
+    # rubbed-out slide differs from the underlined one. The last underline stays.
+    video = synthetic.pen_strokes(tmp_path / "erase.mp4", strokes=(1.0, 3.0), seconds=10.0, erase=6.0)
+    selection = _select(video)
+    times = _times(selection)
+    assert any(3.6 <= k.time < 6.0 for k in selection.keyframes), times  # both underlines
+    assert any(k.time >= 7.5 for k in selection.keyframes), times  # the second rubbed out (gone by 7.25 s)
+
+
+def test_the_lecture_that_ends_rubbing_out_an_underline_shows_the_slide_without_it() -> None:
+    # The pen lecture's last state (138.5 s to its end): the underline of "k<-K" rubbed out, a little
+    # at a time. Its keyframe shows the slide without the underline, not the one before the eraser.
+    selection = _select(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"))
+    assert any(k.time >= 138.5 for k in selection.keyframes), _times(selection)

@@ -198,6 +198,12 @@ class TextDetector:
         self._candidates: list[Candidate] = []
         self._live: np.ndarray | None = None  # the live area's blocks (frames.LiveArea) last seen
         self._keep: np.ndarray | None = None  # 255 where edges count: outside the live area
+        # The looks of the last `text_settle` seconds and more (time, edges): a keyframe's reference is
+        # the screen at the look it picks, not the look that found it settled.
+        self._recent: deque[tuple[float, np.ndarray]] = deque(
+            maxlen=round(options.text_settle * options.text_rate) + 2
+        )
+        self._touched: float | None = None  # the last look that moved any edge while the screen was still
 
     def process(self, frame: FrameView, live: np.ndarray | None = None) -> None:
         """`live`: blocks of the analysis picture that keep changing (frames.LiveArea.blocks), whose
@@ -235,6 +241,9 @@ class TextDetector:
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
         self._last_time = t
+        self._recent.append((t, edges))
+        if moved >= _STILL or typed:
+            self._drifted(t, self._previous_edges)
         if moved >= _STILL:
             # A short line added while a change that came at once settles (a command's output streaming
             # line by line) moves fewer edges than a screenful, but belongs to that change: the output
@@ -267,6 +276,8 @@ class TextDetector:
             self._quiet_since = None
             self._typing_since = t if first else self._typing_since
             return
+        if self._quiet_since is None or moved > 0:
+            self._touched = t
         self._quiet_since = t if self._quiet_since is None else self._quiet_since
         waiting = self._waiting()
         # Output, a new bullet, a new slide come at once and are read at once: a terminal demo pauses
@@ -274,12 +285,25 @@ class TextDetector:
         # has settled only after a longer pause.
         settle = self._options.text_settle_at_once if self._at_once else self._options.text_settle
         if waiting and t - self._quiet_since >= settle:
-            if self._differs(edges):
-                # The middle of the still stretch: past the last touches of the change that led to it,
-                # before a next one that starts too small to notice (a typed character).
-                middle = (self._quiet_since + t) / 2
-                self._emit(min(waiting), (middle, middle + 1e-3), edges)
+            # The middle of the still stretch: past the last touches of the change that led to it,
+            # before a next one that starts too small to notice (a typed character).
+            middle = (self._quiet_since + t) / 2
+            at_middle = next(edges for time, edges in self._recent if time >= middle - 1e-6)
+            if self._differs(at_middle):
+                self._emit(min(waiting), (middle, middle + 1e-3), at_middle)
             self._changed_since = self._typing_since = None
+
+    def _drifted(self, end: float, last: np.ndarray | None) -> None:
+        """At the end of a still stretch (`end`: the look that ends it, or the video's end; `last`: its
+        last look's edges): a screen that changed by touches too small to count one by one (ink erased a
+        little at a time) and then stood unchanged for `text_settle`, unlike the last keyframe's, gets a
+        keyframe of its own."""
+        touched, self._touched = self._touched, None
+        if self._quiet_since is None or self._waiting() or touched is None or last is None:
+            return
+        if end - touched >= self._options.text_settle and self._differs(last):
+            middle = (touched + end) / 2
+            self._emit(touched, (middle, middle + 1e-3), last)
 
     def pause(self, frame: FrameView) -> None:
         """Instead of process(), for a look not worth its edges (the caller knows the picture is not a
@@ -355,10 +379,13 @@ class TextDetector:
 
     def horizon(self, now: float) -> float:
         """No candidate proposed later will start before this time: a change or typing in progress
-        gets its keyframe, starting where it began, once the screen settles."""
-        return min([now, *self._waiting()])
+        gets its keyframe, starting where it began, once the screen settles; a still screen may yet
+        turn out to have drifted since its last touch (_drifted)."""
+        drifting = [self._touched] if self._touched is not None and self._quiet_since is not None else []
+        return min([now, *self._waiting(), *drifting])
 
     def finish(self) -> list[Candidate]:
+        self._drifted(self._last_time + 1e-3, self._previous)
         waiting = self._waiting()
         if waiting and self._previous is not None and self._reference is not None:
             # The video ended before the screen settled (typing to the last second): its last state
