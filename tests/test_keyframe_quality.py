@@ -3,6 +3,7 @@ fixed cameras judged against their own noise, a still camera not taken for a scr
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -287,3 +288,17 @@ def test_the_lecture_that_ends_rubbing_out_an_underline_shows_the_slide_without_
     # at a time. Its keyframe shows the slide without the underline, not the one before the eraser.
     selection = _select(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"))
     assert any(k.time >= 138.5 for k in selection.keyframes), _times(selection)
+
+
+@pytest.mark.parametrize("name", ["terminal_dark", "terminal_fast"])
+def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) -> None:
+    # A real bash in an xterm recorded by ffmpeg's x11grab (benchmarks/record_terminal.py): eleven
+    # commands, each typed, then its output. A one-line answer ("2026", and the next prompt) changes
+    # fewer edges than a change at once, and the next command is typed 0.5-0.6 s later: after typing, a
+    # line that begins a line of its own is output, read at once.
+    video = SAMPLE_VIDEOS / f"{name}.mp4"
+    units = json.loads(video.with_suffix(".json").read_text())["units"]
+    selection = _select(video)
+    for unit in units:
+        found = any(unit["start"] <= k.time <= unit["end"] for k in selection.keyframes)
+        assert found, (unit, _times(selection))

@@ -213,6 +213,10 @@ def choose(
         own_lo, own_hi = stats.index_at(cand.start), stats.index_at(stop)
         own_lo = min(own_lo, len(stats) - 1)
         own_hi = min(max(own_hi, own_lo + 1), len(stats))
+        if cand.reason == "text-change" and stats.index_at(cand.pick[0]) >= own_hi:
+            # The screen it stands for came only once its stretch had ended: the next candidate (a cut
+            # onto that screen) shows it, and what its own stretch holds is the typing before it.
+            continue
         lo = max(own_lo, stats.index_at(cand.pick[0]))
         # A moment (a range with no frame in it) is the first frame from then on.
         hi = min(own_hi, max(stats.index_at(cand.pick[1]), lo + 1))

@@ -247,14 +247,19 @@ class TextDetector:
         if moved >= _STILL:
             # A short line added while a change that came at once settles (a command's output streaming
             # line by line) moves fewer edges than a screenful, but belongs to that change: the output
-            # is read at once. (A chunk of typing that a GIF shows in one frame goes on after a prompt.)
-            settling_at_once = self._at_once and self._changed_since is not None
+            # is read at once. So does a short line that begins a line of its own after typing (a
+            # command entered, its one-line answer and the next prompt). (A chunk of typing that a GIF
+            # shows in one frame goes on after a prompt.)
+            settling_at_once = (self._at_once and self._changed_since is not None) or (
+                self._typing_since is not None
+            )
             waiting = self._waiting()
             if waiting and moved > _NEW_SCREEN and t - min(waiting) >= 2 * self._options.text_settle:
                 # A new screen before the last one ever settled (or while typing went on): the last one
-                # still gets its keyframe, the calmest frame of its stretch.
+                # still gets its keyframe, the calmest frame of its stretch, from the later of the two
+                # (a command typed, then its answer: the answer; the typing belongs to the screen before).
                 assert self._previous_edges is not None
-                self._emit(min(waiting), (min(waiting), t), self._previous_edges)
+                self._emit(min(waiting), (max(waiting), t), self._previous_edges)
                 self._changed_since = None
             self._count(moved, typed)
             self._quiet_since = None
@@ -269,9 +274,12 @@ class TextDetector:
             # (nor one per command line a terminal echoes back while the user types on).
             # But a line of text that came in one look and stayed (a reply, a suggestion, a new
             # prompt), or the last touch of a change that came at once and has not settled yet, is
-            # output, read at once: typing adds a character or two a look, and goes on.
+            # output, read at once: typing adds a character or two a look, and goes on. After typing,
+            # such a line counts when it begins a line of its own (a command entered, its answer and the
+            # next prompt): typing goes on after a prompt.
             first = self._typing_since is None
-            line = first and before_change is not None and added_line(self._visible(before_change), edges)
+            came = added_line if first else _new_line
+            line = before_change is not None and came(self._visible(before_change), edges)
             self._at_once = line or (first and self._at_once and self._changed_since is not None)
             self._quiet_since = None
             self._typing_since = t if first else self._typing_since
@@ -355,7 +363,7 @@ class TextDetector:
         # the slide: each keeps a keyframe of its own.
         reference = self._visible(self._reference)
         added = _added(reference, edges)
-        typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE
+        typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE and not self._at_once
         # Likewise a change that only added within the line the keyframe before added (a progress bar
         # filling): that keyframe shows part of what this one shows.
         nothing_gone = _gone(reference, edges) < _KEPT
