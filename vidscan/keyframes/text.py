@@ -256,8 +256,9 @@ class TextDetector:
             waiting = self._waiting()
             if waiting and moved > _NEW_SCREEN and t - min(waiting) >= 2 * self._options.text_settle:
                 # A new screen before the last one ever settled (or while typing went on): the last one
-                # still gets its keyframe, the calmest frame of its stretch, from the later of the two
-                # (a command typed, then its answer: the answer; the typing belongs to the screen before).
+                # still gets its keyframe, the calmest frame of its stretch since the later of the two
+                # began (a command typed, then its answer: the answer; should a cut onto that answer
+                # start first, plan.choose leaves this one out).
                 assert self._previous_edges is not None
                 self._emit(min(waiting), (max(waiting), t), self._previous_edges)
                 self._changed_since = None
