@@ -68,6 +68,20 @@ def test_a_one_word_bullet_gives_a_keyframe(tmp_path: Path, strategy: str) -> No
     assert len(selection.keyframes) == 4
 
 
+@pytest.mark.parametrize("strategy", ["auto", "text"])
+def test_short_bullets_shown_for_half_a_second_each_get_a_keyframe(tmp_path: Path, strategy: str) -> None:
+    # A deck paged quickly: each bullet of a word or two moves fewer edges than a line of output
+    # does (more than a one-word bullet, which counts as a line typed at once), yet it came between
+    # two looks, began a row of its own and stood still: it is read at once (text_settle_at_once),
+    # not held back until a pause of a second as drawing is. Before, the four were one keyframe.
+    bullets = [2.0, 2.7, 3.4, 4.1]
+    words = ("Dark themes", "Short pauses", "Small text", "GIFs")
+    path = synthetic.slides(tmp_path / "quick.mp4", bullets, 6.0, words=words)
+    selection = _select(path, strategy=strategy)
+    for lo, hi in zip([0.0, *bullets], [*bullets, 6.0], strict=True):
+        assert [t for t in _times(selection) if lo <= t < hi], (lo, hi, _times(selection))
+
+
 def test_slides_after_a_long_camera_shot_still_get_a_keyframe_per_bullet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

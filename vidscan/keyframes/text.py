@@ -43,12 +43,7 @@ def added_line(before: np.ndarray, after: np.ndarray) -> bool:
     if cv2.countNonZero(added) < _LINE_EDGES * added.size:
         return False
     # Letters of a word, and a bullet's dash and its word, are a few pixels apart: join them.
-    joined = cv2.dilate(added, _LETTER_GAP)
-    count, _, stats, _ = components(joined)
-    return any(
-        w >= _LINE_ASPECT * h and (h >= _LINE_HEIGHT or w >= _STROKE)
-        for w, h in stats[1:count, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
-    )
+    return bool(_lines(added))
 
 
 def _new_line(before: np.ndarray, after: np.ndarray) -> bool:
@@ -58,10 +53,32 @@ def _new_line(before: np.ndarray, after: np.ndarray) -> bool:
     if not added_line(before, after):
         return False
     box = _box(_added(before, after))
-    if box is None:
-        return False
+    return box is not None and _begins_a_row(before, box)
+
+
+def _begins_a_row(before: np.ndarray, box: _Box) -> bool:
+    """Whether nothing stood left of `box` on its rows in `before` (a cursor a letter wide aside)."""
     x, y, _, h = box
     return not cv2.countNonZero(before[y : y + h, : max(0, x - 2 * _LINE_HEIGHT)])
+
+
+def _lines(added: np.ndarray) -> list[_Box]:
+    """The runs of added edges shaped like a line of text (letters and words joined), or a stroke."""
+    count, _, stats, _ = components(cv2.dilate(added, _LETTER_GAP))
+    return [
+        (x, y, w, h)
+        for x, y, w, h in stats[1:count, :4]
+        if w >= _LINE_ASPECT * h and (h >= _LINE_HEIGHT or w >= _STROKE)
+    ]
+
+
+def _adds_own_line(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether `after` adds to `before` a line of text that begins a row of its own (a bullet, an
+    output line, a slide's line), whatever else changed; typing goes on after text on its row."""
+    added = _added(before, after)
+    if cv2.countNonZero(added) < _LINE_EDGES * added.size:
+        return False
+    return any(_begins_a_row(before, box) for box in _lines(added))
 
 
 def edge_change(a: np.ndarray, b: np.ndarray) -> float:
@@ -190,6 +207,7 @@ class TextDetector:
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
         self._at_once = False  # the latest change came at once (a line or more), not key by key
+        self._one_look = False  # the change waiting to settle came within one look, and nothing since
         self._last_time = 0.0
         self._last_picture: np.ndarray | None = None  # the picture of the previous look
         self._edges_current = False  # whether _previous holds the edges of that picture (not after a pause)
@@ -262,10 +280,20 @@ class TextDetector:
                 assert self._previous_edges is not None
                 self._emit(min(waiting), (max(waiting), t), self._previous_edges)
                 self._changed_since = None
+            # A change that came within one look, added a line of its own and then stood still came
+            # at once, however few edges it moved (a bullet, a slide with little text on a large
+            # screen). A chunk of typing a look saw whole goes on along a row; an overlay's icon
+            # that vanished adds nothing.
+            before = self._previous_edges
+            self._one_look = (
+                self._changed_since is None
+                and self._typing_since is None
+                and before is not None
+                and _adds_own_line(self._visible(before), edges)
+            )
             self._count(moved, typed)
             self._quiet_since = None
             self._changed_since = t if self._changed_since is None else self._changed_since
-            before = self._previous_edges
             line = settling_at_once and before is not None and _new_line(self._visible(before), edges)
             self._at_once = moved >= _AT_ONCE or line
             return
@@ -284,6 +312,7 @@ class TextDetector:
             self._at_once = line or (first and self._at_once and self._changed_since is not None)
             self._quiet_since = None
             self._typing_since = t if first else self._typing_since
+            self._one_look = False
             return
         if self._quiet_since is None or moved > 0:
             self._touched = t
@@ -292,7 +321,8 @@ class TextDetector:
         # Output, a new bullet, a new slide come at once and are read at once: a terminal demo pauses
         # half a second after each. Typing and drawing pause that long between strokes: their screen
         # has settled only after a longer pause.
-        settle = self._options.text_settle_at_once if self._at_once else self._options.text_settle
+        at_once = self._at_once or self._one_look
+        settle = self._options.text_settle_at_once if at_once else self._options.text_settle
         if waiting and t - self._quiet_since >= settle:
             # The middle of the still stretch: past the last touches of the change that led to it,
             # before a next one that starts too small to notice (a typed character).
