@@ -11,7 +11,13 @@ progress bar's loop runs 2 s) to the first key of the next command. `clear` leav
 prompt, which shows nothing, and is no unit. Writes OUT.mp4 and OUT.json (the units, in video time:
 the first key pressed is found in the video and the session's clock set to it).
 
-sample_videos/terminal_dark.mp4 and terminal_fast.mp4 were made with it (ATTRIBUTION.md).
+With `--deck`, the xterm shows a slide deck in mdp (Debian's markdown presentation tool: `apt-get
+install mdp`) instead: twelve states, slides and bullets revealed one at a time, paged with the space bar
+after 0.7 to 3 s each. Each state is a unit, from 0.15 s after its key press to the next one, but for
+two slides of one line each (`one_line` in OUT.json: see DECK_STATES).
+
+sample_videos/terminal_dark.mp4, terminal_fast.mp4 and terminal_deck.mp4 were made with it
+(ATTRIBUTION.md).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +47,80 @@ COMMANDS = (
     ("date -u +%Y", 0.6),
     ("uname -a", 2.0),
 )  # fmt: skip
+DECK = """%title: Keyframes from video
+%author: vidscan team
+
+-> # Keyframes from video <-
+
+-> A talk in eight slides <-
+
+-------------------------------------------------
+
+# Why keyframes
+
+* A report you can read instead of watching
+^
+* The frames that prove it
+^
+* Everything on your own machine
+
+-------------------------------------------------
+
+# The pipeline
+
+1. Decode with ffmpeg
+2. Find cuts, motion and new text
+3. Describe each keyframe with a local model
+4. Summarize into chapters
+
+-------------------------------------------------
+
+# Code
+
+    from vidscan import analyze
+    report = analyze("lecture.mp4", profile="lecture")
+    for chapter in report.chapters:
+        print(chapter.start, chapter.title)
+
+-------------------------------------------------
+
+# Numbers
+
+| kind    | units | found |
+|---------|-------|-------|
+| shots   |    14 |    14 |
+| screens |    60 |    59 |
+| events  |    37 |    36 |
+
+-------------------------------------------------
+
+# What is hard
+
+* Half a second of pause
+^
+* Dark themes
+^
+* Dithered GIFs
+
+-------------------------------------------------
+
+# Questions?
+
+-------------------------------------------------
+
+-> # Thank you <-
+"""
+# What each key press shows and how long it stays (the title slide first, before any key). The last
+# two are one line of text on an empty screen: vidscan sends no picture of such a screen (a caption, a
+# placeholder's words, a prompt after `clear`; ../shared/videos/units.json marks such a placeholder
+# useless), so they are listed apart, as `one_line`, not as units.
+DECK_STATES = (
+    ("title", 3.0), ("why: first bullet", 2.0), ("why: second bullet", 1.2), ("why: third bullet", 0.8),
+    ("the pipeline", 2.5), ("code", 3.0), ("numbers", 2.0), ("what is hard: first bullet", 1.5),
+    ("what is hard: second bullet", 0.7), ("what is hard: third bullet", 1.0), ("questions", 2.0),
+    ("thank you", 2.5),
+)  # fmt: skip
+ONE_LINE = ("questions", "thank you")
 SHOWN = 0.15  # seconds from Enter to the output on screen
 PROGRESS = 2.3  # the progress bar's loop: 20 steps of 0.1 s and the processes it starts
 
@@ -61,55 +142,78 @@ def _first_change(video: Path) -> float:
         previous, index = grey, index + 1
 
 
-def record(out: Path, light: bool, fps: int, pause: float | None) -> dict[str, object]:
+def record(out: Path, light: bool, fps: int, pause: float | None, deck: bool = False) -> dict[str, object]:
     display = ":99"
     env = dict(os.environ, DISPLAY=display)
     server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
     time.sleep(1.0)
     colours = ("#202020", "#ffffff") if light else ("#d0d0d0", "#1e1e1e")
-    terminal = subprocess.Popen(
-        ["xterm", "-geometry", "128x33+0+0", "-fa", "DejaVu Sans Mono", "-fs", "12"]
-        + ["-fg", colours[0], "-bg", colours[1], "-e", "bash", "--norc", "--noprofile"],
-        env=dict(env, PS1="$ ", HOME="/tmp"),
-    )
-    time.sleep(1.5)
-    recorder = subprocess.Popen(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "x11grab", "-framerate", str(fps)]
-        + ["-video_size", "1280x720", "-i", display, "-c:v", "libx264", "-preset", "veryfast"]
-        + ["-crf", "23", "-pix_fmt", "yuv420p", str(out)],
-        env=env,
-    )
-    start = time.monotonic()
+    xterm = ["xterm", "-fa", "DejaVu Sans Mono", "-fg", colours[0], "-bg", colours[1]]
+    with tempfile.TemporaryDirectory() as folder:
+        if deck:
+            (Path(folder) / "deck.md").write_text(DECK)
+            # mdp's own colours, with the 256 colours a desktop terminal has
+            command = [*xterm, "-geometry", "110x30+0+0", "-fs", "14", "-e", "mdp", "deck.md"]
+            terminal_env = dict(env, TERM="xterm-256color", HOME=folder)
+        else:
+            command = [*xterm, "-geometry", "128x33+0+0", "-fs", "12", "-e", "bash", "--norc", "--noprofile"]
+            terminal_env = dict(env, PS1="$ ", HOME="/tmp")
+        terminal = subprocess.Popen(command, env=terminal_env, cwd=folder)
+        time.sleep(1.5)
+        recorder = subprocess.Popen(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "x11grab", "-framerate", str(fps)]
+            + ["-video_size", "1280x720", "-i", display, "-c:v", "libx264", "-preset", "veryfast"]
+            + ["-crf", "23", "-pix_fmt", "yuv420p", str(out)],
+            env=env,
+        )
+        start = time.monotonic()
 
-    def clock() -> float:
-        return time.monotonic() - start
+        def clock() -> float:
+            return time.monotonic() - start
 
-    def xdotool(*args: str) -> None:
-        subprocess.run(["xdotool", *args], env=env, check=True)
+        def xdotool(*args: str) -> None:
+            subprocess.run(["xdotool", *args], env=env, check=True)
 
-    session = []
-    time.sleep(2.0)
-    for command, rest in COMMANDS:
-        typed = clock()
-        xdotool("type", "--delay", "70", command)
-        time.sleep(0.3)
-        xdotool("key", "Return")
-        entered = clock()
-        shown = PROGRESS if "seq 1 20" in command else SHOWN
-        time.sleep(shown + (rest if pause is None else pause))
-        session.append((command, typed, entered + shown, clock()))
-    time.sleep(1.0)
-    recorder.terminate()
-    recorder.wait()
-    terminal.terminate()
-    server.terminate()
-    offset = session[0][1] - _first_change(out)  # the session's clock ahead of the video's
-    units = [
-        {"command": c, "start": round(shown - offset, 2), "end": round(next_key - offset, 2)}
+        # (what is shown, the first key that led to it, when it is on screen, the next key)
+        session: list[tuple[str, float, float, float]] = []
+        time.sleep(2.0)
+        if deck:
+            shown_at = 0.0  # the title slide, from the recording's start
+            for i, (state, rest) in enumerate(DECK_STATES):
+                time.sleep(rest)
+                pressed = clock()
+                session.append((state, pressed, shown_at, pressed))
+                if i + 1 < len(DECK_STATES):
+                    xdotool("key", "space")
+                    shown_at = pressed + SHOWN
+        else:
+            for command, rest in COMMANDS:
+                typed = clock()
+                xdotool("type", "--delay", "70", command)
+                time.sleep(0.3)
+                xdotool("key", "Return")
+                entered = clock()
+                shown = PROGRESS if "seq 1 20" in command else SHOWN
+                time.sleep(shown + (rest if pause is None else pause))
+                session.append((command, typed, entered + shown, clock()))
+        time.sleep(1.0)
+        recorder.terminate()
+        recorder.wait()
+        terminal.terminate()
+        server.terminate()
+    # The session's clock ahead of the video's: the first key press is the first change in the video.
+    first_key = session[0][1]
+    offset = first_key - _first_change(out)
+    stretches = [
+        {"command": c, "start": round(max(0.0, shown - offset), 2), "end": round(next_key - offset, 2)}
         for c, _, shown, next_key in session
         if c != "clear"
     ]
-    return {"video": out.name, "fps": fps, "light": light, "units": units}
+    units = [s for s in stretches if s["command"] not in ONE_LINE]
+    found: dict[str, object] = {"video": out.name, "fps": fps, "light": light, "units": units}
+    if deck:
+        found["one_line"] = [s for s in stretches if s["command"] in ONE_LINE]
+    return found
 
 
 def main() -> None:
@@ -120,8 +224,9 @@ def main() -> None:
     parser.add_argument("--light", action="store_true", help="dark text on white (default: light on dark)")
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--pause", type=float, help="seconds after every output (default: 0.6 to 2.5 s)")
+    parser.add_argument("--deck", action="store_true", help="page through a slide deck in mdp instead")
     args = parser.parse_args()
-    found = record(args.out, args.light, args.fps, args.pause)
+    found = record(args.out, args.light, args.fps, args.pause, args.deck)
     args.out.with_suffix(".json").write_text(json.dumps(found, indent=1) + "\n")
     print(json.dumps(found, indent=1))
 
