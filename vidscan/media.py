@@ -374,6 +374,7 @@ def decode_small(
         # or less, the 8-px block edges the filter smooths are under 2 px, specks the detectors ignore.
         # A fifth less decode for a 1080p keyframe.
         input_options["skip_loop_filter"] = "all"
+    input_options.update(_reproducible(info))
     on_hardware = hardware is not None and hardware.active
     if hardware is not None and on_hardware:
         input_options["hwaccel"] = hardware.name  # no longer a _WHOLE_DECODE: the waiting ffmpeg is not used
@@ -512,6 +513,18 @@ def decode_small(
 # under a pixel at the analysis size. (Skipping it in reference frames too would carry the blocks on to
 # the next I-frame, which then jumps: PySceneDetect saw cuts in a still camera.)
 _WHOLE_DECODE = {"skip_loop_filter": "noref"}
+
+
+# Decoders whose frame threads decode a damaged stream differently from one run to the next. A Theora
+# file whose keyframes are not marked as such (the ogg demuxer says so) gave three different sets of
+# frames in three runs of `ffmpeg -f framemd5`, and one with -threads 1; 60 other files of the shared
+# and registry clips gave the same frames each time. One thread: the pictures analysed are those grabbed.
+_SERIAL_CODECS = {"theora", "vp3"}
+
+
+def _reproducible(info: VideoInfo) -> dict[str, str]:
+    """Input options that make every decode of this video give the same pictures."""
+    return {"threads": "1"} if info.codec in _SERIAL_CODECS else {}
 
 
 def _as_args(options: dict[str, str]) -> list[str]:
@@ -941,7 +954,8 @@ def _grab_once(
     from PIL import Image
 
     def command(small_pipe: str) -> list[str]:
-        video = ffmpeg.input(_input_arg(info.path), **({"ss": f"{seek:.6f}"} if seek > 0 else {})).video
+        where = {"ss": f"{seek:.6f}"} if seek > 0 else {}
+        video = ffmpeg.input(_input_arg(info.path), **where, **_reproducible(info)).video
         # Chosen by timestamp here, not by the seek: ffmpeg rounds its seek position to the stream's time
         # base (a whole frame in AVI), and may then give the frame before.
         video = video.filter("select", f"gte(t,{take_from:.6f})").filter("showinfo", checksum=0)
