@@ -517,7 +517,7 @@ _WHOLE_DECODE = {"skip_loop_filter": "noref"}
 
 # Decoders whose frame threads decode a damaged stream differently from one run to the next. A Theora
 # file whose keyframes are not marked as such (the ogg demuxer says so) gave three different sets of
-# frames in three runs of `ffmpeg -f framemd5`, and one with -threads 1; 60 other files of the shared
+# frames in three runs of `ffmpeg -f framemd5`, and one with -threads 1; 65 other files of the shared
 # and registry clips gave the same frames each time. One thread: the pictures analysed are those grabbed.
 _SERIAL_CODECS = {"theora", "vp3"}
 
