@@ -150,6 +150,37 @@ def test_a_title_carried_over_slides_in_a_row_stays_their_title() -> None:
     assert titles == ["Volcanoes", "Volcanoes", "Volcanoes", "Glaciers"]
 
 
+def test_a_running_header_on_every_slide_is_no_slide_title() -> None:
+    # A deck whose every slide shows the talk's title at the top (and the team at the bottom), read first
+    # by OCR; the slides change under it, twice with builds (a bullet added, the title kept). Each slide
+    # is titled by its own heading; a misread of the header ("fron") is the same line.
+    header, footer = "Keyframes from video", "vidscan team"
+    own = [
+        "Why keyframes\nA report", "Why keyframes\nA report\nThe frames", "The pipeline\n1. Decode",
+        "Code\nimport vidscan", "What is hard\nHalf a second", "What is hard\nHalf a second\nDark",
+    ]  # fmt: skip
+    ocr = [f"{header if i != 3 else 'Keyframes fron video'}\n{text}\n{footer}" for i, text in enumerate(own)]
+    keyframes = [slide(i, i * 10.0, i * 10.0 + 10.0, "", text, "") for i, text in enumerate(ocr)]
+    titled = slides({**lecture_report(), "keyframes": keyframes})
+    assert [s.title for s in titled] == [
+        "Why keyframes", "Why keyframes", "The pipeline", "Code", "What is hard", "What is hard",
+    ]  # fmt: skip
+    assert titled[2].text_lines == (header, "1. Decode", footer)  # the header stays in the slide's text
+
+
+def test_one_slide_built_up_keeps_its_title() -> None:
+    # Every frame is one slide with a bullet more: nothing is gone between them, so its title, on every
+    # frame, is no running header.
+    ocr = [
+        "Volcanoes\nMagma",
+        "Volcanoes\nMagma\nLava",
+        "Volcanoes\nMagma\nLava\nAsh",
+        "Volcanoes\nMagma\nLava\nAsh\nGas",
+    ]
+    keyframes = [slide(i, i * 10.0, i * 10.0 + 10.0, "", text, "") for i, text in enumerate(ocr)]
+    assert [s.title for s in slides({**lecture_report(), "keyframes": keyframes})] == ["Volcanoes"] * 4
+
+
 def test_youtube_chapters_follow_youtubes_rules() -> None:
     chapters = [
         {"start": 3.0, "end": 40.0, "title": "Intro"},  # the first chapter must start at 00:00

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from .text import clip_name, duration, format_clock, keyframes_in_order, md_inline, md_lines, summary_list
@@ -38,28 +39,59 @@ def _ocr_lines(kf: Mapping[str, Any]) -> list[str]:
 
 
 _CHROME_SHARE = 0.25  # of the frames, at least 3, in 2 separate stretches or more: the screen's frame
+# Of the frames, at least 4, through 2 changes of slide or more: a deck's running header or footer (its
+# title, the course's name, the lecturer's), on every slide of the video but for a misread or two.
+_RUNNING_SHARE = 0.8
 
 
 def _chrome(keyframes: Sequence[Mapping[str, Any]]) -> set[str]:
     """Lines read on many frames, in stretches that the line leaves and comes back to: an application's
     menu bar or tab strip (on every screen of that application), a slide deck's footer. Not a slide's
     title, though they come first on the screen. A title carried over several slides in a row is one
-    stretch; an outline slide shown between sections is a small share of a deck."""
+    stretch; an outline slide shown between sections is a small share of a deck. Also lines on nearly
+    every frame that stay while the slide changes around them: a running header (see _slide_changes)."""
+    lines = [{line.casefold() for line in _ocr_lines(kf)} for kf in keyframes]
     seen: dict[str, list[int]] = {}
-    for number, kf in enumerate(keyframes):
-        for line in {line.casefold() for line in _ocr_lines(kf)}:
+    for number, on_frame in enumerate(lines):
+        for line in on_frame:
             seen.setdefault(line, []).append(number)
+    changes = _slide_changes(lines)
     chrome = set()
     for line, numbers in seen.items():
         stretches = 1 + sum(b - a > 1 for a, b in zip(numbers, numbers[1:], strict=False))
         if len(numbers) >= max(3, _CHROME_SHARE * len(keyframes)) and stretches >= 2:
             chrome.add(line)
+        stayed = sum(1 for i in changes if line in lines[i] and line in lines[i + 1])
+        if len(numbers) >= max(4, _RUNNING_SHARE * len(keyframes)) and stayed >= 2:
+            chrome.add(line)
     return chrome
 
 
+def _slide_changes(lines: Sequence[set[str]]) -> list[int]:
+    """The frames i whose next frame is another slide: a line of frame i is gone from it (not misread:
+    nothing there reads like it). A slide's builds only add lines, and keep its title."""
+    changes = []
+    for i, (before, after) in enumerate(zip(lines, lines[1:], strict=False)):
+        gone = [line for line in before - after if not any(_alike(line, other) for other in after)]
+        if gone:
+            changes.append(i)
+    return changes
+
+
+def _alike(a: str, b: str) -> bool:
+    """The same line read twice by OCR (a letter or a space read otherwise)."""
+    return SequenceMatcher(None, a, b).ratio() >= _MISREAD_RATIO
+
+
+_MISREAD_RATIO = 0.8  # difflib's similarity of two readings of one line (one letter in five misread)
+
+
 def _may_title(line: str, chrome: set[str]) -> bool:
-    """Not the screen's frame, and at least three letters or digits (OCR reads icons as one-letter lines)."""
-    return line.casefold() not in chrome and sum(c.isalnum() for c in line) >= 3
+    """Not the screen's frame (nor a misreading of it), and at least three letters or digits (OCR reads
+    icons as one-letter lines)."""
+    key = line.casefold()
+    framing = key in chrome or any(_alike(key, other) for other in chrome)
+    return not framing and sum(c.isalnum() for c in line) >= 3
 
 
 def slides(report: Mapping[str, Any]) -> list[Slide]:
