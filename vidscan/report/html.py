@@ -122,7 +122,8 @@ def blank_note(report: Mapping[str, Any], precise: bool) -> str:
     if not stretches:
         return ""
     spans = ", ".join(f"{format_clock(a, precise)}–{format_clock(b, precise)}" for a, b in stretches)
-    return f"Nothing to see at {spans} (black, blank or one colour): no keyframe stands for it."
+    why = "black, blank, one colour, or one line of words on an empty screen"
+    return f"Nothing to see at {spans} ({why}): no keyframe stands for it."
 
 
 def format_seconds(seconds: Any) -> str:
