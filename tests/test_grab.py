@@ -279,3 +279,50 @@ def test_the_model_and_the_report_get_an_anamorphic_clip_at_16_9(
         # The fake describes the size of the image it received (downscaled to at most 1024 px).
         assert kf["caption"]["description"].startswith("A 1024x576 frame")
         assert Image.open(tmp_path / "out" / "pal" / kf["image"]).size == (1024, 576)
+
+
+def _interlaced_clip(path: Path) -> Path:
+    """720x480 coded interlaced at 29.97 frames/s from 59.94 pictures/s, top field first (as a DVR
+    records an analog camera): a white bar crosses a dark room at 300 px/s, so its two fields of each
+    frame lie 5 px apart."""
+    lavfi = ["-f", "lavfi", "-i", "color=c=0x303030:s=720x480:r=60000/1001:d=3"]
+    lavfi += ["-f", "lavfi", "-i", "color=c=white:s=80x200:r=60000/1001:d=3"]
+    graph = "[0:v][1:v]overlay=x='40+t*300':y=140,tinterlace=mode=interleave_top,setfield=tff"
+    flags = ["-flags", "+ilme+ildct", "-x264opts", "tff=1"]
+    return encode(path, lavfi, graph, keyframe_every=30, extra=flags)
+
+
+def _combs(picture: np.ndarray) -> float:
+    """How far each line of a grey picture stands from the mean of the lines above and below it, at most
+    over its columns: a moving edge shown as stored alternates between its two fields' places."""
+    grey = picture.astype(np.float32).mean(axis=2)
+    return float(np.abs(grey[1:-1] - (grey[:-2] + grey[2:]) / 2).mean(axis=0).max())
+
+
+def test_an_interlaced_clip_is_grabbed_with_its_fields_made_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _interlaced_clip(tmp_path / "dvr.mp4")
+    info = media.probe(str(path))
+    assert info.interlaced
+    with monkeypatch.context() as without_ffprobe:
+        without_ffprobe.setenv("PATH", "/nonexistent")  # imageio-ffmpeg's: `ffmpeg -i` says "(top first)"
+        media.find_tools.cache_clear()
+        try:
+            assert media.find_tools().ffprobe is None and media.probe(str(path)).interlaced
+        finally:
+            media.find_tools.cache_clear()
+    analysed = {round(f.time, 2): f for f in media.decode_small(info, 320)}
+    frame = analysed[1.5]
+    grabbed = media.grab_frame(info, frame.time, expect=_expect(frame))
+    assert grabbed.exact and grabbed.image.size == (720, 480)
+    # The frame as stored, for comparison: its bar's edges comb (a column of lines 255/48 in turn).
+    stored = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-copyts", "-i", str(path), "-vf", f"select='gte(t,{frame.time})'"]
+        + ["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    as_stored = np.frombuffer(stored, np.uint8).reshape(480, 720, 3)
+    assert _combs(as_stored) > 60
+    assert _combs(np.asarray(grabbed.image)) < 10

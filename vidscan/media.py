@@ -212,7 +212,11 @@ def _ffprobe_info(path: str, data: dict) -> VideoInfo:
         codec=str(video.get("codec_name", "")),
         frame_count=int(frames) if frames and str(frames).isdigit() else None,
         start_offset=max(0.0, stream_start - file_start),
+        interlaced=str(video.get("field_order", "")) in _FIELD_ORDERS,
     )
+
+
+_FIELD_ORDERS = {"tt", "bb", "tb", "bt"}  # ffprobe's field_order of an interlaced stream
 
 
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -221,6 +225,7 @@ _FPS_RE = re.compile(r"([\d.]+)(k?) fps")
 _TBR_RE = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION_RE = re.compile(r"rotation of (-?[\d.]+) degrees")
 _SAR_RE = re.compile(r"\[SAR (\d+:\d+) DAR")
+_INTERLACED_RE = re.compile(r"\b(?:top|bottom)( coded)? first\b")  # `ffmpeg -i`'s field order
 
 
 def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
@@ -263,6 +268,7 @@ def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
         rotation=rotation,
         has_audio=bool(re.search(r"Stream #\d+:\d+.*?: Audio:", text)),
         codec=codec,
+        interlaced=bool(_INTERLACED_RE.search(video_line)),
     )
 
 
@@ -965,6 +971,11 @@ def _grab_once(
             video = branches[0]
             small = branches[1].filter("scale", *small_size, flags="fast_bilinear")
             outputs.append(small.output(small_pipe, vframes=1, format="rawvideo", pix_fmt="yuv420p"))
+        if info.interlaced:
+            # As a player shows it: each frame its fields made whole (bwdif: the field lines between
+            # interpolated along edges and from the frames around), where the decoder says the frame is
+            # interlaced. The analysis picture above is not: at its size the combs are averaged away.
+            video = video.filter("bwdif", mode="send_frame", parity="auto", deint="interlaced")
         if info.width and info.height:  # the display size: anamorphic pixels made square
             video = video.filter("scale", info.width, info.height).filter("setsar", 1)
         outputs.append(video.output("pipe:1", vframes=1, format="image2pipe", vcodec="bmp"))

@@ -19,6 +19,9 @@ class VideoInfo:
     # Seconds between the file's start and the video stream's first frame; reported times are
     # relative to the video stream, ffmpeg's seek positions to the file.
     start_offset: float = 0.0
+    # Coded as two fields taken 1/50 or 1/60 s apart (a DVR's analog camera, broadcast): a player weaves
+    # or interpolates them; a frame shown as stored has combs along everything that moves.
+    interlaced: bool = False
 
     @property
     def frame_rate(self) -> float:

@@ -275,7 +275,7 @@ def _header_facts(
         ("Duration", format_clock(duration, hours=True)),
         ("Resolution", f"{width}\u00d7{height}" if width and height else ""),
         ("Frame rate", f"{fps:.2f}".rstrip("0").rstrip(".") + " fps" if fps > 0 else ""),
-        ("Codec", _text(video.get("codec"))),
+        ("Codec", _text(video.get("codec")) + (", interlaced" if video.get("interlaced") else "")),
         ("Rotation", f"{rotation}\u00b0" if rotation else ""),
         ("Audio", _yes_no(video.get("has_audio"))),
         ("Profile", _text(run.get("profile")) or "general"),
