@@ -228,6 +228,17 @@ VARIANTS = {
     # Low light: the levels squeezed to a third of their range near black, with the sensor's noise
     # (a camera at dusk, an underlit room or belt)
     "dim": ["-vf", "eq=contrast=0.33:brightness=-0.3,noise=alls=3:allf=t+u"],
+    # Coded interlaced, as a DVR records an analog camera or a broadcast is sent: 50 fields a second, two
+    # to a frame (25 frames/s, top field first), so whatever moves between two fields is combed. (x264
+    # codes interlaced pictures 4 lines at a time: a line or two is cropped off.)
+    "interlaced": [
+        "-vf",
+        "fps=50,crop=iw:trunc(ih/4)*4,tinterlace=mode=interleave_top,setfield=tff",
+        "-flags",
+        "+ilme+ildct",
+        "-x264opts",
+        "tff=1",
+    ],  # fmt: skip
     # A lecture recorded with the lecturer's camera in a corner: a real fixed camera with a person in
     # it (looped), at a webcam's 30 frames/s with its sensor noise new in every frame, a fifth of the
     # picture's width, over the bottom-right corner.

@@ -279,6 +279,19 @@ _TYPING_START, _CPS = 1.0, 6.0
 TERMINAL_DONE = _TYPING_START + sum(len(c) / _CPS + 0.7 for c, _ in TERMINAL_COMMANDS) - 0.4
 
 
+def interlaced_cut(path: Path) -> Path:
+    """720x480 coded interlaced (29.97 frames/s of two fields 1/59.94 s apart, top first), a moving test
+    pattern and, from its 241st field (4.02 s), the same pattern with its hues turned by 40 degrees: the
+    cut falls between the two fields of a frame, which holds half of each shot, line by line."""
+    lavfi = ["-f", "lavfi", "-i", "testsrc2=s=720x480:r=60000/1001:d=8"]
+    graph = (
+        "[0:v]split[x][y];[x]trim=end_frame=241,setpts=PTS-STARTPTS[a];"
+        "[y]trim=start_frame=241,setpts=PTS-STARTPTS,hue=h=40[b];"
+        "[a][b]concat=n=2:v=1,tinterlace=mode=interleave_top,setfield=tff"
+    )
+    return encode(path, lavfi, graph, 30, ["-flags", "+ilme+ildct", "-x264opts", "tff=1"])
+
+
 def fade_through_black(path: Path, fps: int = 25) -> Path:
     """A 3 s red pattern shot fading out over 1 s, 1 s of black, a 3 s blue one fading in over 1 s."""
     inputs = [

@@ -68,6 +68,15 @@ def test_a_one_word_bullet_gives_a_keyframe(tmp_path: Path, strategy: str) -> No
     assert len(selection.keyframes) == 4
 
 
+def test_a_cut_between_the_two_fields_of_an_interlaced_frame_is_found(tmp_path: Path) -> None:
+    # The frame at the cut holds the first shot on its top lines and the second on its bottom lines:
+    # seen whole, the cut is two changes of half its size, each under the cut detector's threshold
+    # (before: no cut). The analysis picture of an interlaced video is its first field alone.
+    selection = _select(synthetic.interlaced_cut(tmp_path / "broadcast.mp4"), strategy="scenes")
+    assert [k.reason for k in selection.keyframes] == ["start", "cut"], _times(selection)
+    assert selection.keyframes[1].segment[0] == pytest.approx(4.04, abs=0.04)
+
+
 @pytest.mark.parametrize("strategy", ["auto", "text"])
 def test_short_bullets_shown_for_half_a_second_each_get_a_keyframe(tmp_path: Path, strategy: str) -> None:
     # A deck paged quickly: each bullet of a word or two moves fewer edges than a line of output

@@ -213,6 +213,7 @@ def _ffprobe_info(path: str, data: dict) -> VideoInfo:
         frame_count=int(frames) if frames and str(frames).isdigit() else None,
         start_offset=max(0.0, stream_start - file_start),
         interlaced=str(video.get("field_order", "")) in _FIELD_ORDERS,
+        bottom_first=str(video.get("field_order", "")) in ("bb", "tb"),  # tb: top coded, bottom shown first
     )
 
 
@@ -269,6 +270,7 @@ def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
         has_audio=bool(re.search(r"Stream #\d+:\d+.*?: Audio:", text)),
         codec=codec,
         interlaced=bool(_INTERLACED_RE.search(video_line)),
+        bottom_first=bool(re.search(r"bottom first|top coded first \(swapped\)", video_line)),
     )
 
 
@@ -397,7 +399,8 @@ def decode_small(
         seek = max(0.0, resume_time + info.start_offset - 1e-6)
         input_options["ss"] = f"{seek:.6f}"
     detail_width, detail_height = analysis_size(info, detail_side) if detail_side else (0, 0)
-    graph = _pass_graph((width, height), (detail_width, detail_height) if detail_side else None, detail_step)
+    detail_size = (detail_width, detail_height) if detail_side else None
+    graph = _pass_graph((width, height), detail_size, detail_step, _first_field(info))
     binary = quick_ffmpeg() if span is not None else tools.ffmpeg
     whole = input_options == _WHOLE_DECODE
     started = waiting.take(info.path, bool(detail_side), binary, graph) if waiting and whole else None
@@ -537,17 +540,31 @@ def _as_args(options: dict[str, str]) -> list[str]:
     return [arg for name, value in options.items() for arg in (f"-{name}", value)]
 
 
-def _pass_graph(small: tuple[int, int], detail: tuple[int, int] | None, detail_step: int) -> str:
+def _first_field(info: VideoInfo) -> str:
+    """For an interlaced video, the filter that keeps the field shown first (its lines alone, half the
+    height), before the analysis picture is scaled from it; "" for a progressive one."""
+    if not info.interlaced:
+        return ""
+    return f"field=type={'bottom' if info.bottom_first else 'top'},"
+
+
+def _pass_graph(
+    small: tuple[int, int], detail: tuple[int, int] | None, detail_step: int, field: str = ""
+) -> str:
     """decode_small's filters: each frame's timestamp (showinfo), its small picture ([small]) and, with
     `detail`, the grey detail picture of every `detail_step`-th frame ([detail]). The detectors need
     structure, not fidelity: a cheap scaler (the frames sent to the model are grabbed separately, in full),
-    and YUV as decoded for the small one (half the bytes of BGR, and no colour conversion in ffmpeg)."""
+    and YUV as decoded for the small one (half the bytes of BGR, and no colour conversion in ffmpeg).
+    `field` (_first_field): an interlaced frame's two fields were taken 1/50 or 1/60 s apart; the small
+    picture is scaled from the first alone, so nothing that moves is combed, and a cut between the two
+    fields of a frame is a cut at the next frame, not two half changes. The detail picture keeps every
+    line: text on a screen stands still, and a pen's stroke is a line or two thick."""
     scale = "scale={}:{}:flags=fast_bilinear"
     if detail is None:
-        return f"[0:v]showinfo=checksum=0[s0];[s0]{scale.format(*small)}[small]"
+        return f"[0:v]showinfo=checksum=0[s0];[s0]{field}{scale.format(*small)}[small]"
     step = f"framestep=step={detail_step}," if detail_step > 1 else ""
     return (
-        f"[0:v]showinfo=checksum=0[s0];[s0]split=2[s1][s2];[s1]{scale.format(*small)}[small];"
+        f"[0:v]showinfo=checksum=0[s0];[s0]split=2[s1][s2];[s1]{field}{scale.format(*small)}[small];"
         f"[s2]{step}{scale.format(*detail)}[detail]"
     )
 
@@ -969,7 +986,10 @@ def _grab_once(
         if small_size:
             branches = video.split()
             video = branches[0]
-            small = branches[1].filter("scale", *small_size, flags="fast_bilinear")
+            small = branches[1]
+            if info.interlaced:  # the analysis picture is the first field's (_first_field)
+                small = small.filter("field", type="bottom" if info.bottom_first else "top")
+            small = small.filter("scale", *small_size, flags="fast_bilinear")
             outputs.append(small.output(small_pipe, vframes=1, format="rawvideo", pix_fmt="yuv420p"))
         if info.interlaced:
             # As a player shows it: each frame its fields made whole (bwdif: the field lines between

@@ -34,9 +34,12 @@ _AHEAD = 8  # keyframes decoded ahead of the detectors, each with the packets of
 
 
 def usable(info: VideoInfo, hardware: HardwareDecode | None) -> bool:
-    """Whether this decoder serves the run: PyAV installed and not switched off, an upright video (its
-    frames come as stored), and no hardware decode asked for (ffmpeg's -hwaccel does that)."""
-    if os.environ.get("VIDSCAN_PYAV", "1") == "0" or info.rotation or (hardware and hardware.active):
+    """Whether this decoder serves the run: PyAV installed and not switched off, an upright progressive
+    video (its frames come as stored; an interlaced one's analysis picture is one field, made by
+    ffmpeg's filters), and no hardware decode asked for (ffmpeg's -hwaccel does that)."""
+    if os.environ.get("VIDSCAN_PYAV", "1") == "0" or info.rotation or info.interlaced:
+        return False
+    if hardware and hardware.active:
         return False
     try:
         import av  # noqa: F401

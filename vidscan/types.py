@@ -22,6 +22,7 @@ class VideoInfo:
     # Coded as two fields taken 1/50 or 1/60 s apart (a DVR's analog camera, broadcast): a player weaves
     # or interpolates them; a frame shown as stored has combs along everything that moves.
     interlaced: bool = False
+    bottom_first: bool = False  # of an interlaced video: its bottom field is shown first
 
     @property
     def frame_rate(self) -> float:
