@@ -238,7 +238,7 @@ VARIANTS = {
         "+ilme+ildct",
         "-x264opts",
         "tff=1",
-    ],  # fmt: skip
+    ],
     # A lecture recorded with the lecturer's camera in a corner: a real fixed camera with a person in
     # it (looped), at a webcam's 30 frames/s with its sensor noise new in every frame, a fifth of the
     # picture's width, over the bottom-right corner.
