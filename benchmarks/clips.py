@@ -239,6 +239,13 @@ VARIANTS = {
         "-x264opts",
         "tff=1",
     ],
+    # A recorder's on-screen display: the camera's name and a clock that ticks every second, burned into
+    # the top-left corner in white letters with a dark outline, a twentieth of the height.
+    "osd": [
+        "-vf",
+        "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf:fontsize=h/20:x=h/40:y=h/40"
+        ":fontcolor=white:borderw=2:bordercolor=black:text='CAM 03  %{pts\\:gmtime\\:1764921600}'",
+    ],
     # A lecture recorded with the lecturer's camera in a corner: a real fixed camera with a person in
     # it (looped), at a webcam's 30 frames/s with its sensor noise new in every frame, a fifth of the
     # picture's width, over the bottom-right corner.
