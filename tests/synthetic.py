@@ -269,6 +269,47 @@ def terminal_session(path: Path, seconds: float = 15.0) -> Path:
     return encode(path, inputs, graph, fps * 2)
 
 
+_PROCESSES = ("python3", "Xorg", "gnome-shell", "kworker/0:1", "systemd", "sshd", "bash", "ffmpeg",
+               "postgres", "nginx", "dockerd", "containerd", "node", "chrome", "pulseaudio")  # fmt: skip
+
+
+def dashboard(path: Path, changes: list[float], seconds: float, fps: int = 10) -> Path:
+    """A terminal showing a monitor in the manner of `top`, light on dark: a summary, a header and fifteen
+    processes by CPU. At each of `changes` its figures change (the clock, the load, each process's CPU,
+    memory and time) and the busiest four processes trade places, as a refresh does; the labels, the
+    header and most rows stay."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, 20)
+
+    def screen(k: int) -> bytes:
+        image = Image.new("RGB", (1280, 720), (30, 30, 30))
+        draw = ImageDraw.Draw(image)
+        order = [*range(k % 4, 4), *range(k % 4), *range(4, 15)]  # the busiest four in turn first
+        rows = [f"top - 10:00:{10 + k:02d} up 3 days,  load average: 0.{(k * 37 + 11) % 90 + 10}"]
+        rows += [
+            "Tasks: 123 total,   1 running, 122 sleeping",
+            "",
+            "  PID USER      %CPU  %MEM    TIME+ COMMAND",
+        ]
+        for i in order:
+            cpu, mem = (k * (13 + 7 * i) + 11 * i) % 90 + 10, (k * (29 + 3 * i) + 5 * i) % 90 + 10
+            time = f"0:{(k * 17 + 3 * i) % 60:02d}.5"
+            rows.append(f"{101 + 17 * i:5d} root      {cpu:4d}.0 {mem:4d}.1  {time} {_PROCESSES[i]}")
+        for row, text in enumerate(rows):
+            draw.text((20, 20 + 26 * row), text, font=font, fill=(208, 208, 208))
+        return image.tobytes()
+
+    frames = round(seconds * fps)
+    states = [sum(t <= n / fps for t in changes) for n in range(frames)]
+    pictures = {k: screen(k) for k in set(states)}
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", "1280x720", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast"]
+    cmd += ["-g", str(2 * fps), "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, input=b"".join(pictures[k] for k in states), check=True)
+    return path
+
+
 TERMINAL_COMMANDS = (
     ("ls -la /var/log", ("total 4312", "drwxr-xr-x 12 root syslog 4096 .")),
     ("grep error syslog", ("syslog - error - disk quota exceeded",)),

@@ -68,6 +68,25 @@ def test_a_one_word_bullet_gives_a_keyframe(tmp_path: Path, strategy: str) -> No
     assert len(selection.keyframes) == 4
 
 
+def test_a_dashboard_refreshing_every_second_is_not_a_keyframe_per_refresh(tmp_path: Path) -> None:
+    # `top` refreshed nine times, a second apart: each refresh keeps most of the screen and changes the
+    # same places at the same pace. After two such refreshes the next stands in for the one before: the
+    # screen before any refresh, the first refresh, and the last (before: a keyframe per refresh, 10).
+    path = synthetic.dashboard(tmp_path / "top.mp4", [float(t) for t in range(1, 10)], 10.0)
+    times = _times(_select(path))
+    assert len(times) <= 4, times
+    assert times[0] < 1.0 and times[-1] >= 9.0, times  # the screen first shown, and as last refreshed
+
+
+def test_values_changed_in_place_at_a_users_pace_each_get_a_keyframe(tmp_path: Path) -> None:
+    # The same screen changed in place at irregular times (a user changing a setting, a value typed in
+    # a form): each state is one, however alike the changes.
+    changes = [2.0, 3.3, 5.9, 7.0]
+    times = _times(_select(synthetic.dashboard(tmp_path / "form.mp4", changes, 9.0)))
+    for lo, hi in zip([0.0, *changes], [*changes, 9.0], strict=True):
+        assert [t for t in times if lo <= t < hi], (lo, hi, times)
+
+
 def test_a_cut_between_the_two_fields_of_an_interlaced_frame_is_found(tmp_path: Path) -> None:
     # The frame at the cut holds the first shot on its top lines and the second on its bottom lines:
     # seen whole, the cut is two changes of half its size, each under the cut detector's threshold

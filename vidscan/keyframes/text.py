@@ -31,6 +31,14 @@ _SHOWN = 32  # screens remembered for revisits: 1 MB at the text size
 _LINE_BAND = 0.1  # share of the picture's height: an addition taller than this is more than a line
 _MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
 # and clocks change there without the screen's content changing
+# A refresh in place (a dashboard such as top, a monitor's figures): the screen keeps this share of its
+# edges and changes where it changed the time before, at the same pace, a look's time either way or a
+# tenth of the interval. A slide or a command's output replaces or adds; a user changes a value when
+# they please, not on a clock.
+_KEPT_IN_PLACE = 0.8
+_PLACE = 16  # pixels a side at the text size: the blocks where two changes are compared (two letters)
+_SAME_PLACE = 0.5  # of the blocks either change touched, both touched (intersection over union)
+_STEADY = 0.1  # of the time between two changes: how far the next may come from the same pace
 
 
 def added_line(before: np.ndarray, after: np.ndarray) -> bool:
@@ -222,6 +230,10 @@ class TextDetector:
             maxlen=round(options.text_settle * options.text_rate) + 2
         )
         self._touched: float | None = None  # the last look that moved any edge while the screen was still
+        # The last keyframe's change if it kept most of the screen (_KEPT_IN_PLACE): when it began, and the
+        # blocks it touched; and when the one before it began, if that one was in place too.
+        self._in_place: tuple[float, np.ndarray] | None = None
+        self._in_place_before: float | None = None
 
     def process(self, frame: FrameView, live: np.ndarray | None = None) -> None:
         """`live`: blocks of the analysis picture that keep changing (frames.LiveArea.blocks), whose
@@ -400,6 +412,7 @@ class TextDetector:
         nothing_gone = _gone(reference, edges) < _KEPT
         filled_in = nothing_gone and _fills_in(self._added_at, added)
         extends = filled_in or (nothing_gone and typed_into and _goes_on(self._added_at, added))
+        extends = self._refreshed(start, reference, edges) or extends
         seen = any(
             self._same_screen(np.unpackbits(old)[: edges.size].reshape(edges.shape), edges)
             for old in self._shown
@@ -412,6 +425,30 @@ class TextDetector:
         self._reference, self._added_at = edges, _union(self._added_at, box) if filled_in else box
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
+
+    def _refreshed(self, start: float, reference: np.ndarray, edges: np.ndarray) -> bool:
+        """Whether this change (from `reference` to `edges`, begun at `start`) refreshes the screen in place
+        as the two keyframes before it did: each kept most of the screen's edges, touched the same blocks,
+        and came at the same pace. Its keyframe then stands in for the one before (the screen as last
+        refreshed): one keyframe for a dashboard, not one per refresh."""
+        total = cv2.countNonZero(reference)
+        kept = 1.0 - cv2.countNonZero(cv2.subtract(reference, cv2.dilate(edges, _NEAR))) / max(total, 1)
+        if not total or kept < _KEPT_IN_PLACE:
+            self._in_place = self._in_place_before = None
+            return False
+        changed = cv2.bitwise_or(_added(reference, edges), _added(edges, reference))
+        h, w = changed.shape[0] // _PLACE * _PLACE, changed.shape[1] // _PLACE * _PLACE
+        blocks = changed[:h, :w].reshape(h // _PLACE, _PLACE, w // _PLACE, _PLACE).max(axis=(1, 3)) > 0
+        refresh = False
+        if self._in_place is not None and self._in_place_before is not None:
+            last, last_blocks = self._in_place
+            both, either = np.count_nonzero(blocks & last_blocks), np.count_nonzero(blocks | last_blocks)
+            pace, before = start - last, last - self._in_place_before
+            steady = abs(pace - before) <= 1.0 / self._options.text_rate + _STEADY * before
+            refresh = bool(either > 0 and both / either >= _SAME_PLACE and steady)
+        self._in_place_before = self._in_place[0] if self._in_place is not None else None
+        self._in_place = (start, blocks)
+        return refresh
 
     def so_far(self) -> list[Candidate]:
         return list(self._candidates)
