@@ -39,6 +39,9 @@ _KEPT_IN_PLACE = 0.8
 _PLACE = 16  # pixels a side at the text size: the blocks where two changes are compared (two letters)
 _SAME_PLACE = 0.5  # of the blocks either change touched, both touched (intersection over union)
 _STEADY = 0.1  # of the time between two changes: how far the next may come from the same pace
+# A refresh changes figures in many places at once (top: each process's); a slide's change, however alike
+# the slides and steady the pace of an auto-advancing deck, is its content, in a place or two.
+_PLACES = 6  # separate groups of changed blocks
 
 
 def added_line(before: np.ndarray, after: np.ndarray) -> bool:
@@ -428,9 +431,9 @@ class TextDetector:
 
     def _refreshed(self, start: float, reference: np.ndarray, edges: np.ndarray) -> bool:
         """Whether this change (from `reference` to `edges`, begun at `start`) refreshes the screen in place
-        as the two keyframes before it did: each kept most of the screen's edges, touched the same blocks,
-        and came at the same pace. Its keyframe then stands in for the one before (the screen as last
-        refreshed): one keyframe for a dashboard, not one per refresh."""
+        as the two keyframes before it did: each kept most of the screen's edges, changed it in many
+        places, the same blocks, and came at the same pace. Its keyframe then stands in for the one
+        before (the screen as last refreshed): one keyframe for a dashboard, not one per refresh."""
         total = cv2.countNonZero(reference)
         kept = 1.0 - cv2.countNonZero(cv2.subtract(reference, cv2.dilate(edges, _NEAR))) / max(total, 1)
         if not total or kept < _KEPT_IN_PLACE:
@@ -440,6 +443,10 @@ class TextDetector:
         h, w = changed.shape[0] // _PLACE * _PLACE, changed.shape[1] // _PLACE * _PLACE
         blocks = changed[:h, :w].reshape(h // _PLACE, _PLACE, w // _PLACE, _PLACE).max(axis=(1, 3)) > 0
         refresh = False
+        places = components(blocks.astype(np.uint8))[0] - 1
+        if places < _PLACES:
+            self._in_place = self._in_place_before = None
+            return False
         if self._in_place is not None and self._in_place_before is not None:
             last, last_blocks = self._in_place
             both, either = np.count_nonzero(blocks & last_blocks), np.count_nonzero(blocks | last_blocks)
