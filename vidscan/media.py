@@ -400,7 +400,8 @@ def decode_small(
         input_options["ss"] = f"{seek:.6f}"
     detail_width, detail_height = analysis_size(info, detail_side) if detail_side else (0, 0)
     detail_size = (detail_width, detail_height) if detail_side else None
-    graph = _pass_graph((width, height), detail_size, detail_step, _first_field(info))
+    field = _first_field(info)
+    graph = _pass_graph((width, height), detail_size, detail_step, f"field=type={field}," if field else "")
     binary = quick_ffmpeg() if span is not None else tools.ffmpeg
     whole = input_options == _WHOLE_DECODE
     started = waiting.take(info.path, bool(detail_side), binary, graph) if waiting and whole else None
@@ -540,12 +541,12 @@ def _as_args(options: dict[str, str]) -> list[str]:
     return [arg for name, value in options.items() for arg in (f"-{name}", value)]
 
 
-def _first_field(info: VideoInfo) -> str:
-    """For an interlaced video, the filter that keeps the field shown first (its lines alone, half the
-    height), before the analysis picture is scaled from it; "" for a progressive one."""
+def _first_field(info: VideoInfo) -> str | None:
+    """For an interlaced video, the field shown first ("top" or "bottom"): the analysis picture is
+    scaled from its lines alone (ffmpeg's field filter), half the height; None for a progressive one."""
     if not info.interlaced:
-        return ""
-    return f"field=type={'bottom' if info.bottom_first else 'top'},"
+        return None
+    return "bottom" if info.bottom_first else "top"
 
 
 def _pass_graph(
@@ -555,10 +556,10 @@ def _pass_graph(
     `detail`, the grey detail picture of every `detail_step`-th frame ([detail]). The detectors need
     structure, not fidelity: a cheap scaler (the frames sent to the model are grabbed separately, in full),
     and YUV as decoded for the small one (half the bytes of BGR, and no colour conversion in ffmpeg).
-    `field` (_first_field): an interlaced frame's two fields were taken 1/50 or 1/60 s apart; the small
-    picture is scaled from the first alone, so nothing that moves is combed, and a cut between the two
-    fields of a frame is a cut at the next frame, not two half changes. The detail picture keeps every
-    line: text on a screen stands still, and a pen's stroke is a line or two thick."""
+    `field` (the filter keeping _first_field): an interlaced frame's two fields were taken 1/50 or 1/60 s
+    apart; the small picture is scaled from the first alone, so nothing that moves is combed, and a cut
+    between the two fields of a frame is a cut at the next frame, not two half changes. The detail
+    picture keeps every line: text on a screen stands still, and a pen's stroke is a line or two thick."""
     scale = "scale={}:{}:flags=fast_bilinear"
     if detail is None:
         return f"[0:v]showinfo=checksum=0[s0];[s0]{field}{scale.format(*small)}[small]"
@@ -987,8 +988,9 @@ def _grab_once(
             branches = video.split()
             video = branches[0]
             small = branches[1]
-            if info.interlaced:  # the analysis picture is the first field's (_first_field)
-                small = small.filter("field", type="bottom" if info.bottom_first else "top")
+            field = _first_field(info)
+            if field:  # the analysis picture is the first field's
+                small = small.filter("field", type=field)
             small = small.filter("scale", *small_size, flags="fast_bilinear")
             outputs.append(small.output(small_pipe, vframes=1, format="rawvideo", pix_fmt="yuv420p"))
         if info.interlaced:

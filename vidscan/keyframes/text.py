@@ -412,10 +412,11 @@ class TextDetector:
         typed_into = self._adding_looks >= _TYPED_LOOKS and self._largest < _AT_ONCE and not self._at_once
         # Likewise a change that only added within the line the keyframe before added (a progress bar
         # filling): that keyframe shows part of what this one shows.
-        nothing_gone = _gone(reference, edges) < _KEPT
+        gone = _gone(reference, edges)
+        nothing_gone = gone < _KEPT
         filled_in = nothing_gone and _fills_in(self._added_at, added)
         extends = filled_in or (nothing_gone and typed_into and _goes_on(self._added_at, added))
-        extends = self._refreshed(start, reference, edges) or extends
+        extends = self._refreshed(start, reference, edges, gone, added) or extends
         seen = any(
             self._same_screen(np.unpackbits(old)[: edges.size].reshape(edges.shape), edges)
             for old in self._shown
@@ -429,24 +430,23 @@ class TextDetector:
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
 
-    def _refreshed(self, start: float, reference: np.ndarray, edges: np.ndarray) -> bool:
-        """Whether this change (from `reference` to `edges`, begun at `start`) refreshes the screen in place
-        as the two keyframes before it did: each kept most of the screen's edges, changed it in many
-        places, the same blocks, and came at the same pace. Its keyframe then stands in for the one
-        before (the screen as last refreshed): one keyframe for a dashboard, not one per refresh."""
+    def _refreshed(
+        self, start: float, reference: np.ndarray, edges: np.ndarray, gone: float, added: np.ndarray
+    ) -> bool:
+        """Whether this change (from `reference` to `edges`, begun at `start`; `gone` and `added` as _emit
+        measured them) refreshes the screen in place as the two keyframes before it did: each kept most
+        of the screen's edges, changed it in many places, the same blocks, and came at the same pace. Its
+        keyframe then stands in for the one before (the screen as last refreshed): one keyframe for a
+        dashboard, not one per refresh."""
         total = cv2.countNonZero(reference)
-        kept = 1.0 - cv2.countNonZero(cv2.subtract(reference, cv2.dilate(edges, _NEAR))) / max(total, 1)
-        if not total or kept < _KEPT_IN_PLACE:
-            self._in_place = self._in_place_before = None
-            return False
-        changed = cv2.bitwise_or(_added(reference, edges), _added(edges, reference))
+        changed = cv2.bitwise_or(added, _added(edges, reference))
         h, w = changed.shape[0] // _PLACE * _PLACE, changed.shape[1] // _PLACE * _PLACE
         blocks = changed[:h, :w].reshape(h // _PLACE, _PLACE, w // _PLACE, _PLACE).max(axis=(1, 3)) > 0
-        refresh = False
-        places = components(blocks.astype(np.uint8))[0] - 1
-        if places < _PLACES:
+        kept = total and 1.0 - gone * reference.size / total >= _KEPT_IN_PLACE
+        if not kept or components(blocks.astype(np.uint8))[0] - 1 < _PLACES:
             self._in_place = self._in_place_before = None
             return False
+        refresh = False
         if self._in_place is not None and self._in_place_before is not None:
             last, last_blocks = self._in_place
             both, either = np.count_nonzero(blocks & last_blocks), np.count_nonzero(blocks | last_blocks)
