@@ -48,13 +48,7 @@ def added_line(before: np.ndarray, after: np.ndarray) -> bool:
     """Whether `after` is `before` plus a short line of text and nothing else: a one-word bullet or a
     short reply in a terminal changes fewer edges than a mouse pointer that moved, but only adds, and
     in a run wider than it is tall (a pointer or a block cursor is taller than wide)."""
-    if _gone(before, after) >= _KEPT:
-        return False
-    added = _added(before, after)
-    if cv2.countNonZero(added) < _LINE_EDGES * added.size:
-        return False
-    # Letters of a word, and a bullet's dash and its word, are a few pixels apart: join them.
-    return bool(_lines(added))
+    return _gone(before, after) < _KEPT and bool(_added_lines(before, after))
 
 
 def _new_line(before: np.ndarray, after: np.ndarray) -> bool:
@@ -73,8 +67,13 @@ def _begins_a_row(before: np.ndarray, box: _Box) -> bool:
     return not cv2.countNonZero(before[y : y + h, : max(0, x - 2 * _LINE_HEIGHT)])
 
 
-def _lines(added: np.ndarray) -> list[_Box]:
-    """The runs of added edges shaped like a line of text (letters and words joined), or a stroke."""
+def _added_lines(before: np.ndarray, after: np.ndarray) -> list[_Box]:
+    """The runs of edges `after` adds to `before` shaped like a line of text, or a stroke (none when it
+    adds fewer edges than a word: a cursor, a speck). Letters of a word, and a bullet's dash and its
+    word, are a few pixels apart: they are joined first."""
+    added = _added(before, after)
+    if cv2.countNonZero(added) < _LINE_EDGES * added.size:
+        return []
     count, _, stats, _ = components(cv2.dilate(added, _LETTER_GAP))
     return [
         (x, y, w, h)
@@ -86,10 +85,7 @@ def _lines(added: np.ndarray) -> list[_Box]:
 def _adds_own_line(before: np.ndarray, after: np.ndarray) -> bool:
     """Whether `after` adds to `before` a line of text that begins a row of its own (a bullet, an
     output line, a slide's line), whatever else changed; typing goes on after text on its row."""
-    added = _added(before, after)
-    if cv2.countNonZero(added) < _LINE_EDGES * added.size:
-        return False
-    return any(_begins_a_row(before, box) for box in _lines(added))
+    return any(_begins_a_row(before, box) for box in _added_lines(before, after))
 
 
 def edge_change(a: np.ndarray, b: np.ndarray) -> float:
