@@ -28,6 +28,8 @@ import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 COMMANDS = (
@@ -142,14 +144,45 @@ def _first_change(video: Path) -> float:
         previous, index = grey, index + 1
 
 
-def record(out: Path, light: bool, fps: int, pause: float | None, deck: bool = False) -> dict[str, object]:
+@contextmanager
+def virtual_display() -> Iterator[dict[str, str]]:
+    """A virtual 1280x720 X display (Xvfb): yields the environment of programs shown on it."""
     display = ":99"
-    env = dict(os.environ, DISPLAY=display)
     server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
     time.sleep(1.0)
+    try:
+        yield dict(os.environ, DISPLAY=display)
+    finally:
+        server.terminate()
+
+
+@contextmanager
+def screen_recording(out: Path, fps: int, env: dict[str, str]) -> Iterator[Callable[[], float]]:
+    """The display of `env` recorded into `out` as a desktop recorder writes (x11grab, H.264 at CRF 23),
+    a second past the end: yields a clock of seconds since the recorder started."""
+    recorder = subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "x11grab", "-framerate", str(fps)]
+        + ["-video_size", "1280x720", "-i", env["DISPLAY"], "-c:v", "libx264", "-preset", "veryfast"]
+        + ["-crf", "23", "-pix_fmt", "yuv420p", str(out)],
+        env=env,
+    )
+    start = time.monotonic()
+    try:
+        yield lambda: time.monotonic() - start
+        time.sleep(1.0)
+    finally:
+        recorder.terminate()
+        recorder.wait()
+
+
+def xdotool(env: dict[str, str], *args: str) -> None:
+    subprocess.run(["xdotool", *args], env=env, check=True)
+
+
+def record(out: Path, light: bool, fps: int, pause: float | None, deck: bool = False) -> dict[str, object]:
     colours = ("#202020", "#ffffff") if light else ("#d0d0d0", "#1e1e1e")
     xterm = ["xterm", "-fa", "DejaVu Sans Mono", "-fg", colours[0], "-bg", colours[1]]
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, virtual_display() as env:
         if deck:
             (Path(folder) / "deck.md").write_text(DECK)
             # mdp's own colours, with the 256 colours a desktop terminal has
@@ -160,55 +193,59 @@ def record(out: Path, light: bool, fps: int, pause: float | None, deck: bool = F
             terminal_env = dict(env, PS1="$ ", HOME="/tmp")
         terminal = subprocess.Popen(command, env=terminal_env, cwd=folder)
         time.sleep(1.5)
-        recorder = subprocess.Popen(
-            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "x11grab", "-framerate", str(fps)]
-            + ["-video_size", "1280x720", "-i", display, "-c:v", "libx264", "-preset", "veryfast"]
-            + ["-crf", "23", "-pix_fmt", "yuv420p", str(out)],
-            env=env,
-        )
-        start = time.monotonic()
-
-        def clock() -> float:
-            return time.monotonic() - start
-
-        def xdotool(*args: str) -> None:
-            subprocess.run(["xdotool", *args], env=env, check=True)
-
-        # (what is shown, the first key that led to it, when it is on screen, the next key)
-        session: list[tuple[str, float, float, float]] = []
-        time.sleep(2.0)
-        if deck:
-            shown_at = 0.0  # the title slide, from the recording's start
-            for i, (state, rest) in enumerate(DECK_STATES):
-                time.sleep(rest)
-                pressed = clock()
-                session.append((state, pressed, shown_at, pressed))
-                if i + 1 < len(DECK_STATES):
-                    xdotool("key", "space")
-                    shown_at = pressed + SHOWN
-        else:
-            for command, rest in COMMANDS:
-                typed = clock()
-                xdotool("type", "--delay", "70", command)
-                time.sleep(0.3)
-                xdotool("key", "Return")
-                entered = clock()
-                shown = PROGRESS if "seq 1 20" in command else SHOWN
-                time.sleep(shown + (rest if pause is None else pause))
-                session.append((command, typed, entered + shown, clock()))
-        time.sleep(1.0)
-        recorder.terminate()
-        recorder.wait()
+        with screen_recording(out, fps, env) as clock:
+            session = _play(env, clock, deck, pause)
         terminal.terminate()
-        server.terminate()
-    # The session's clock ahead of the video's: the first key press is the first change in the video.
-    first_key = session[0][1]
-    offset = first_key - _first_change(out)
-    stretches = [
+    return _units(out, session, fps, light, deck)
+
+
+def _play(
+    env: dict[str, str], clock: Callable[[], float], deck: bool, pause: float | None
+) -> list[tuple[str, float, float, float]]:
+    """Types the commands or pages the deck: (what is shown, the first key that led to it, when it is
+    on screen, the next key), by `clock`."""
+    session: list[tuple[str, float, float, float]] = []
+    time.sleep(2.0)
+    if deck:
+        shown_at = 0.0  # the title slide, from the recording's start
+        for i, (state, rest) in enumerate(DECK_STATES):
+            time.sleep(rest)
+            pressed = clock()
+            session.append((state, pressed, shown_at, pressed))
+            if i + 1 < len(DECK_STATES):
+                xdotool(env, "key", "space")
+                shown_at = pressed + SHOWN
+    else:
+        for command, rest in COMMANDS:
+            typed = clock()
+            xdotool(env, "type", "--delay", "70", command)
+            time.sleep(0.3)
+            xdotool(env, "key", "Return")
+            entered = clock()
+            shown = PROGRESS if "seq 1 20" in command else SHOWN
+            time.sleep(shown + (rest if pause is None else pause))
+            session.append((command, typed, entered + shown, clock()))
+    return session
+
+
+def in_video_time(
+    out: Path, session: list[tuple[str, float, float, float]], left_out: tuple[str, ...] = ("clear",)
+) -> list[dict[str, object]]:
+    """The session's stretches (what is shown from when it is on screen to the next key) in video time,
+    but for those `left_out`: the session's clock runs ahead of the video's, and its first key press
+    is the first change in the video."""
+    offset = session[0][1] - _first_change(out)
+    return [
         {"command": c, "start": round(max(0.0, shown - offset), 2), "end": round(next_key - offset, 2)}
         for c, _, shown, next_key in session
-        if c != "clear"
+        if c not in left_out
     ]
+
+
+def _units(
+    out: Path, session: list[tuple[str, float, float, float]], fps: int, light: bool, deck: bool
+) -> dict[str, object]:
+    stretches = in_video_time(out, session)
     units = [s for s in stretches if s["command"] not in ONE_LINE]
     found: dict[str, object] = {"video": out.name, "fps": fps, "light": light, "units": units}
     if deck:
