@@ -175,16 +175,21 @@ def camera_then_slides(path: Path, camera: float, bullet_times: list[float], sec
     return encode(path, inputs, graph, fps * 2)
 
 
-def resting_pointer(path: Path, rests: tuple[tuple[int, int], ...], seconds: float, fps: int = 10) -> Path:
-    """A slide with a title and one bullet; from 3 s on, a mouse pointer (a dark 16x26 shape: a large
-    arrow pointer at 720p, whose edges outweigh a short word's) rests at each place of `rests` in turn,
-    for an equal share of the time left, jumping between them as a quickly moved pointer does between
-    two frames."""
+def resting_pointer(
+    path: Path, rests: tuple[tuple[int, int], ...], seconds: float, fps: int = 10, outlined: bool = False
+) -> Path:
+    """A slide with a title and one bullet; from 3 s on, a mouse pointer rests at each place of `rests`
+    in turn, for an equal share of the time left, jumping between them as a quickly moved pointer does
+    between two frames. The pointer is a dark 16x26 shape (a large arrow pointer at 720p, whose edges
+    outweigh a short word's) or, `outlined`, a desktop's own arrow drawn dark around light (14x20, two
+    outlines: as many edges as a short word)."""
     parts = [_text("Quarterly review", 60, 40, 40, 0.0), _text("- the only point", 80, 130, 26, 0.0)]
     share = (seconds - 3.0) / len(rests)
+    w, h, line = (14, 20, "3") if outlined else (16, 26, "fill")
     for i, (x, y) in enumerate(rests):
         start, stop = 3.0 + i * share, 3.0 + (i + 1) * share
-        parts.append(f"drawbox=x={x}:y={y}:w=16:h=26:c=0x202020:t=fill:enable='gte(t,{start})*lt(t,{stop})'")
+        shown = f"enable='gte(t,{start})*lt(t,{stop})'"
+        parts.append(f"drawbox=x={x}:y={y}:w={w}:h={h}:c=0x202020:t={line}:{shown}")
     graph = f"[0:v]{','.join(parts)}"
     return encode(
         path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2

@@ -23,7 +23,9 @@ _KEPT = 0.0002  # edges gone under this share of the picture: nothing was taken 
 # is less)
 _LINE_EDGES = 0.00015  # share of the picture with new edges: less is a cursor or a speck, not a word
 _LETTER_GAP = np.ones((1, 9), np.uint8)  # letters and words of one line are closer than this (640 px)
-_LINE_ASPECT = 1.3  # a line of text (even a two-letter word) is at least this many times wider than tall
+# A row of text, even a two-letter word, is at least as wide as tall; a mouse pointer (an arrow: 0.6,
+# a hand: 0.8) or a block cursor is taller than wide.
+_LINE_ASPECT = 1.0
 _LINE_HEIGHT = 5  # pixels at the text size: the smallest legible letters; an underscore cursor is less
 _STROKE = 40  # pixels at the text size: an addition this long is a line however flat (an underline, a
 # pen's stroke: five letters long), where an underscore cursor is one letter
@@ -68,18 +70,28 @@ def _begins_a_row(before: np.ndarray, box: _Box) -> bool:
 
 
 def _added_lines(before: np.ndarray, after: np.ndarray) -> list[_Box]:
-    """The runs of edges `after` adds to `before` shaped like a line of text, or a stroke (none when it
+    """The runs of edges `after` adds to `before` with a line of text in them, or a stroke (none when it
     adds fewer edges than a word: a cursor, a speck). Letters of a word, and a bullet's dash and its
     word, are a few pixels apart: they are joined first."""
     added = _added(before, after)
     if cv2.countNonZero(added) < _LINE_EDGES * added.size:
         return []
     count, _, stats, _ = components(cv2.dilate(added, _LETTER_GAP))
-    return [
-        (x, y, w, h)
-        for x, y, w, h in stats[1:count, :4]
-        if w >= _LINE_ASPECT * h and (h >= _LINE_HEIGHT or w >= _STROKE)
-    ]
+    return [(x, y, w, h) for x, y, w, h in stats[1:count, :4] if _holds_a_line(added[y : y + h, x : x + w])]
+
+
+def _holds_a_line(run: np.ndarray) -> bool:
+    """Whether a run of added edges holds a line of text: a row of it (rows apart where no edge lies
+    between them: an answer and the prompt under it) at least as wide as tall, letters at least
+    `_LINE_HEIGHT` tall, or a stroke however flat. A mouse pointer or a block cursor is taller than wide."""
+    rows = np.flatnonzero(run.max(axis=1))
+    bands = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    for band in bands:
+        columns = np.flatnonzero(run[band[0] : band[-1] + 1].max(axis=0))
+        wide, tall = int(columns[-1] - columns[0] + 1), int(band[-1] - band[0] + 1)
+        if wide >= _LINE_ASPECT * tall and (tall >= _LINE_HEIGHT or wide >= _STROKE):
+            return True
+    return False
 
 
 def _adds_own_line(before: np.ndarray, after: np.ndarray) -> bool:
