@@ -315,6 +315,63 @@ def dashboard(path: Path, changes: list[float], seconds: float, fps: int = 10) -
     return path
 
 
+def _ease(x: float) -> float:
+    """reveal.js's easing of its transitions, CSS cubic-bezier(0.26, 0.86, 0.44, 0.985): at time `x`
+    (0-1) of the transition, how far it has come (0-1)."""
+    x1, y1, x2, y2 = 0.26, 0.86, 0.44, 0.985
+
+    def bezier(u: float, a: float, b: float) -> float:
+        return 3 * a * u * (1 - u) ** 2 + 3 * b * u * u * (1 - u) + u**3
+
+    lo, hi = 0.0, 1.0
+    for _ in range(40):  # the curve's parameter at which its x is `x`
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if bezier(mid, x1, x2) < x else (lo, mid)
+    return bezier((lo + hi) / 2, y1, y2)
+
+
+def zooming_slides(path: Path, stay: float, slides: int = 4, fps: int = 30) -> Path:
+    """Slides (a title and two lines each) that each come in as reveal.js's zoom does: the new slide
+    grows from a fifth of its size over 0.8 s, easing out (most of the way in the first quarter, then
+    less at each frame), fading in over the first half; then it stays `stay` seconds.
+    The first slide is there from the start; slide k (from 1) has settled from 1.0 + k * 0.8 + (k - 1) *
+    stay s, for `stay` seconds."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    title, body = ImageFont.truetype(FONT, 48), ImageFont.truetype(FONT, 30)
+
+    words = ("Sorting", "Merging", "Pivots", "Summary", "Heaps", "Graphs", "Tries", "Hashing", "Queues")
+
+    def slide(k: int) -> Image.Image:
+        image = Image.new("RGB", (1280, 720), (255, 255, 255))
+        draw = ImageDraw.Draw(image)
+        draw.text((120, 90), f"Part {k + 1}: {words[k % 9]}", font=title, fill=(30, 30, 30))
+        for row in range(2):
+            line = f"- {words[(k + row + 1) % 9].lower()} before {words[(k + 2 * row + 3) % 9].lower()}"
+            draw.text((140, 230 + 80 * row), line, font=body, fill=(40, 40, 40))
+        return image
+
+    pictures = [slide(k) for k in range(slides)]
+    transition = round(0.8 * fps)
+    frames: list[bytes] = [pictures[0].tobytes()] * round(1.0 * fps)
+    for k in range(1, slides):
+        for n in range(1, transition + 1):
+            progress = _ease(n / transition)
+            scale = 0.2 + 0.8 * progress
+            size = (round(1280 * scale), round(720 * scale))
+            grown = pictures[k].resize(size)
+            layer = Image.new("RGB", (1280, 720), (255, 255, 255))
+            layer.paste(grown, ((1280 - size[0]) // 2, (720 - size[1]) // 2))
+            frames.append(Image.blend(pictures[k - 1], layer, min(1.0, 2 * n / transition)).tobytes())
+        frames += [pictures[k].tobytes()] * round(stay * fps)
+    frames += [pictures[-1].tobytes()] * round(1.0 * fps)
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", "1280x720", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast"]
+    cmd += ["-g", str(2 * fps), "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, input=b"".join(frames), check=True)
+    return path
+
+
 TERMINAL_COMMANDS = (
     ("ls -la /var/log", ("total 4312", "drwxr-xr-x 12 root syslog 4096 .")),
     ("grep error syslog", ("syslog - error - disk quota exceeded",)),

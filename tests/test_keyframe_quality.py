@@ -290,7 +290,7 @@ def test_the_lecture_that_ends_rubbing_out_an_underline_shows_the_slide_without_
     assert any(k.time >= 138.5 for k in selection.keyframes), _times(selection)
 
 
-@pytest.mark.parametrize("name", ["terminal_dark", "terminal_fast", "terminal_deck"])
+@pytest.mark.parametrize("name", ["terminal_dark", "terminal_fast", "terminal_deck", "browser_deck"])
 def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) -> None:
     # A real bash in an xterm recorded by ffmpeg's x11grab (benchmarks/record_terminal.py): eleven
     # commands, each typed, then its output. A one-line answer ("2026", and the next prompt) changes
@@ -298,7 +298,9 @@ def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) ->
     # line that begins a line of its own is output, read at once. terminal_deck: a slide deck in mdp
     # paged every 0.7-3 s on a 1280x720 screen, little text on each slide: a bullet that came between
     # two looks and stood still is read at once however few edges it moved (the second bullet of the
-    # last slide with bullets stands 0.6 s).
+    # last slide with bullets stands 0.6 s). browser_deck: a reveal.js deck in Chromium, each state
+    # 0.6 s once settled; its zoom eases out, the last looks of it moving few edges: still a change at
+    # once (the slide after it had no keyframe).
     video = SAMPLE_VIDEOS / f"{name}.mp4"
     units = json.loads(video.with_suffix(".json").read_text())["units"]
     selection = _select(video)

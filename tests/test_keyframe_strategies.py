@@ -97,6 +97,23 @@ def test_a_cut_between_the_two_fields_of_an_interlaced_frame_is_found(tmp_path: 
 
 
 @pytest.mark.parametrize("strategy", ["auto", "text"])
+def test_slides_that_zoom_in_and_stay_briefly_each_get_a_settled_keyframe(
+    tmp_path: Path, strategy: str
+) -> None:
+    # reveal.js's zoom eases out: each look moves the slide's edges less than the one before, and on a
+    # slide with little text the last look moves too few to count as a change at once. The change is
+    # still one, read once the slide stands still (text_settle_at_once), not held back a second as
+    # drawing is. Before, a slide that stayed 0.6 s got no keyframe.
+    stay = 0.6
+    path = synthetic.zooming_slides(tmp_path / "zoom.mp4", stay)
+    selection = _select(path, strategy=strategy)
+    for k in range(1, 4):
+        began = 1.0 + (k - 1) * (0.8 + stay)
+        # from 0.6 s into the zoom (under a pixel from the slide's size) to the next slide's
+        assert [t for t in _times(selection) if began + 0.6 <= t < began + 0.8 + stay], (k, _times(selection))
+
+
+@pytest.mark.parametrize("strategy", ["auto", "text"])
 def test_short_bullets_shown_for_half_a_second_each_get_a_keyframe(tmp_path: Path, strategy: str) -> None:
     # A deck paged quickly: each bullet of a word or two moves fewer edges than a line of output
     # does (more than a one-word bullet, which counts as a line typed at once), yet it came between
