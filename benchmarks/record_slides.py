@@ -18,15 +18,20 @@ recording) to the next key press; the last slide, one line ("Questions?"), is li
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.record_terminal import in_video_time, screen_recording, virtual_display, xdotool
+from benchmarks.record_terminal import (
+    in_video_time,
+    recording_arguments,
+    save,
+    screen_recording,
+    virtual_display,
+    xdotool,
+)
 from benchmarks.recordings import fetch
 
 REVEAL = ("reveal.js", "5.1.0")
@@ -207,17 +212,10 @@ def record(out: Path, dark: bool, fps: int, pause: float | None = None) -> dict[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("out", type=Path)
+    parser = recording_arguments(__doc__, "seconds each state stays (default: 0.8 to 3 s)")
     parser.add_argument("--dark", action="store_true", help="reveal.js's black theme (default: white)")
-    parser.add_argument("--fps", type=int, default=30)
-    parser.add_argument("--pause", type=float, help="seconds each state stays (default: 0.8 to 3 s)")
     args = parser.parse_args()
-    found = record(args.out, args.dark, args.fps, args.pause)
-    args.out.with_suffix(".json").write_text(json.dumps(found, indent=1) + "\n")
-    print(json.dumps(found, indent=1))
+    save(args.out, record(args.out, args.dark, args.fps, args.pause))
 
 
 if __name__ == "__main__":

@@ -253,19 +253,27 @@ def _units(
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def recording_arguments(doc: str | None, pause: str) -> argparse.ArgumentParser:
+    """The options every recorder takes: where to write, frames a second, a pause for every state."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--light", action="store_true", help="dark text on white (default: light on dark)")
     parser.add_argument("--fps", type=int, default=30)
-    parser.add_argument("--pause", type=float, help="seconds after every output (default: 0.6 to 2.5 s)")
+    parser.add_argument("--pause", type=float, help=pause)
+    return parser
+
+
+def save(out: Path, found: dict[str, object]) -> None:
+    """The units beside the recording (OUT.json), and printed."""
+    out.with_suffix(".json").write_text(json.dumps(found, indent=1) + "\n")
+    print(json.dumps(found, indent=1))
+
+
+def main() -> None:
+    parser = recording_arguments(__doc__, "seconds after every output (default: 0.6 to 2.5 s)")
+    parser.add_argument("--light", action="store_true", help="dark text on white (default: light on dark)")
     parser.add_argument("--deck", action="store_true", help="page through a slide deck in mdp instead")
     args = parser.parse_args()
-    found = record(args.out, args.light, args.fps, args.pause, args.deck)
-    args.out.with_suffix(".json").write_text(json.dumps(found, indent=1) + "\n")
-    print(json.dumps(found, indent=1))
+    save(args.out, record(args.out, args.light, args.fps, args.pause, args.deck))
 
 
 if __name__ == "__main__":
