@@ -225,7 +225,7 @@ class TextDetector:
         self._typing_since: float | None = None  # first new edges (typing) since the last keyframe
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
-        self._moved = 0.0  # the share of edges that last look moved
+        self._moved = 0.0  # the share of edges the last look moved, if it changed the screen at once
         self._at_once = False  # the latest change came at once (a line or more), not key by key
         self._one_look = False  # the change waiting to settle came within one look, and nothing since
         self._last_time = 0.0
@@ -279,8 +279,7 @@ class TextDetector:
         # Right after a change at once, the new screen's edges are new and stay: that is not typing.
         typed = self._new_edges.share(edges) >= _TYPING and not self._just_changed
         self._just_changed = moved >= _STILL
-        if not self._just_changed:
-            self._moved = 0.0
+        moved_before, self._moved = self._moved, moved if self._just_changed else 0.0
         before_change = self._previous_edges  # when this look confirms a change the look before made
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
@@ -323,8 +322,8 @@ class TextDetector:
             line = settling_at_once and before is not None and _new_line(self._visible(before), edges)
             # A change at once that slows to a stop (a slide's transition easing out: its last looks
             # move a little less each) is still one.
-            easing = self._at_once and moved <= self._moved
-            self._at_once, self._moved = moved >= _AT_ONCE or line or easing, moved
+            easing = self._at_once and moved <= moved_before
+            self._at_once = moved >= _AT_ONCE or line or easing
             return
         self._count(moved, typed)
         if typed:
