@@ -233,13 +233,29 @@ def in_video_time(
 ) -> list[dict[str, object]]:
     """The session's stretches (what is shown from when it is on screen to the next key) in video time,
     but for those `left_out`: the session's clock runs ahead of the video's, and its first key press
-    is the first change in the video."""
+    is the first change in the video. No key follows the last: it stands to the recording's end."""
     offset = session[0][1] - _first_change(out)
+    end = _duration(out)
     return [
-        {"command": c, "start": round(max(0.0, shown - offset), 2), "end": round(next_key - offset, 2)}
-        for c, _, shown, next_key in session
+        {
+            "command": c,
+            "start": round(max(0.0, shown - offset), 2),
+            "end": round(next_key - offset if i + 1 < len(session) else end, 2),
+        }
+        for i, (c, _, shown, next_key) in enumerate(session)
         if c not in left_out
     ]
+
+
+def _duration(video: Path) -> float:
+    """The recording's length (its last frame's end), from the container."""
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(video)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(probe.stdout)
 
 
 def _units(

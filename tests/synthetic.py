@@ -330,6 +330,34 @@ def _ease(x: float) -> float:
     return bezier((lo + hi) / 2, y1, y2)
 
 
+def fading_bullet(path: Path, fade: float, stay: float, fps: int = 30) -> Path:
+    """A slide (a title and a bullet) to which a second bullet fades in from 1.0 s over `fade` seconds,
+    easing out as presentation tools do (most of the way at once, then a long slow tail: its last
+    looks change less than any stroke), then stays `stay` seconds to the end."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    title, body = ImageFont.truetype(FONT, 48), ImageFont.truetype(FONT, 30)
+
+    def slide(opacity: float) -> Image.Image:
+        image = Image.new("RGB", (1280, 720), (255, 255, 255))
+        draw = ImageDraw.Draw(image)
+        draw.text((120, 90), "Part 1: Sorting", font=title, fill=(30, 30, 30))
+        draw.text((140, 230), "- merging before pivots", font=body, fill=(40, 40, 40))
+        grey = round(255 - opacity * (255 - 40))
+        draw.text((140, 310), "- heaps before graphs", font=body, fill=(grey, grey, grey))
+        return image
+
+    frames = [slide(0.0).tobytes()] * round(1.0 * fps)
+    steps = round(fade * fps)
+    frames += [slide(_ease(n / steps)).tobytes() for n in range(1, steps + 1)]
+    frames += [slide(1.0).tobytes()] * round(stay * fps)
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", "1280x720", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast"]
+    cmd += ["-g", str(2 * fps), "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, input=b"".join(frames), check=True)
+    return path
+
+
 def zooming_slides(path: Path, stay: float, slides: int = 4, fps: int = 30) -> Path:
     """Slides (a title and two lines each) that each come in as reveal.js's zoom does: the new slide
     grows from a fifth of its size over 0.8 s, easing out (most of the way in the first quarter, then

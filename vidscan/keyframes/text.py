@@ -4,6 +4,7 @@ new terminal line counts even though few pixels change; a keyframe once the scre
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -230,10 +231,15 @@ class TextDetector:
         self._one_look = False  # the change waiting to settle came within one look, and nothing since
         self._last_time = 0.0
         self._last_picture: np.ndarray | None = None  # the picture of the previous look
+        self._last_strips: np.ndarray | None = None  # and its margins
+        self._margins_changed = -np.inf  # the last look that changed the margins
         self._edges_current = False  # whether _previous holds the edges of that picture (not after a pause)
         self._adding_looks = 0  # looks that added something since the last keyframe
         self._largest = 0.0  # the largest change between two looks since the last keyframe
         self._candidates: list[Candidate] = []
+        # The candidate of the still stretch going on, if it has one: its frame may be taken anywhere in
+        # the stretch, which ends with the next change.
+        self._open: int | None = None
         self._live: np.ndarray | None = None  # the live area's blocks (frames.LiveArea) last seen
         self._keep: np.ndarray | None = None  # 255 where edges count: outside the live area
         # The looks of the last `text_settle` seconds and more (time, edges): a keyframe's reference is
@@ -262,6 +268,11 @@ class TextDetector:
                 over = blocks_over(live, frame.gray.shape, frame.detail.shape)
                 self._keep = cv2.bitwise_not(over[margin : frame.detail.shape[0] - margin])
         last, self._last_picture = self._last_picture, picture
+        if self._margins_moved(frame.detail, margin):
+            # Typing on a terminal's last row, a clock in a status bar: no news on the screen, but the
+            # screen as it stood has ended.
+            self._margins_changed = frame.time
+            self._close(frame.time)
         alike = last is not None and not cv2.norm(picture, last, cv2.NORM_INF)
         if alike and self._edges_current and self._previous is not None:
             # Not a pixel changed (most looks at a screen): the same edges, outside the live area as it
@@ -283,9 +294,12 @@ class TextDetector:
         before_change = self._previous_edges  # when this look confirms a change the look before made
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
-        self._last_time = t
+        last_look, self._last_time = self._last_time, t
         self._recent.append((t, edges))
         if moved >= _STILL or typed:
+            # The stretch ends before this look, or before the last one for typing (new edges count
+            # once they stayed a look: the first key shows a look earlier).
+            self._close(t if moved >= _STILL else last_look)
             self._drifted(t, self._previous_edges)
         if moved >= _STILL:
             # A short line added while a change that came at once settles (a command's output streaming
@@ -344,6 +358,8 @@ class TextDetector:
             return
         if self._quiet_since is None or moved > 0:
             self._touched = t
+            if moved > 0:
+                self._close(t)  # touched: the screen as it settled ends here, however little
         self._quiet_since = t if self._quiet_since is None else self._quiet_since
         waiting = self._waiting()
         # Output, a new bullet, a new slide come at once and are read at once: a terminal demo pauses
@@ -357,8 +373,32 @@ class TextDetector:
             middle = (self._quiet_since + t) / 2
             at_middle = next(edges for time, edges in self._recent if time >= middle - 1e-6)
             if self._differs(at_middle):
-                self._emit(min(waiting), (middle, middle + 1e-3), at_middle)
+                if self._margins_changed > middle:  # the state has ended in the margins already
+                    self._emit(min(waiting), (middle, self._margins_changed), at_middle)
+                else:
+                    self._emit(min(waiting), (middle, middle + 1e-3), at_middle)
+                    self._open = len(self._candidates) - 1
             self._changed_since = self._typing_since = None
+
+    def _margins_moved(self, detail: np.ndarray, margin: int) -> bool:
+        """Whether the strips left out at the top and the bottom changed by a typed character's edges
+        or more since the last look."""
+        strips = np.vstack([detail[:margin], detail[detail.shape[0] - margin :]])
+        last, self._last_strips = self._last_strips, strips
+        if last is None or last.shape != strips.shape or not cv2.norm(strips, last, cv2.NORM_INF):
+            return False
+        moved = edge_change(cv2.Canny(strips, 60, 180), cv2.Canny(last, 60, 180)) * strips.size
+        return moved >= _TYPING * detail.size
+
+    def _close(self, end: float) -> None:
+        """The still stretch of the open candidate ended at `end` (exclusive): its frame is taken from
+        the middle of the stretch that confirmed it up to there. A change's last touches can be too small
+        to count (a fade easing out over seconds, a pen's last dot): within the state as it stood, they
+        are done."""
+        index, self._open = self._open, None
+        if index is not None and end > self._candidates[index].pick[1]:
+            cand = self._candidates[index]
+            self._candidates[index] = replace(cand, pick=(cand.pick[0], end))
 
     def _drifted(self, end: float, last: np.ndarray | None) -> None:
         """At the end of a still stretch (`end`: the look that ends it, or the video's end; `last`: its
@@ -378,6 +418,7 @@ class TextDetector:
         settled, if it differs from the last one. Edges from before the pause are no evidence of typing
         after it."""
         t = frame.time
+        self._close(t)
         self._changed_since = t if self._changed_since is None else self._changed_since
         self._quiet_since = None
         self._just_changed = True
@@ -478,9 +519,12 @@ class TextDetector:
         gets its keyframe, starting where it began, once the screen settles; a still screen may yet
         turn out to have drifted since its last touch (_drifted)."""
         drifting = [self._touched] if self._touched is not None and self._quiet_since is not None else []
-        return min([now, *self._waiting(), *drifting])
+        # (the open candidate's frame is not chosen yet)
+        choosing = [self._candidates[self._open].start] if self._open is not None else []
+        return min([now, *self._waiting(), *drifting, *choosing])
 
     def finish(self) -> list[Candidate]:
+        self._close(self._last_time + 1e-3)
         self._drifted(self._last_time + 1e-3, self._previous)
         waiting = self._waiting()
         if waiting and self._previous is not None and self._reference is not None:
