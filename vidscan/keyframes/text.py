@@ -391,14 +391,17 @@ class TextDetector:
         return moved >= _TYPING * detail.size
 
     def _close(self, end: float) -> None:
-        """The still stretch of the open candidate ended at `end` (exclusive): its frame is taken from
-        the middle of the stretch that confirmed it up to there. A change's last touches can be too small
-        to count (a fade easing out over seconds, a pen's last dot): within the state as it stood, they
-        are done."""
+        """The still stretch of the open candidate ended at `end` (exclusive): its frame is taken from the
+        middle half of what stood from the middle of the stretch that confirmed it up to there. A change's
+        last touches can be too small to count (a fade easing out over seconds, a pen's last dot): within
+        the state as it stood, they are done."""
         index, self._open = self._open, None
         if index is not None and end > self._candidates[index].pick[1]:
+            # Its middle half, as a shot's keyframe is taken: away from both ends, where the change
+            # before and the next one may have begun unseen.
             cand = self._candidates[index]
-            self._candidates[index] = replace(cand, pick=(cand.pick[0], end))
+            quarter = (end - cand.pick[0]) / 4
+            self._candidates[index] = replace(cand, pick=(cand.pick[0] + quarter, end - quarter))
 
     def _drifted(self, end: float, last: np.ndarray | None) -> None:
         """At the end of a still stretch (`end`: the look that ends it, or the video's end; `last`: its
