@@ -231,7 +231,7 @@ class TextDetector:
         self._one_look = False  # the change waiting to settle came within one look, and nothing since
         self._last_time = 0.0
         self._last_picture: np.ndarray | None = None  # the picture of the previous look
-        self._last_strips: np.ndarray | None = None  # and its margins
+        self._last_strips: tuple[np.ndarray, np.ndarray | None] | None = None  # its margins, their edges
         self._margins_changed = -np.inf  # the last look that changed the margins
         self._edges_current = False  # whether _previous holds the edges of that picture (not after a pause)
         self._adding_looks = 0  # looks that added something since the last keyframe
@@ -373,22 +373,27 @@ class TextDetector:
             middle = (self._quiet_since + t) / 2
             at_middle = next(edges for time, edges in self._recent if time >= middle - 1e-6)
             if self._differs(at_middle):
+                self._emit(min(waiting), (middle, middle + 1e-3), at_middle)
+                self._open = len(self._candidates) - 1
                 if self._margins_changed > middle:  # the state has ended in the margins already
-                    self._emit(min(waiting), (middle, self._margins_changed), at_middle)
-                else:
-                    self._emit(min(waiting), (middle, middle + 1e-3), at_middle)
-                    self._open = len(self._candidates) - 1
+                    self._close(self._margins_changed)
             self._changed_since = self._typing_since = None
 
     def _margins_moved(self, detail: np.ndarray, margin: int) -> bool:
         """Whether the strips left out at the top and the bottom changed by a typed character's edges
         or more since the last look."""
         strips = np.vstack([detail[:margin], detail[detail.shape[0] - margin :]])
-        last, self._last_strips = self._last_strips, strips
-        if last is None or last.shape != strips.shape or not cv2.norm(strips, last, cv2.NORM_INF):
+        if self._last_strips is None or self._last_strips[0].shape != strips.shape:
+            self._last_strips = strips, None
             return False
-        moved = edge_change(cv2.Canny(strips, 60, 180), cv2.Canny(last, 60, 180)) * strips.size
-        return moved >= _TYPING * detail.size
+        last, last_edges = self._last_strips
+        if not cv2.norm(strips, last, cv2.NORM_INF):
+            self._last_strips = strips, last_edges  # the same pixels: the same edges
+            return False
+        edges = cv2.Canny(strips, 60, 180)
+        last_edges = cv2.Canny(last, 60, 180) if last_edges is None else last_edges
+        self._last_strips = strips, edges
+        return edge_change(edges, last_edges) * strips.size >= _TYPING * detail.size
 
     def _close(self, end: float) -> None:
         """The still stretch of the open candidate ended at `end` (exclusive): its frame is taken from the
