@@ -234,8 +234,10 @@ def in_video_time(
     """The session's stretches (what is shown from when it is on screen to the next key) in video time,
     but for those `left_out`: the session's clock runs ahead of the video's, and its first key press
     is the first change in the video. No key follows the last: it stands to the recording's end."""
+    from vidscan import media
+
     offset = session[0][1] - _first_change(out)
-    end = _duration(out)
+    end = media.probe(str(out)).duration
     return [
         {
             "command": c,
@@ -245,17 +247,6 @@ def in_video_time(
         for i, (c, _, shown, next_key) in enumerate(session)
         if c not in left_out
     ]
-
-
-def _duration(video: Path) -> float:
-    """The recording's length (its last frame's end), from the container."""
-    probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(video)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(probe.stdout)
 
 
 def _units(
