@@ -308,10 +308,15 @@ def dashboard(path: Path, changes: list[float], seconds: float, fps: int = 10) -
     frames = round(seconds * fps)
     states = [sum(t <= n / fps for t in changes) for n in range(frames)]
     pictures = {k: screen(k) for k in set(states)}
+    return _encode_pictures(path, [pictures[k] for k in states], fps)
+
+
+def _encode_pictures(path: Path, frames: list[bytes], fps: int) -> Path:
+    """H.264 from 1280x720 RGB pictures (raw bytes), one a frame at `fps`, a keyframe every 2 s."""
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
     cmd += ["-s", "1280x720", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast"]
     cmd += ["-g", str(2 * fps), "-pix_fmt", "yuv420p", str(path)]
-    subprocess.run(cmd, input=b"".join(pictures[k] for k in states), check=True)
+    subprocess.run(cmd, input=b"".join(frames), check=True)
     return path
 
 
@@ -351,11 +356,7 @@ def fading_bullet(path: Path, fade: float, stay: float, fps: int = 30) -> Path:
     steps = round(fade * fps)
     frames += [slide(_ease(n / steps)).tobytes() for n in range(1, steps + 1)]
     frames += [slide(1.0).tobytes()] * round(stay * fps)
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    cmd += ["-s", "1280x720", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast"]
-    cmd += ["-g", str(2 * fps), "-pix_fmt", "yuv420p", str(path)]
-    subprocess.run(cmd, input=b"".join(frames), check=True)
-    return path
+    return _encode_pictures(path, frames, fps)
 
 
 def zooming_slides(path: Path, stay: float, slides: int = 4, fps: int = 30) -> Path:
@@ -393,11 +394,7 @@ def zooming_slides(path: Path, stay: float, slides: int = 4, fps: int = 30) -> P
             frames.append(Image.blend(pictures[k - 1], layer, min(1.0, 2 * n / transition)).tobytes())
         frames += [pictures[k].tobytes()] * round(stay * fps)
     frames += [pictures[-1].tobytes()] * round(1.0 * fps)
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    cmd += ["-s", "1280x720", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast"]
-    cmd += ["-g", str(2 * fps), "-pix_fmt", "yuv420p", str(path)]
-    subprocess.run(cmd, input=b"".join(frames), check=True)
-    return path
+    return _encode_pictures(path, frames, fps)
 
 
 TERMINAL_COMMANDS = (
