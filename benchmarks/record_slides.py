@@ -4,6 +4,7 @@ units known.
     python -m benchmarks.record_slides OUT.mp4            # reveal.js's white theme, 30 frames/s
     python -m benchmarks.record_slides OUT.mp4 --dark     # its black theme
     python -m benchmarks.record_slides OUT.mp4 --fps 15 --pause 0.5   # every state 0.5 s once settled
+    python -m benchmarks.record_slides OUT.mp4 --pointing   # the pointer glides over every state
 
 Needs Debian's xvfb, xdotool and chromium (`apt-get install xvfb xdotool chromium`) and the npm
 registry (reveal.js, fetched once into the benchmark cache); not part of the tests. Chromium shows a
@@ -114,25 +115,32 @@ def _page(theme: str, folder: Path) -> Path:
     return page
 
 
-def _glide(env: dict[str, str], seconds: float) -> None:
-    """The pointer moved across the slide's middle in small steps, as a lecturer points."""
+def _glide(env: dict[str, str], seconds: float, back: bool = False) -> None:
+    """The pointer moved across the slide's middle in small steps, as a lecturer points (`back`: from
+    right to left)."""
     steps = 20
     for i in range(steps):
-        xdotool(env, "mousemove", str(400 + 25 * i), str(300 + 6 * i))
+        step = steps - 1 - i if back else i
+        xdotool(env, "mousemove", str(400 + 25 * step), str(300 + 6 * step))
         time.sleep(seconds / steps)
 
 
 def _play(
-    env: dict[str, str], clock: Callable[[], float], pause: float | None
+    env: dict[str, str], clock: Callable[[], float], pause: float | None, pointing: bool
 ) -> list[tuple[str, float, float, float]]:
-    """Pages the deck: (state, the key that leaves it, the key that brought it, the key that leaves it)."""
+    """Pages the deck: (state, the key that leaves it, the key that brought it, the key that leaves it).
+    `pointing`: the pointer glides over every state but the title (the first key press is found as the
+    video's first change), back and forth, from the moment it has come in to the next key (a lecturer
+    who points all the time)."""
     session: list[tuple[str, float, float, float]] = []
     time.sleep(2.0)
     came = 0.0  # the title, from the recording's start
-    for state, rest, pointer, how in STATES:
+    for number, (state, rest, pointer, how) in enumerate(STATES):
         rest = rest if pause is None else pause
         time.sleep(TRANSITION[how])
-        if pointer:
+        if pointing and number:
+            _glide(env, rest, back=bool(number % 2))
+        elif pointer:
             time.sleep(rest / 4)
             _glide(env, rest / 2)
             time.sleep(rest / 4)
@@ -179,7 +187,9 @@ def _settled(video: Path, stretches: list[dict[str, object]]) -> None:
         stretch["start"] = round(index / fps, 2)
 
 
-def record(out: Path, dark: bool, fps: int, pause: float | None = None) -> dict[str, object]:
+def record(
+    out: Path, dark: bool, fps: int, pause: float | None = None, pointing: bool = False
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder, virtual_display() as env:
         page = _page("black" if dark else "white", Path(folder))
         browser = subprocess.Popen(
@@ -195,7 +205,7 @@ def record(out: Path, dark: bool, fps: int, pause: float | None = None) -> dict[
         xdotool(env, "mousemove", "1270", "700")
         try:
             with screen_recording(out, fps, env) as clock:
-                session = _play(env, clock, pause)
+                session = _play(env, clock, pause, pointing)
         finally:
             browser.terminate()
             browser.wait()
@@ -206,6 +216,7 @@ def record(out: Path, dark: bool, fps: int, pause: float | None = None) -> dict[
         "fps": fps,
         "dark": dark,
         "pause": pause,
+        "pointing": pointing,
         "units": [s for s in stretches if s["command"] not in ONE_LINE],
         "one_line": [s for s in stretches if s["command"] in ONE_LINE],
     }
@@ -214,8 +225,9 @@ def record(out: Path, dark: bool, fps: int, pause: float | None = None) -> dict[
 def main() -> None:
     parser = recording_arguments(__doc__, "seconds each state stays (default: 0.8 to 3 s)")
     parser.add_argument("--dark", action="store_true", help="reveal.js's black theme (default: white)")
+    parser.add_argument("--pointing", action="store_true", help="the pointer glides over every state")
     args = parser.parse_args()
-    save(args.out, record(args.out, args.dark, args.fps, args.pause))
+    save(args.out, record(args.out, args.dark, args.fps, args.pause, args.pointing))
 
 
 if __name__ == "__main__":
