@@ -34,6 +34,9 @@ _SHOWN = 32  # screens remembered for revisits: 1 MB at the text size
 _LINE_BAND = 0.1  # share of the picture's height: an addition taller than this is more than a line
 _MARGIN = 0.04  # share of the height at the top and at the bottom left out: status bars, link previews
 # and clocks change there without the screen's content changing
+_BORDER = 2  # pixels at the text size left out at the left and the right: a window's frame or a
+# scaler's edge, a line along the whole picture whose compression flickers, gives edges on both sides of
+# the picture's last pixel (a terminal's first letter begins 2-4 source pixels in, further still here)
 # A refresh in place (a dashboard such as top, a monitor's figures): the screen keeps this share of its
 # edges and changes where it changed the time before, at the same pace, a look's time either way or a
 # tenth of the interval. A slide or a command's output replaces or adds; a user changes a value when
@@ -259,14 +262,15 @@ class TextDetector:
         if frame.detail is None:
             return
         margin = int(frame.detail.shape[0] * _MARGIN)
-        picture = frame.detail[margin : frame.detail.shape[0] - margin]
+        inner = slice(margin, frame.detail.shape[0] - margin), slice(_BORDER, frame.detail.shape[1] - _BORDER)
+        picture = frame.detail[inner]
         if live is not self._live:
             self._live = live
             if live is None:
                 self._keep = None
-            else:  # the live blocks over the detail picture, its margins cut off as the picture's are
+            else:  # the live blocks over the detail picture, cut as the picture is
                 over = blocks_over(live, frame.gray.shape, frame.detail.shape)
-                self._keep = cv2.bitwise_not(over[margin : frame.detail.shape[0] - margin])
+                self._keep = cv2.bitwise_not(over[inner])
         last, self._last_picture = self._last_picture, picture
         if self._margins_moved(frame.detail, margin):
             # Typing on a terminal's last row, a clock in a status bar: no news on the screen, but the
