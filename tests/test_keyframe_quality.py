@@ -290,6 +290,30 @@ def test_the_lecture_that_ends_rubbing_out_an_underline_shows_the_slide_without_
     assert any(k.time >= 138.5 for k in selection.keyframes), _times(selection)
 
 
+def test_a_camera_in_the_corner_from_the_first_frame_leaves_every_slide_its_keyframe(tmp_path: Path) -> None:
+    # A video call's recording: the lecturer's camera in the corner from the first frame. Here the
+    # recorded reveal.js deck (13 states in 20 s) with the real conveyor clip over its bottom-right fifth
+    # (looped, as the webcam runs all along). Most of that picture is a still wall and frame; only the
+    # belt and the vegetables riding it change. The camera is told apart in a second or two where it
+    # took 7 s, and its box reaches the wall, which has no exactly flat block (a camera's picture has
+    # none): before, 3 of 13 states had a keyframe and the clip went to the fixed-camera detector.
+    deck = SAMPLE_VIDEOS / "browser_deck.mp4"
+    video = tmp_path / "call.mp4"
+    graph = "[1:v]scale=256:-2[camera];[0:v][camera]overlay=x=W-w:y=H-h:shortest=1"
+    camera = SAMPLE_VIDEOS / "conveyor.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(deck), "-stream_loop", "-1", "-i", str(camera)]
+        + ["-filter_complex", graph, "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]
+        + [str(video)],
+        check=True,
+    )
+    units = json.loads(deck.with_suffix(".json").read_text())["units"]
+    selection = _select(video)
+    missed = [u for u in units if not any(u["start"] <= k.time <= u["end"] for k in selection.keyframes)]
+    assert not missed, (missed, _times(selection))
+    assert len(selection.keyframes) <= len(units) + 2, _times(selection)
+
+
 @pytest.mark.parametrize("name", ["terminal_dark", "terminal_fast", "terminal_deck", "browser_deck"])
 def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) -> None:
     # A real bash in an xterm recorded by ffmpeg's x11grab (benchmarks/record_terminal.py): eleven

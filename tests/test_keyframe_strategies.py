@@ -373,6 +373,22 @@ def test_slides_beside_a_lecturers_camera_get_a_keyframe_per_state_and_none_for_
     assert [reason for _, reason in keyframes][1:] == ["text-change"] * 3, keyframes
 
 
+def test_a_lecturers_camera_from_the_first_frame_leaves_the_first_bullets_their_keyframes(
+    tmp_path: Path,
+) -> None:
+    """A video call's recording shows the lecturer's camera from its first frame, and the lecture may
+    begin at once: the camera is told apart within a second or two (it took 7 s: the clip was taken
+    for a fixed camera and its bullets got no keyframe)."""
+    bullets = [2.0, 4.0, 6.0]
+    clip = synthetic.slides_with_camera(tmp_path / "call.mp4", bullets, 8.5)
+    selection = _select(clip)
+    keyframes = [(k.time, k.reason) for k in selection.keyframes]
+    assert "text" in selection.strategy, selection.strategy
+    for lo, hi in [(0.0, 2.0), (2.0, 4.0), (4.0, 6.0), (6.0, 8.5)]:
+        assert [t for t, _ in keyframes if lo <= t < hi], (lo, hi, keyframes)
+    assert len(keyframes) == 4, keyframes
+
+
 def test_a_deck_of_one_frame_per_slide_gets_a_keyframe_per_slide(tmp_path: Path) -> None:
     """Each slide is a single frame held 3 s (the stream runs at 1/3 frame/s), the last one up to the
     video's end: every slide is a state, as on a screen recorded at 30 frames/s."""

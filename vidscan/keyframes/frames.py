@@ -31,7 +31,7 @@ _BORDER = 4  # pixels along the picture's edges left out (a dark frame line, the
 # The tallest band one line of text fills, as a share of the picture's height: a caption, a copyright
 # line, a prompt with a window's title bar, a placeholder's words (the shared clips': 9-11%).
 _CAPTION_BAND = 1 / 8
-# Share of a shot's pictures in exactly flat blocks (flat_share) from which it is a rendered screen: the
+# Share of a shot's pictures in exactly flat blocks (flat_blocks) from which it is a rendered screen: the
 # screen recordings of the shared clips have 0.23-0.93, camera footage 0.00-0.04 (hard-compressed too);
 # a slide deck made into a dithered GIF has none, and goes to the fixed-camera detector, whose settled
 # states are its slides.
@@ -225,23 +225,29 @@ def above(picture: np.ndarray, level: float) -> np.ndarray:
     return cv2.threshold(picture, level, 255, cv2.THRESH_BINARY)[1]
 
 
-def flat_share(gray: np.ndarray) -> float:
-    """Share of the picture in 8x8 blocks of exactly one grey level. A rendered picture (a slide, a
-    terminal, an application) has flat backgrounds; a camera's sensor noise leaves no block of a
-    natural scene exactly flat, however hard it is compressed."""
+def flat_blocks(gray: np.ndarray) -> np.ndarray:
+    """Per 8x8 block (the whole blocks), whether it is exactly one grey level. A rendered picture (a
+    slide, a terminal, an application) has flat backgrounds; a camera's sensor noise leaves no block of
+    a natural scene exactly flat, however hard it is compressed."""
     h, w = gray.shape[0] // BLOCK * BLOCK, gray.shape[1] // BLOCK * BLOCK
-    if not h or not w:
-        return 0.0
     picture = gray[:h, :w]
+    if not h or not w:
+        return np.zeros((h // BLOCK, w // BLOCK), bool)
     largest = block_largest(picture)
     smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]  # a min filter, the same way
-    return float(np.count_nonzero(largest == smallest)) / largest.size
+    return largest == smallest
 
 
 # A live area: blocks that change in most looks for seconds on end (a lecturer's camera in a corner of
 # the slides, a video playing in a window, a spinner). A pen or a pointer passes a block in a few looks,
 # typing changes a block once per letter, and a cursor blinks in under half of them.
 _LIVE_MEMORY = 10.0  # seconds over which each block's share of changing looks is averaged
+# A camera's picture in a corner (a lecturer's) is never flat in any block and changes in every look
+# from its first: its share is trusted after this many seconds of looks, scaled up by what the average
+# has seen so far (the start-up bias of an average, corrected as Adam's are), so that it is a live area
+# in a second or two, not seven. A rendered block (text, a pointer, a pen's stroke over a slide's
+# background, a slide's transition) has been flat or unchanged at some look, and keeps the plain average.
+_LIVE_WATCHED = 1.0
 _LIVE_SHARE = 0.5  # of the looks: a block changing in more is live
 # Grey levels a pixel of a block must move by for the block to change: compression re-codes a still
 # screen's text by a few levels from frame to frame while something moves elsewhere. In the shared
@@ -254,18 +260,30 @@ _LIVE_LEVELS = 4
 _LIVE_HOLD = 60.0
 _LIVE_MOST = 0.5  # of the picture: a live area larger than this is the picture itself (a camera)
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
+# The rest of the inset: its quiet parts (a wall behind the lecturer, a belt's still frame) change too
+# seldom to be live, but a camera's picture has no exactly flat block, and the screen around it does.
+# A live group's box grows by a row or a column of blocks while most of that strip has not been flat
+# for a second (the inset's edge is where the screen's flat background begins).
+_UNFLAT_SECONDS = 1.0
+_UNFLAT_SHARE = 0.75
+# A box grown larger than this share of the picture has run into the screen's own shading (a slide's
+# gradient, a photo beside the inset): it is left as it was. A lecturer's inset is a third of the width
+# at most, a ninth of the picture.
+_INSET_MOST = 1 / 9
 
 
 def blocks_over(blocks: np.ndarray, analysis: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
     """A mask of one byte a block (BLOCK pixels a side of a picture of the `analysis` size) drawn over a
-    picture of `shape` (rows, columns) showing the same: each block's pixels take its value, 0 past the
-    last whole block."""
+    picture of `shape` (rows, columns) showing the same: each block's pixels take its value, and the
+    pixels past the last whole block that of the block beside them (an inset in a corner goes on to the
+    picture's edge)."""
     scale_y, scale_x = shape[0] / analysis[0], shape[1] / analysis[1]
     size = (round(blocks.shape[1] * BLOCK * scale_x), round(blocks.shape[0] * BLOCK * scale_y))
     scaled = cv2.resize(blocks, size, interpolation=cv2.INTER_NEAREST)[: shape[0], : shape[1]]
-    mask = np.zeros(shape, np.uint8)
-    mask[: scaled.shape[0], : scaled.shape[1]] = scaled
-    return mask
+    below, right = shape[0] - scaled.shape[0], shape[1] - scaled.shape[1]
+    if not scaled.size:
+        return np.zeros(shape, np.uint8)
+    return cv2.copyMakeBorder(scaled, 0, below, 0, right, cv2.BORDER_REPLICATE)
 
 
 class LiveArea:
@@ -277,45 +295,76 @@ class LiveArea:
         self._live_at: np.ndarray | None = None  # per block, when it was last live
         self._held: np.ndarray | None = None  # the blocks live within _LIVE_HOLD at the last look
         self._time = 0.0
+        self._since = 0.0  # the first look the shares were measured from
+        # per block, whether it was flat or unchanged at any look: a rendered picture's, not a camera's
+        self._rendered: np.ndarray | None = None
+        self._flat_at: np.ndarray | None = None  # per block, the last look it was flat at
+        self._unflat: np.ndarray | None = None  # the blocks not flat for _UNFLAT_SECONDS, at the last box
         # 255 where a block is left out, at one pixel a block; None when none is. A new array whenever
         # it changes, so users can tell a change by identity.
         self.blocks: np.ndarray | None = None
         self._keep: np.ndarray | None = None  # 255 where the picture counts, at the analysis size
 
-    def update(self, diff: np.ndarray | None, shape: tuple[int, int], time: float) -> None:
-        """`diff`: this look's absolute difference from the look before (None: the same picture)."""
+    def update(
+        self,
+        diff: np.ndarray | None,
+        shape: tuple[int, int],
+        time: float,
+        flat: np.ndarray | None = None,
+        same: bool = False,
+    ) -> None:
+        """`diff`: this look's absolute difference from the look before (None: the same picture, `same`,
+        or the first look); `flat`: its flat blocks (flat_blocks; None: as the look before)."""
         rows, cols = shape[0] // BLOCK, shape[1] // BLOCK
         if self._rate is None or self._rate.shape != (rows, cols):
             self._rate = np.zeros((rows, cols), np.float32)
             self._live_at = np.full((rows, cols), -np.inf)
-            self.blocks = self._keep = self._held = None
-        assert self._live_at is not None
+            self._rendered = np.zeros((rows, cols), bool)
+            self._flat_at = np.full((rows, cols), time)
+            self.blocks = self._keep = self._held = self._unflat = None
+            self._since = self._time = time
+        assert self._live_at is not None and self._rendered is not None and self._flat_at is not None
+        if flat is not None and flat.shape == self._rendered.shape:
+            self._rendered |= flat
+            self._flat_at[flat] = time
+        if same:
+            self._rendered[:] = True
         weight = 1.0 - math.exp(-max(time - self._time, 0.0) / _LIVE_MEMORY)
         self._time = time
         if diff is not None and rows and cols:
             largest = block_largest(diff[: rows * BLOCK, : cols * BLOCK])
             changed = cv2.threshold(np.ascontiguousarray(largest), _LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
             cv2.accumulateWeighted(changed, self._rate, weight)
+            self._rendered |= changed == 0
         else:
             self._rate *= 1.0 - weight
         # Hysteresis, as Canny links weak edges to strong ones: blocks changing in a quarter of that
         # share are live too within two blocks of a live one (the edge of an inset where people pass
         # less often).
-        live: np.ndarray = (self._rate >= _LIVE_SHARE).astype(np.uint8)
+        rate = self._rate
+        watched = 1.0 - math.exp(-max(time - self._since, _LIVE_WATCHED) / _LIVE_MEMORY)
+        if watched < 0.99:
+            rate = np.where(self._rendered, rate, rate / watched)
+        live: np.ndarray = (rate >= _LIVE_SHARE).astype(np.uint8)
         strong = np.count_nonzero(live)
         if strong > _LIVE_MOST * live.size:  # the picture itself is live: a camera, no screen around it
             self._live_at[live > 0] = time
             self.blocks = self._keep = self._held = None
             return
         if strong:
-            weak = (self._rate >= _LIVE_SHARE / 4).astype(np.uint8)
+            weak = (rate >= _LIVE_SHARE / 4).astype(np.uint8)
             for _ in range(2):
                 live = cv2.bitwise_and(cv2.dilate(live, _NEIGHBOURS), weak)
             self._live_at[live > 0] = time
         held = time - self._live_at <= _LIVE_HOLD
-        if self._held is not None and np.array_equal(held, self._held):
+        unflat = time - self._flat_at >= _UNFLAT_SECONDS
+        if (
+            self._held is not None
+            and np.array_equal(held, self._held)
+            and (self.blocks is None or self._unflat is None or np.array_equal(unflat, self._unflat))
+        ):
             return  # the same live blocks: the same area
-        self._held = held
+        self._held, self._unflat = held, unflat
         if not held.any():
             self.blocks = self._keep = None
             return
@@ -327,6 +376,7 @@ class LiveArea:
         for x, y, w, h in boxes[1:count, :4]:
             left, top = x + (x > 0), y + (y > 0)
             right, bottom = x + w - (x + w < cols), y + h - (y + h < rows)
+            top, bottom, left, right = _grown(unflat, top, bottom, left, right)
             blocks[top:bottom, left:right] = 255
         if np.count_nonzero(blocks) > _LIVE_MOST * blocks.size:
             self.blocks = self._keep = None
@@ -344,6 +394,28 @@ class LiveArea:
     def largest_change_outside(self, diff: np.ndarray) -> float:
         """The largest change of a pixel outside the live area (grey levels)."""
         return float(cv2.minMaxLoc(diff, mask=self._keep)[1])
+
+
+def _grown(unflat: np.ndarray, top: int, bottom: int, left: int, right: int) -> tuple[int, int, int, int]:
+    """A box of blocks [top, bottom) x [left, right) grown by a row or a column at a time while most
+    of that strip (_UNFLAT_SHARE) is `unflat`: to the edges of the picture that holds it (the box as it
+    was if that is over _INSET_MOST of the picture)."""
+    rows, cols = unflat.shape
+    box = top, bottom, left, right
+    while True:
+        before = top, bottom, left, right
+        if top > 0 and unflat[top - 1, left:right].mean() >= _UNFLAT_SHARE:
+            top -= 1
+        if bottom < rows and unflat[bottom, left:right].mean() >= _UNFLAT_SHARE:
+            bottom += 1
+        if left > 0 and unflat[top:bottom, left - 1].mean() >= _UNFLAT_SHARE:
+            left -= 1
+        if right < cols and unflat[top:bottom, right].mean() >= _UNFLAT_SHARE:
+            right += 1
+        if (bottom - top) * (right - left) > _INSET_MOST * unflat.size:
+            return box
+        if (top, bottom, left, right) == before:
+            return before
 
 
 def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
@@ -371,7 +443,7 @@ class FrameStats:
         self.live = LiveArea()
         self.brightness = array("f")
         self.hashes = array("Q")
-        self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_share)
+        self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_blocks)
         self.contrast = array("f")  # standard deviation of the grey levels (see FLAT)
         self.faint = array("B")  # what a faint picture (under FLAT) holds: SPREAD, ONE_LINE, FEATURELESS
         # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
@@ -393,17 +465,18 @@ class FrameStats:
             self.change.append(0.0)
             self.still.append(1)
             if self.flat[-1] >= RENDERED:
-                self.live.update(None, gray.shape, frame.time)
+                self.live.update(None, gray.shape, frame.time, same=True)
             self.colours.extend(self.colours[-_GRID_BYTES:])
             return
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
-        self.flat.append(flat_share(gray))
+        flat = flat_blocks(gray)
+        self.flat.append(float(np.count_nonzero(flat)) / flat.size if flat.size else 0.0)
         previous = self._previous
         if previous is None or previous.shape != gray.shape:
             self.change.append(0.0)
             self.still.append(1)
-            self.live.update(None, gray.shape, frame.time)
+            self.live.update(None, gray.shape, frame.time, flat)
         else:
             diff = cv2.absdiff(gray, previous)
             change = cv2.mean(diff)[0] / 255.0
@@ -412,7 +485,7 @@ class FrameStats:
             # ask for one): a camera's frames cost nothing here.
             outside = change
             if self.flat[-1] >= RENDERED:
-                self.live.update(diff, gray.shape, frame.time)
+                self.live.update(diff, gray.shape, frame.time, flat)
                 outside = self.live.change_outside(diff, change)
             still = outside < UNCHANGED
             if not still and self.flat[-1] >= RENDERED:
