@@ -302,25 +302,43 @@ def test_a_repeated_picture_is_measured_once_and_the_same(tmp_path: Path) -> Non
     assert plain_cuts == shared_cuts and len(plain_cuts) >= 2
 
 
-def _live_blocks(changes: list[tuple[slice, slice]], seconds: float, every: float = 1) -> np.ndarray | None:
+def _live_blocks(
+    changes: list[tuple[slice, slice]], seconds: float, every: float = 1, flat_at_first: bool = False
+) -> np.ndarray | None:
     """The live area after `seconds` of looks 10 a second at a 320x180 picture where, in every
-    `every`-th look, the given regions change by 40 grey levels."""
+    `every`-th look, the given regions change by 40 grey levels. The blocks of those regions are never
+    flat, the rest always (a screen's background); `flat_at_first`: all were flat at the first look (a
+    pen or a pointer that begins to work over a blank part of a slide)."""
     area = LiveArea()
+    flat = np.ones((22, 40), bool)
+    for rows, cols in changes:
+        flat[rows.start // 8 : -(-rows.stop // 8), cols.start // 8 : -(-cols.stop // 8)] = False
     for look in range(int(seconds * 10)):
         diff = np.zeros((180, 320), np.uint8)
         if look % every == 0:
             for rows, cols in changes:
                 diff[rows, cols] = 40
-        area.update(diff, (180, 320), look / 10)
+        first = look == 0 and flat_at_first
+        area.update(diff, (180, 320), look / 10, np.ones_like(flat) if first else flat)
     return area.blocks
 
 
 def test_a_corner_that_changes_all_the_time_is_live_as_its_bounding_box() -> None:
-    # A camera inset in the bottom-right corner, where a figure moves in its middle only: the whole
-    # corner is left out once it has changed in most looks for long enough.
+    # A figure moving in the middle of a bottom-right corner that began as the slide's blank
+    # background: the whole corner is left out once it has changed in most looks for long enough.
     corner = (slice(148, 172), slice(264, 300))
-    assert _live_blocks([corner], 3.0) is None  # not yet: a few seconds of change are a pen or a pointer
-    blocks = _live_blocks([corner], 15.0)
+    not_yet = _live_blocks([corner], 3.0, flat_at_first=True)
+    assert not_yet is None  # a few seconds of change over a blank part of a slide are a pen or a pointer
+    blocks = _live_blocks([corner], 15.0, flat_at_first=True)
+    assert blocks is not None
+    rows, cols = np.nonzero(blocks)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (18, 21, 33, 37)
+
+
+def test_a_camera_there_from_the_first_look_is_live_within_two_seconds() -> None:
+    # Never flat, and changing in every look from the first: a camera's picture (a video call's
+    # recording shows it from the first frame), not a pen's work over a slide.
+    blocks = _live_blocks([(slice(148, 172), slice(264, 300))], 2.0)
     assert blocks is not None
     rows, cols = np.nonzero(blocks)
     assert (rows.min(), rows.max(), cols.min(), cols.max()) == (18, 21, 33, 37)
