@@ -314,7 +314,9 @@ def test_a_camera_in_the_corner_from_the_first_frame_leaves_every_slide_its_keyf
     assert len(selection.keyframes) <= len(units) + 2, _times(selection)
 
 
-@pytest.mark.parametrize("name", ["terminal_dark", "terminal_fast", "terminal_deck", "browser_deck"])
+@pytest.mark.parametrize(
+    "name", ["terminal_dark", "terminal_fast", "terminal_deck", "browser_deck", "pointing_deck"]
+)
 def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) -> None:
     # A real bash in an xterm recorded by ffmpeg's x11grab (benchmarks/record_terminal.py): eleven
     # commands, each typed, then its output. A one-line answer ("2026", and the next prompt) changes
@@ -324,7 +326,8 @@ def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) ->
     # two looks and stood still is read at once however few edges it moved (the second bullet of the
     # last slide with bullets stands 0.6 s). browser_deck: a reveal.js deck in Chromium, each state
     # 0.6 s once settled; its zoom eases out, the last looks of it moving few edges: still a change at
-    # once (the slide after it had no keyframe).
+    # once (the slide after it had no keyframe). pointing_deck: the same deck with the pointer gliding
+    # over every state, as a lecturer who points all the time: the pointer is no new state.
     video = SAMPLE_VIDEOS / f"{name}.mp4"
     units = json.loads(video.with_suffix(".json").read_text())["units"]
     selection = _select(video)
