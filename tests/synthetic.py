@@ -274,6 +274,28 @@ def terminal_session(path: Path, seconds: float = 15.0) -> Path:
     return encode(path, inputs, graph, fps * 2)
 
 
+# (line of output, when it appears): the answers of `ls`, `npm install`, `npm test` and `npm run build`
+SPINNER_LINES = (("$ ls", 0.0), ("README.md  package.json  src  test", 0.0), ("$ npm install", 1.5),
+                 ("+ Installed 42 packages in 10s", 12.0), ("$ npm test", 14.0), ("12 passing", 15.0),
+                 ("$ npm run build", 17.0), ("built in 2.1s", 18.0))  # fmt: skip
+
+
+def spinner_session(path: Path, seconds: float = 21.0, fps: int = 30) -> Path:
+    """A dark terminal at 1280x720 where `npm install` turns a spinner ten times a second for 10 s
+    (2 to 12 s) before its line becomes its result; the next commands and their one-line answers come
+    on the lines right below (SPINNER_LINES)."""
+
+    def line(text: str, row: int, shown: str) -> str:
+        where = f"x=20:y={20 + 36 * row}:fontsize=24:fontcolor=white:enable='{shown}'"
+        return f"drawtext=fontfile={FONT}:text='{text}':{where}"
+
+    parts = [line(text, row, f"gte(t,{start})") for row, (text, start) in enumerate(SPINNER_LINES)]
+    for k, mark in enumerate(("|", "/", "-", "\\\\")):
+        parts.append(line(f"{mark} Installing packages", 3, f"gte(t,2)*lt(t,12)*eq(mod(floor(t*10),4),{k})"))
+    inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=1280x720:r={fps}:d={seconds}"]
+    return encode(path, inputs, f"[0:v]{','.join(parts)}", fps * 2)
+
+
 _PROCESSES = ("python3", "Xorg", "gnome-shell", "kworker/0:1", "systemd", "sshd", "bash", "ffmpeg",
                "postgres", "nginx", "dockerd", "containerd", "node", "chrome", "pulseaudio")  # fmt: skip
 

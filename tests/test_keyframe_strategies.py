@@ -373,6 +373,16 @@ def test_slides_beside_a_lecturers_camera_get_a_keyframe_per_state_and_none_for_
     assert [reason for _, reason in keyframes][1:] == ["text-change"] * 3, keyframes
 
 
+def test_a_spinner_is_no_live_area_over_the_lines_beside_it(tmp_path: Path) -> None:
+    """A spinner turning for 10 s changes its block in every look: a live area, but the still lines of
+    text beside it are no camera's picture, and the commands' answers that come right below it later
+    each get their keyframe (a box grown over them had hidden `npm test` and doubled `built`)."""
+    selection = _select(synthetic.spinner_session(tmp_path / "spinner.mp4"))
+    times = _times(selection)
+    for lo, hi in [(12.0, 14.0), (14.0, 15.0), (15.0, 17.0), (17.0, 18.0), (18.0, 21.0)]:
+        assert len([t for t in times if lo <= t < hi]) == 1, (lo, hi, times)
+
+
 def test_a_lecturers_camera_from_the_first_frame_leaves_the_first_bullets_their_keyframes(
     tmp_path: Path,
 ) -> None:

@@ -261,11 +261,14 @@ _LIVE_HOLD = 60.0
 _LIVE_MOST = 0.5  # of the picture: a live area larger than this is the picture itself (a camera)
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
 # The rest of the inset: its quiet parts (a wall behind the lecturer, a belt's still frame) change too
-# seldom to be live, but a camera's picture has no exactly flat block, and the screen around it does.
-# A live group's box grows by a row or a column of blocks while most of that strip has not been flat
-# for a second (the inset's edge is where the screen's flat background begins).
+# seldom to be live, but a camera's picture has no exactly flat block, and the screen around it does;
+# and its sensor's noise stirs it by a level or more now and then, where a screen's still text stands
+# to the pixel (a spinner's neighbouring lines). A live group's box grows by a row or a column of
+# blocks while most of that strip has not been flat for a second and has been stirred in an eighth of
+# the looks or more (the inset's edge is where the screen's flat background begins).
 _UNFLAT_SECONDS = 1.0
 _UNFLAT_SHARE = 0.75
+_STIRRED = 1 / 8
 # A box grown larger than this share of the picture has run into the screen's own shading (a slide's
 # gradient, a photo beside the inset): it is left as it was. A lecturer's inset is a third of the width
 # at most, a ninth of the picture.
@@ -299,6 +302,7 @@ class LiveArea:
         # per block, whether it was flat or unchanged at any look: a rendered picture's, not a camera's
         self._rendered: np.ndarray | None = None
         self._flat_at: np.ndarray | None = None  # per block, the last look it was flat at
+        self._stirred: np.ndarray | None = None  # per block, the share of recent looks it moved at all in
         self._unflat: np.ndarray | None = None  # the blocks not flat for _UNFLAT_SECONDS, at the last box
         # 255 where a block is left out, at one pixel a block; None when none is. A new array whenever
         # it changes, so users can tell a change by identity.
@@ -321,9 +325,11 @@ class LiveArea:
             self._live_at = np.full((rows, cols), -np.inf)
             self._rendered = np.zeros((rows, cols), bool)
             self._flat_at = np.full((rows, cols), time)
+            self._stirred = np.zeros((rows, cols), np.float32)
             self.blocks = self._keep = self._held = self._unflat = None
             self._since = self._time = time
         assert self._live_at is not None and self._rendered is not None and self._flat_at is not None
+        assert self._stirred is not None
         if flat is not None and flat.shape == self._rendered.shape:
             self._rendered |= flat
             self._flat_at[flat] = time
@@ -336,8 +342,11 @@ class LiveArea:
             changed = cv2.threshold(np.ascontiguousarray(largest), _LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
             cv2.accumulateWeighted(changed, self._rate, weight)
             self._rendered |= changed == 0
+            stirred = cv2.threshold(np.ascontiguousarray(largest), 0, 1, cv2.THRESH_BINARY)[1]
+            cv2.accumulateWeighted(stirred, self._stirred, weight)
         else:
             self._rate *= 1.0 - weight
+            self._stirred *= 1.0 - weight
         # Hysteresis, as Canny links weak edges to strong ones: blocks changing in a quarter of that
         # share are live too within two blocks of a live one (the edge of an inset where people pass
         # less often).
@@ -357,7 +366,7 @@ class LiveArea:
                 live = cv2.bitwise_and(cv2.dilate(live, _NEIGHBOURS), weak)
             self._live_at[live > 0] = time
         held = time - self._live_at <= _LIVE_HOLD
-        unflat = time - self._flat_at >= _UNFLAT_SECONDS
+        unflat = (time - self._flat_at >= _UNFLAT_SECONDS) & (self._stirred >= _STIRRED * watched)
         if (
             self._held is not None
             and np.array_equal(held, self._held)
