@@ -230,9 +230,9 @@ def flat_blocks(gray: np.ndarray) -> np.ndarray:
     slide, a terminal, an application) has flat backgrounds; a camera's sensor noise leaves no block of
     a natural scene exactly flat, however hard it is compressed."""
     h, w = gray.shape[0] // BLOCK * BLOCK, gray.shape[1] // BLOCK * BLOCK
-    picture = gray[:h, :w]
     if not h or not w:
         return np.zeros((h // BLOCK, w // BLOCK), bool)
+    picture = gray[:h, :w]
     largest = block_largest(picture)
     smallest = cv2.erode(picture, BLOCK_KERNEL, anchor=(0, 0))[::BLOCK, ::BLOCK]  # a min filter, the same way
     return largest == smallest
@@ -303,7 +303,7 @@ class LiveArea:
         self._rendered: np.ndarray | None = None
         self._flat_at: np.ndarray | None = None  # per block, the last look it was flat at
         self._stirred: np.ndarray | None = None  # per block, the share of recent looks it moved at all in
-        self._unflat: np.ndarray | None = None  # the blocks not flat for _UNFLAT_SECONDS, at the last box
+        self._unflat: np.ndarray | None = None  # the blocks a box may grow over (_grown), at the last box
         # 255 where a block is left out, at one pixel a block; None when none is. A new array whenever
         # it changes, so users can tell a change by identity.
         self.blocks: np.ndarray | None = None
