@@ -44,11 +44,13 @@ _SEEN = 0.5  # share of the looks of its life a track must be seen in: specks fl
 _STRAIGHT = 0.5  # a track's way from where it began over its path: more than back and forth
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
 _SPECK = np.ones((2, 2), np.uint8)
+_SQUARE = np.ones((3, 3), np.uint8)
 _JOIN = 64  # pieces closer than this share of the picture's width are one object
 _CLUTTER = 1 / 3  # an object's box holds foreground at least three times as densely as the ring around
 # it, in some look of its life; in clutter (leaves in wind, rain, glittering water) any piece is as dense
 # around as within (swaying foliage filling the picture: 0.4 to 0.7; people and cars: 0.3 at most)
 _SAME_SURFACE = 0.8  # correlation over which a changed region is the background in other light
+_GHOST = 4.0  # a ghost's outline: an edge the background model remembers at four times the picture's
 _DARK = 16.0  # grey level under which a pixel's brightness says little about the exposure
 _QUIET_FLOOR = 8.0  # grey levels: a difference under this between two pictures is noise and
 # compression, however still the clip (a hard-compressed still scene has a measured noise of zero)
@@ -277,10 +279,12 @@ def _surround(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return (ring / ring_area) / (within / (w * h))
 
 
-def _in_front(blobs: list[_Blob], picture: np.ndarray, background: np.ndarray) -> list[_Blob]:
+def _in_front(
+    blobs: list[_Blob], mask: np.ndarray, picture: np.ndarray, background: np.ndarray
+) -> list[_Blob]:
     """The blobs that show something in front of the background: a blob whose picture correlates
     with the background's there (normalised cross-correlation) is the same surface in other light, as
-    when the sun comes out or a cloud's shadow passes."""
+    when the sun comes out or a cloud's shadow passes; a ghost (see _ghost) is where something was."""
     out = []
     for blob in blobs:
         x, y, w, h = blob.box
@@ -289,9 +293,33 @@ def _in_front(blobs: list[_Blob], picture: np.ndarray, background: np.ndarray) -
             out.append(blob)
             continue
         same = float(cv2.matchTemplate(now, before, cv2.TM_CCOEFF_NORMED)[0, 0])
-        if same < _SAME_SURFACE:
+        if same < _SAME_SURFACE and not _ghost(blob.box, mask, picture, background):
             out.append(blob)
     return out
+
+
+def _ghost(
+    box: tuple[int, int, int, int], mask: np.ndarray, picture: np.ndarray, background: np.ndarray
+) -> bool:
+    """Whether a blob is a ghost: the background uncovered where something that the model had learnt
+    has gone (a caption faded out, a parked car driven off, a slide's text after the slide changed),
+    foreground until the model learns the scene anew though nothing is there. An object's outline is an
+    edge in the picture; a ghost's outline is an edge only in the model's memory. Edges are measured as
+    the grey-level range over 3x3 pixels along the blob's border. Where the picture shows the bare
+    background, the remembered outline is many times what the picture has there (a faded caption's: 20
+    times); an object that is only partly foreground (MOG2 takes a grey object darker than the wall for
+    its shadow) can cover a remembered edge with a weaker one of its own, up to 2.5 times weaker on the
+    shared clips: hence _GHOST."""
+    x, y, w, h = box
+    x0, y0 = max(0, x - 1), max(0, y - 1)
+    x1, y1 = min(mask.shape[1], x + w + 1), min(mask.shape[0], y + h + 1)
+    inside = mask[y0:y1, x0:x1]
+    border = cv2.subtract(inside, cv2.erode(inside, _SQUARE))
+    if not cv2.countNonZero(border):
+        return False
+    now = cv2.mean(cv2.morphologyEx(picture[y0:y1, x0:x1], cv2.MORPH_GRADIENT, _SQUARE), border)[0]
+    remembered = cv2.mean(cv2.morphologyEx(background[y0:y1, x0:x1], cv2.MORPH_GRADIENT, _SQUARE), border)[0]
+    return remembered > _GHOST * now
 
 
 class MotionDetector:
@@ -372,7 +400,7 @@ class MotionDetector:
         self.moved.append(0)
         blobs = _objects(above(mask, 200), self._min_blob)
         if blobs:
-            blobs = _in_front(blobs, grey, self._subtractor.getBackgroundImage())
+            blobs = _in_front(blobs, mask, grey, self._subtractor.getBackgroundImage())
         self.activity.append(sum(b.area for b in blobs) / mask.size)
         self._follow(blobs, frame.time)
         lagged = self._lagged[0] if self._lagged else grey
