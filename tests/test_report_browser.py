@@ -10,7 +10,6 @@ import json
 import math
 import random
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,10 +129,10 @@ def short_report(report_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def driver() -> Iterator[webdriver.Chrome]:
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="vidscan-chromium-")
+    profile = tmp_path_factory.mktemp("chromium-profile")  # pytest removes it with the run's other files
     for argument in [
         "--headless",
         "--no-sandbox",
