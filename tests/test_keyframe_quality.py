@@ -77,6 +77,18 @@ def test_an_object_seen_only_where_it_covers_an_edge_is_no_ghost(tmp_path: Path)
     assert not missed, _times(selection)
 
 
+def test_a_hand_that_reaches_in_and_draws_back_is_an_event() -> None:
+    # Three bottles on a table; a hand comes down from the top edge, takes one or puts one back, and
+    # goes back up the way it came: its track ends near where it began. The last such reach (35-37 s,
+    # the right bottle put back) is the only sign of the table's last state (units.json: 33-39.8 s).
+    clip = "inspection/intel_bottle-detection.mp4"
+    selection = _select(shared_video(clip))
+    units = json.loads((SHARED_VIDEOS / "units.json").read_text())[clip]["units"]
+    missed = [u for u in units if not any(u[0] <= k.time <= u[1] for k in selection.keyframes)]
+    assert not missed, _times(selection)
+    assert any(k.reason in EVENTS and 35.0 <= k.time <= 37.0 for k in selection.keyframes), _times(selection)
+
+
 def test_a_video_of_flat_colours_gets_no_keyframe_and_its_blank_stretches() -> None:
     selection = select_keyframes(media.probe(str(shared_video("edge_cases/psd_fades.mp4"))))
     assert selection.keyframes == ()

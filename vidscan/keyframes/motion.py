@@ -186,6 +186,17 @@ class _Track:
             return False
         return _at_edge(self.first_box, (height, width)) and self.samples[-1][1] >= 2 * self.samples[0][1]
 
+    def reached_in(self, width: int, height: int) -> bool:
+        """Something that reached into the picture and drew back (a hand taking an item from a shelf,
+        putting one back): first seen at the picture's edge, grown to twice its first size as it came
+        in, and gone some way (`_TRAVEL` of its size). Its way from where it began is short, which
+        is_event's test of going somewhere rejects; specks do not come in from an edge and grow."""
+        if not self._steady():
+            return False
+        grown = max(area for _, area, _ in self.samples) >= 2 * self.samples[0][1]
+        entered = _at_edge(self.first_box, (height, width))
+        return entered and grown and self.travel >= _TRAVEL * self.size
+
     def _steady(self) -> bool:
         """An object, not clutter (see _surround), seen for `_MIN_LIFE` seconds or more, in most of the
         looks of its life."""
@@ -468,7 +479,12 @@ class MotionDetector:
         ended = [track for track in self._tracks if t - track.last > _LOST]
         if ended:
             self._tracks = [track for track in self._tracks if track not in ended]
-            self._views += [view for track in ended if track.is_event() for view in track.views(self._window)]
+            self._views += [
+                view
+                for track in ended
+                if track.is_event() or track.reached_in(*self._picture_size)
+                for view in track.views(self._window)
+            ]
             self._show_events(t)
 
     def _show_events(self, now: float, final: bool = False) -> None:
