@@ -35,6 +35,9 @@ EVENTS = ("activity-start", "activity-peak")
 # more bullet) that a perceptual hash of the whole picture can miss.
 ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "dissolve", "text-change", *EVENTS)
 
+# A new shot begins there.
+_BOUNDARIES = ("cut", "fade", "dissolve")
+
 # Candidates whose frame is taken once the picture has settled.
 _SETTLED = ("text-change", "settled")
 
@@ -151,6 +154,10 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
     kept: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: c.start):
         close = kept and cand.start - kept[-1].start < min_gap and not _distinct(kept[-1], cand)
+        if close and kept[-1].reason in EVENTS and cand.reason in _BOUNDARIES:
+            # An event just before a cut is of the shot the cut ends: the new shot is shown.
+            kept[-1] = cand
+            continue
         if kept and (close or cand.extends):
             stronger, weaker = (cand, kept[-1])
             if _PRIORITY[cand.reason] <= _PRIORITY[kept[-1].reason]:
