@@ -187,10 +187,11 @@ class _Track:
         return _at_edge(self.first_box, (height, width)) and self.samples[-1][1] >= 2 * self.samples[0][1]
 
     def reached_in(self, width: int, height: int) -> bool:
-        """Something that reached into the picture and drew back (a hand taking an item from a shelf,
-        putting one back): first seen at the picture's edge, grown to twice its first size as it came
-        in, and gone some way (`_TRAVEL` of its size). Its way from where it began is short, which
-        is_event's test of going somewhere rejects; specks do not come in from an edge and grow."""
+        """Something that came into the picture and may have gone back the way it came (a hand taking
+        an item from a shelf or putting one back, a person who walks up and returns): first seen at the
+        picture's edge, grown to twice its first size as it came in, and gone some way in (`_TRAVEL` of
+        its size). Going back makes its way from where it began short, which is_event's test of going
+        somewhere rejects; specks do not come in from an edge and grow."""
         if not self._steady():
             return False
         grown = max(area for _, area, _ in self.samples) >= 2 * self.samples[0][1]
