@@ -182,9 +182,7 @@ class _Track:
         """For a track the video's end cut short: first seen at the picture's edge, then for long
         enough, in most looks, grown to twice its first size, as something coming into the picture does
         (its centre moves less than its size grows, so it has not travelled yet)."""
-        if not self._steady():
-            return False
-        return _at_edge(self.first_box, (height, width)) and self.samples[-1][1] >= 2 * self.samples[0][1]
+        return self._entered(width, height, self.samples[-1][1])
 
     def reached_in(self, width: int, height: int) -> bool:
         """Something that came into the picture and may have gone back the way it came (a hand taking
@@ -192,11 +190,13 @@ class _Track:
         picture's edge, grown to twice its first size as it came in, and gone some way in (`_TRAVEL` of
         its size). Going back makes its way from where it began short, which is_event's test of going
         somewhere rejects; specks do not come in from an edge and grow."""
-        if not self._steady():
-            return False
-        grown = max(area for _, area, _ in self.samples) >= 2 * self.samples[0][1]
-        entered = _at_edge(self.first_box, (height, width))
-        return entered and grown and self.travel >= _TRAVEL * self.size
+        largest = max(area for _, area, _ in self.samples)
+        return self._entered(width, height, largest) and self.travel >= _TRAVEL * self.size
+
+    def _entered(self, width: int, height: int, area: int) -> bool:
+        """Steady (see _steady), first seen at the picture's edge, and `area` (a size it grew to) twice
+        its first size."""
+        return self._steady() and _at_edge(self.first_box, (height, width)) and area >= 2 * self.samples[0][1]
 
     def _steady(self) -> bool:
         """An object, not clutter (see _surround), seen for `_MIN_LIFE` seconds or more, in most of the

@@ -30,13 +30,13 @@ _SCREEN_CELL = 3.0
 # is never merged with the keyframe before it, nor takes an earlier keyframe's caption.
 EVENTS = ("activity-start", "activity-peak")
 
+# A new shot begins there.
+_BOUNDARIES = ("cut", "fade", "dissolve")
+
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
 # more bullet) that a perceptual hash of the whole picture can miss.
-ALWAYS_KEPT = ("coverage", "heartbeat", "cut", "fade", "dissolve", "text-change", *EVENTS)
-
-# A new shot begins there.
-_BOUNDARIES = ("cut", "fade", "dissolve")
+ALWAYS_KEPT = ("coverage", "heartbeat", *_BOUNDARIES, "text-change", *EVENTS)
 
 # Candidates whose frame is taken once the picture has settled.
 _SETTLED = ("text-change", "settled")
