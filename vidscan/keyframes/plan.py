@@ -32,6 +32,7 @@ EVENTS = ("activity-start", "activity-peak")
 
 # A new shot begins there.
 _BOUNDARIES = ("cut", "fade", "dissolve")
+_SHOTS = ("start", *_BOUNDARIES)  # the candidates of shots (scenes.shot_candidates)
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
@@ -166,6 +167,10 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
             # settled: the stronger reason stands, with the frame taken where the weaker one settled.
             # Likewise an event merged with the start of its shot: the moment the object is in view.
             pick = weaker.pick if weaker.reason in (*_SETTLED, *EVENTS) else stronger.pick
+            if all(c.reason in _SHOTS for c in (cand, kept[-1])):
+                # Two shot boundaries under min_gap apart (a fade-in's black, a flash): the first shot
+                # is a sliver, and the keyframe shows the shot after it, from its middle half.
+                pick = cand.pick
             kept[-1] = replace(stronger, start=kept[-1].start, pick=pick, extends=False)
             continue
         kept.append(cand)
