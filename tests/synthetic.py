@@ -515,3 +515,27 @@ def crossing(
     )
     extra = [*(codec or ["-crf", "26"]), *(keyframes or [])]
     return encode(path, inputs, graph, fps * 2, extra)
+
+
+def recorder_export(
+    path: Path,
+    source: Path,
+    size: str,
+    seconds: float,
+    loop_frames: int = 0,
+    keyframe_every: int = 60,
+    clock: bool = True,
+) -> Path:
+    """A real clip as a recorder exports it: scaled to `size`, with the camera's name and a clock
+    ticking every second drawn over its top left (white with a dark outline, a twentieth of the height,
+    as recorders draw it; not with `clock` False), `seconds` long; `loop_frames`: the clip's first
+    frames over and over."""
+    drawn = (
+        f",drawtext=fontfile={FONT}:fontsize=h/20:x=h/40:y=h/40:fontcolor=white:borderw=2:bordercolor=black"
+        ":text='CAM 03  %{pts\\:gmtime\\:1764921600}'"
+        if clock
+        else ""
+    )
+    loop = f"loop=loop=-1:size={loop_frames}," if loop_frames else ""
+    graph = f"[0:v]{loop}trim=duration={seconds},setpts=N/FRAME_RATE/TB,scale={size.replace('x', ':')}{drawn}"
+    return encode(path, ["-i", str(source)], graph, keyframe_every, ["-crf", "23"])

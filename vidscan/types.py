@@ -73,6 +73,9 @@ class KeyframeSelection:
     iframe_interval_longest: float | None = None
     hwaccel: str = "software"  # what decoded it: "software", "--hwaccel NAME", or software after it failed
     hwaccel_error: str = ""  # ffmpeg's words when the hardware decoder asked for could not start
+    # A recorder's clock drawn over a fixed camera (keyframes/overlay.py): the band of the picture's height
+    # (shares from its top) left out of the motion tests; None when none was found
+    clock_band: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

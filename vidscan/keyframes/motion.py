@@ -26,6 +26,7 @@ import numpy as np
 
 from .frames import Candidate, FrameView, above, components
 from .options import KeyframeOptions
+from .overlay import Clock
 
 _GLOBAL_CHANGE = 0.5  # share of the picture: more than this foreground at once is a cut or a moved camera
 _HISTORY_SECONDS = 20.0  # how long the background model remembers: a person standing still longer
@@ -66,11 +67,15 @@ def _noise_threshold(diff: np.ndarray) -> float:
     return max(_QUIET_FLOOR, 4.0 * median)
 
 
+def _changed(diff: np.ndarray) -> np.ndarray:
+    """255 where a difference picture stands out from its own noise, in pieces of 2x2 or more (specks
+    are noise)."""
+    return cv2.morphologyEx(above(diff, _noise_threshold(diff)), cv2.MORPH_OPEN, _SPECK)
+
+
 def _something_moved(diff: np.ndarray, min_blob: int) -> bool:
-    """Whether a difference picture shows something that moved: enough pixels over its own noise, in
-    pieces of 2x2 or more (specks are noise)."""
-    moved = cv2.morphologyEx(above(diff, _noise_threshold(diff)), cv2.MORPH_OPEN, _SPECK)
-    return cv2.countNonZero(moved) >= min_blob
+    """Whether a difference picture shows something that moved: enough pixels changed (see _changed)."""
+    return cv2.countNonZero(_changed(diff)) >= min_blob
 
 
 def _exposure_gain(now: np.ndarray, before: np.ndarray) -> float | None:
@@ -102,8 +107,9 @@ class CameraChange:
     or went between them shows; wind in leaves does too (the stretch is then decoded for nothing, which
     costs time, not keyframes)."""
 
-    def __init__(self, source_width: int) -> None:
+    def __init__(self, source_width: int, clock: Clock | None = None) -> None:
         self._source_width = source_width
+        self._clock = clock  # the motion detector's: a recorder's clock found there is left out here
 
     @staticmethod
     def picture(frame: FrameView) -> np.ndarray:
@@ -113,7 +119,10 @@ class CameraChange:
         gain = _exposure_gain(now, before)
         if gain is not None and abs(gain - 1.0) >= 0.01:
             now = cv2.convertScaleAbs(now, alpha=gain)
-        return _something_moved(cv2.absdiff(now, before), min_blob(now.shape[1], self._source_width))
+        diff = cv2.absdiff(now, before)
+        if self._clock is not None:
+            diff = self._clock.hide(diff)
+        return _something_moved(diff, min_blob(now.shape[1], self._source_width))
 
 
 @dataclass
@@ -371,6 +380,7 @@ class MotionDetector:
         self._exposed: np.ndarray | None = None  # the last picture, brought to the model's exposure
         self._model_since: float | None = None  # the background model (re)started from the look then
         self._picture_size = (0, 0)  # width, height of the pictures looked at
+        self.clock = Clock(self._rate)  # a recorder's clock over the picture, once found
 
     def _new_model(self) -> cv2.BackgroundSubtractorMOG2:
         model = cv2.createBackgroundSubtractorMOG2(
@@ -415,9 +425,11 @@ class MotionDetector:
             blobs = _in_front(blobs, mask, grey, self._subtractor.getBackgroundImage())
         self.activity.append(sum(b.area for b in blobs) / mask.size)
         self._follow(blobs, frame.time)
+        if self._lagged:  # the look before (the lag starts over after a gap)
+            self.clock.see(_changed(cv2.absdiff(grey, self._lagged[-1])), frame.time)
         lagged = self._lagged[0] if self._lagged else grey
         self._lagged.append(grey)
-        moving = _something_moved(cv2.absdiff(grey, lagged), self._min_blob)
+        moving = _something_moved(self.clock.hide(cv2.absdiff(grey, lagged)), self._min_blob)
         if self._reference is None:
             self._reference = grey
         self._settle(frame.time, moving, grey)
@@ -553,7 +565,9 @@ class MotionDetector:
             (float(m[0, 0]), float(d[0, 0])) for m, d in (cv2.meanStdDev(grey), cv2.meanStdDev(state))
         )
         gain = state_std / std if std > 1.0 else 1.0
-        diff = cv2.absdiff(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
+        diff = self.clock.hide(
+            cv2.absdiff(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
+        )
         return bool(_blobs(above(diff, _noise_threshold(diff)), self._min_blob))
 
     def _heartbeat(self, t: float) -> None:

@@ -110,7 +110,7 @@ class _Pass:
         )
         # How two keyframes are compared: for cuts; with the motion detector, also as a fixed camera.
         self.comparison = KeyframeComparison(
-            options.iframe_change, CameraChange(info.width) if self.motion else None
+            options.iframe_change, CameraChange(info.width, self.motion.clock) if self.motion else None
         )
         self.text = TextDetector(options) if "text" in wants else None
         # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
@@ -375,4 +375,5 @@ def select_keyframes(
         iframe_interval_longest=round(counts.longest(), 3) if counts is not None and counts.gaps else None,
         hwaccel=p.hardware.describe(),
         hwaccel_error=p.hardware.failed,
+        clock_band=p.motion.clock.band() if p.motion else None,
     )

@@ -66,6 +66,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     run["iframe_interval"] = report.selection.iframe_interval
     run["iframe_interval_longest"] = report.selection.iframe_interval_longest
     run["hwaccel"] = report.selection.hwaccel
+    band = report.selection.clock_band
+    run["clock_band"] = list(band) if band else None
     return {
         "schema_version": SCHEMA_VERSION,
         "video": video,

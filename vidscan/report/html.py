@@ -289,6 +289,7 @@ def _header_facts(
         ("Strategy", _text(run.get("keyframe_strategy"))),
         ("Frames decoded", _count_text(run.get("frames_decoded"))),
         ("Decode", _decode_text(run)),
+        ("Recorder's clock", _clock_text(run.get("clock_band"))),
     ]
     return [(label, value) for label, value in facts if value]
 
@@ -305,6 +306,14 @@ def _decode_text(run: Mapping[str, Any]) -> str:
     if isinstance(longest, (int, float)) and longest > interval * 1.05:
         text += f" (longest gap {longest:.2f} s)"
     return text
+
+
+def _clock_text(band: Any) -> str:
+    """Where a recorder's clock was found, and what that means for the motion keyframes."""
+    if not isinstance(band, (list, tuple)) or len(band) != 2:
+        return ""
+    top, bottom = (_number(v) for v in band)
+    return f"found {top:.0%}\u2013{bottom:.0%} down the picture: left out of the motion tests"
 
 
 def level_label(level: Any) -> str:
