@@ -5,6 +5,7 @@ from real footage, and memory on a day of it.
     python -m benchmarks.longcamera --day            # and 24 hours, I-frames first only (memory)
     python -m benchmarks.longcamera --fps 10 --skip-full   # the source's own 10 frames/s
     python -m benchmarks.longcamera --skip-full --without-pyav   # also I-frames first decoded by ffmpeg
+    python -m benchmarks.longcamera --skip-full --clock   # with a recorder's clock drawn over the hour
 
 The clip (made once into the cache directory, `$VIDSCAN_BENCH_CACHE` or ~/.cache/vidscan-bench): the
 first 6 s of ../shared/videos/surveillance/intel_one-by-one-person-detection.mp4, where the standing
@@ -57,15 +58,25 @@ def _run(cmd: list[str]) -> None:
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *cmd], check=True)
 
 
-def _encode(out: Path, start: float, seconds: float, fps: int, loops: int = 0) -> None:
-    """`seconds` of the source from `start` (looped `loops` more times), as the recorder encodes it."""
+# A recorder's clock (--clock): the camera's name, the date and the time, white with a dark outline, a
+# twentieth of the height, top left. Each piece's clock starts at the piece's own start (the hour is made
+# of copies of pieces): the seconds tick throughout, the minutes go back at the end of each piece.
+CLOCK = (
+    ",drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf:fontsize=h/20:x=h/40:y=h/40"
+    ":fontcolor=white:borderw=2:bordercolor=black:text='CAM 03  %{pts\\:gmtime\\:1764921600}'"
+)
+
+
+def _encode(out: Path, start: float, seconds: float, fps: int, loops: int = 0, clock: bool = False) -> None:
+    """`seconds` of the source from `start` (looped `loops` more times), as the recorder encodes it
+    (with `clock`, drawn over it)."""
     scale = f"framerate=fps={fps}," if fps != 10 else ""
     loop = ["-stream_loop", str(loops)] if loops else []
     args = [a.format(gop=int(GOP * fps)) for a in ENCODE]
     # The source's own 6 s are cut first, so that a loop repeats exactly them.
     piece = out.with_suffix(".piece.mkv")
     _run(["-ss", f"{start}", "-t", f"{seconds}", "-i", str(SOURCE), "-c:v", "ffv1", str(piece)])
-    vf = f"{scale}scale=1920:1080:flags=bicubic,format=yuv420p"
+    vf = f"{scale}scale=1920:1080:flags=bicubic{CLOCK if clock else ''},format=yuv420p"
     _run(
         [
             *loop,
@@ -84,14 +95,14 @@ def _encode(out: Path, start: float, seconds: float, fps: int, loops: int = 0) -
     piece.unlink()
 
 
-def hour_clip(fps: int) -> tuple[Path, list[tuple[float, float]]]:
+def hour_clip(fps: int, clock: bool = False) -> tuple[Path, list[tuple[float, float]]]:
     """The hour (made once) and the times of its visits."""
-    folder = CACHE / f"longcamera_{fps}fps"
+    folder = CACHE / f"longcamera_{fps}fps{'_clock' if clock else ''}"
     folder.mkdir(parents=True, exist_ok=True)
     block = folder / "empty.ts"
     if not block.exists():
         loops = int(BLOCK / (EMPTY[1] - EMPTY[0]))
-        _encode(block, EMPTY[0], EMPTY[1] - EMPTY[0], fps, loops - 1)
+        _encode(block, EMPTY[0], EMPTY[1] - EMPTY[0], fps, loops - 1, clock)
     pieces: list[Path] = []
     events: list[tuple[float, float]] = []
     at = 0.0
@@ -102,7 +113,7 @@ def hour_clip(fps: int) -> tuple[Path, list[tuple[float, float]]]:
         length = GOP * -(-(end + 1.0 - cut) // GOP)  # whole keyframe intervals
         visit = folder / f"visit{i}.ts"
         if not visit.exists():
-            _encode(visit, cut, length, fps)
+            _encode(visit, cut, length, fps, clock=clock)
         pieces.append(visit)
         events.append((round(at + start - cut, 3), round(at + end - cut, 3)))
         at += length
@@ -199,6 +210,7 @@ def main() -> None:
     parser.add_argument(
         "--without-pyav", action="store_true", help="also I-frames first decoded by ffmpeg (VIDSCAN_PYAV=0)"
     )
+    parser.add_argument("--clock", action="store_true", help="a recorder's clock drawn over the picture")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -206,7 +218,7 @@ def main() -> None:
         return
     from vidscan import media
 
-    hour, events = hour_clip(args.fps)
+    hour, events = hour_clip(args.fps, args.clock)
     length = media.probe(str(hour)).duration  # a little over the hour: whole blocks
     spent = sum(hi - lo for lo, hi in events)
     print(f"{hour}: {length:.0f} s, {len(events)} visits, {spent:.0f} s ({spent / length:.1%}) at {events}")
