@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import SAMPLE_VIDEOS, run_cli, shared_video
 from tests.fake_ollama import FakeOllama
-from tests.synthetic import recorder_export
+from tests.synthetic import recorder_export, typing
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
 from vidscan.keyframes.frames import FrameView
@@ -78,3 +78,13 @@ def test_the_report_says_where_the_clock_was_found(fake_ollama: FakeOllama, tmp_
     assert 0.0 <= top < bottom < 0.1  # drawn a fortieth of the height down, a twentieth tall
     html = (tmp_path / "out" / "cam3" / "report.html").read_text()
     assert f"found {top:.0%}\u2013{bottom:.0%} down the picture: left out of the motion tests" in html
+
+
+def test_steady_typing_is_no_clock(tmp_path: Path) -> None:
+    # A key every 0.6 s, as a terminal demo renders typing: each change is beside the last one, not in
+    # place, and no line is left out (without that test, the typed line was taken for a clock).
+    info = media.probe(str(typing(tmp_path / "typing.mp4", chars_per_second=1 / 0.6, seconds=20.0)))
+    detector = MotionDetector(KeyframeOptions(), info.frame_rate, info.width)
+    for frame in media.decode_small(info, 320):
+        detector.process(FrameView(frame.time, frame.yuv))
+    assert not detector.clock.found

@@ -5,8 +5,8 @@ Left in, a clock whose digits are larger than the smallest object worth an event
 is motion every second, so a scene never settles, and it differs from every earlier state of the scene,
 so two pictures of an unchanged scene always differ (and I-frames first decodes every stretch). Each
 look, the pieces of the picture that changed since the look before are followed in place: a region
-that changes again and again at the same period (a tick), still in between, is a clock (or a blinking
-light), and the text line it lies on is left out of the tests of whether anything moved or differs
+that changes again and again at the same period (a tick), without growing as writing does, is a clock
+(or a blinking light), and the text line it lies on is left out of the tests of whether anything moved or differs
 (the minutes and the date beside the seconds change too seldom to show a period of their own). A person
 or a car changes the picture in every look while it moves: no period, never a clock."""
 
@@ -74,7 +74,8 @@ class Clock:
         elif amount:
             count, _, stats, _ = components(changed)
             pieces = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count)]
-            touched: set[int] = set()
+            touched: dict[int, _Ticker] = {}
+            moved: set[int] = set()
             for x, y, w, h in pieces:
                 box = (x, y, x + w, y + h)
                 if h > _LINE * height:
@@ -82,21 +83,26 @@ class Clock:
                 ticker = next((k for k in self._tickers if k.near(box)), None)
                 if ticker is None:
                     self._tickers.append(_Ticker(box, t))
-                    touched.add(id(self._tickers[-1]))
+                    touched[id(self._tickers[-1])] = self._tickers[-1]
                     continue
                 grown = _union(ticker.box, box)
                 if grown[3] - grown[1] > _LINE * height:
                     continue
+                # Writing goes on beside what was written (typing, a line drawn): a region that grows by
+                # half a character or more changed somewhere new, not in place.
+                if (grown[2] - grown[0]) - (ticker.box[2] - ticker.box[0]) >= (grown[3] - grown[1]) / 2:
+                    moved.add(id(ticker))
                 ticker.box = grown
-                if id(ticker) not in touched:  # the first piece of this look's change there
-                    touched.add(id(ticker))
-                    self._tick(ticker, t, height)
+                touched[id(ticker)] = ticker
+            for key, ticker in touched.items():
+                if ticker.last < t:  # not one this look began
+                    self._tick(ticker, t, height, key in moved)
         self._tickers = [k for k in self._tickers if k.steady >= _TICKS or t - k.last <= _UNSEEN]
 
-    def _tick(self, ticker: _Ticker, t: float, height: int) -> None:
+    def _tick(self, ticker: _Ticker, t: float, height: int, moved: bool) -> None:
         interval = t - ticker.last
         ticker.last = t
-        if interval < _MIN_PERIOD:
+        if interval < _MIN_PERIOD or moved:
             ticker.period, ticker.steady = 0.0, 0
         elif self._on_beat(ticker, interval):
             ticker.steady += 1
