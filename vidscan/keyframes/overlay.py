@@ -6,9 +6,9 @@ is motion every second, so a scene never settles, and it differs from every earl
 so two pictures of an unchanged scene always differ (and I-frames first decodes every stretch). Each
 look, the pieces of the picture that changed since the look before are followed in place: a region
 that changes again and again at the same period (a tick), without growing as writing does, is a clock
-(or a blinking light), and the text line it lies on is left out of the tests of whether anything moved or differs
-(the minutes and the date beside the seconds change too seldom to show a period of their own). A person
-or a car changes the picture in every look while it moves: no period, never a clock."""
+(or a blinking light), and the text line it lies on is left out of the tests of whether anything moved
+or differs (the minutes and the date beside the seconds change too seldom to show a period of their
+own). A person or a car changes the picture in every look while it moves: no period, never a clock."""
 
 from __future__ import annotations
 
