@@ -65,10 +65,10 @@ class Clock:
     def see(self, changed: np.ndarray, t: float) -> None:
         """`changed`: 255 where the picture changed since the look before (over its noise), at time `t`."""
         height = changed.shape[0]
-        # A tick changes the seconds' two characters, each no wider than the line is tall: more change
-        # than that is motion (followed elsewhere), and looking for ticks in it costs time for nothing.
         self._busy = [b for b in self._busy if t - b <= _UNSEEN]
         amount = cv2.countNonZero(changed)
+        # A tick changes the seconds' two characters, each no wider than the line is tall: more change
+        # than that is motion (followed elsewhere), and looking for ticks in it costs time for nothing.
         if amount > 2 * (_LINE * height) ** 2:
             self._busy.append(t)
         elif amount:
