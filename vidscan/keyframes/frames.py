@@ -427,6 +427,17 @@ def _grown(unflat: np.ndarray, top: int, bottom: int, left: int, right: int) -> 
             return before
 
 
+Box = tuple[int, int, int, int]  # left, top, width, height (as cv2's connected components give them)
+
+
+def union_box(a: Box | None, b: Box | None) -> Box | None:
+    """The smallest box holding both (either alone when the other is None)."""
+    if a is None or b is None:
+        return a or b
+    left, top = min(a[0], b[0]), min(a[1], b[1])
+    return left, top, max(a[0] + a[2], b[0] + b[2]) - left, max(a[1] + a[3], b[1] + b[3]) - top
+
+
 def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """cv2.connectedComponentsWithStats of a 0/255 mask, 8-connected: count, labels, stats, centroids.
     Grana's block-based labelling gives the same labels in the same order as OpenCV's default, and

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .frames import components
+from .frames import Box, components, union_box
 
 _TICKS = 4  # steady intervals in a row (five ticks) before a region is a clock
 _MIN_PERIOD = 0.5  # seconds: a region that changes faster than twice a second is moving (a mouth
@@ -30,21 +30,16 @@ _UNSEEN = 3.0  # seconds without a tick after which a region that is not yet a c
 class _Ticker:
     """A region of the picture that changed in place, and when."""
 
-    box: tuple[int, int, int, int]  # left, top, right, bottom
+    box: Box
     last: float  # the look of its last change
     period: float = 0.0  # seconds between its last two changes
     steady: int = 0  # changes in a row that came one period after the one before
 
-    def near(self, box: tuple[int, int, int, int]) -> bool:
+    def near(self, box: Box) -> bool:
         """Whether a piece of change lies on this region, or within a character of it (the next digit)."""
-        left, top, right, bottom = self.box
-        reach = bottom - top
-        x0, y0, x1, y1 = box
-        return x0 <= right + reach and x1 >= left - reach and y0 <= bottom and y1 >= top
-
-
-def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+        left, top, width, height = self.box
+        x, y, w, h = box
+        return x <= left + width + height and x + w >= left - height and y <= top + height and y + h >= top
 
 
 class Clock:
@@ -73,24 +68,24 @@ class Clock:
             self._busy.append(t)
         elif amount:
             count, _, stats, _ = components(changed)
-            pieces = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count)]
+            pieces: list[Box] = [(int(x), int(y), int(w), int(h)) for x, y, w, h in stats[1:count, :4]]
             touched: dict[int, _Ticker] = {}
             moved: set[int] = set()
-            for x, y, w, h in pieces:
-                box = (x, y, x + w, y + h)
-                if h > _LINE * height:
+            for box in pieces:
+                if box[3] > _LINE * height:
                     continue  # taller than a line of text
                 ticker = next((k for k in self._tickers if k.near(box)), None)
                 if ticker is None:
                     self._tickers.append(_Ticker(box, t))
                     touched[id(self._tickers[-1])] = self._tickers[-1]
                     continue
-                grown = _union(ticker.box, box)
-                if grown[3] - grown[1] > _LINE * height:
+                grown = union_box(ticker.box, box)
+                assert grown is not None
+                if grown[3] > _LINE * height:
                     continue
                 # Writing goes on beside what was written (typing, a line drawn): a region that grows by
                 # half a character or more changed somewhere new, not in place.
-                if (grown[2] - grown[0]) - (ticker.box[2] - ticker.box[0]) >= (grown[3] - grown[1]) / 2:
+                if grown[2] - ticker.box[2] >= grown[3] / 2:
                     moved.add(id(ticker))
                 ticker.box = grown
                 touched[id(ticker)] = ticker
@@ -112,7 +107,8 @@ class Clock:
             rows = np.zeros(height, bool) if self._rows is None else self._rows.copy()
             # The line it lies on, and a row either side for the characters' outline and the blur; a
             # clock is a line or two of text: regular change over more of the picture is none.
-            rows[max(0, ticker.box[1] - 1) : ticker.box[3] + 1] = True
+            top, tall = ticker.box[1], ticker.box[3]
+            rows[max(0, top - 1) : top + tall + 1] = True
             if np.count_nonzero(rows) <= _LINE * height:
                 self._rows = rows
 

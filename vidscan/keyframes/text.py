@@ -9,7 +9,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from .frames import Candidate, FrameView, blocks_over, components
+from .frames import Box as _Box
+from .frames import Candidate, FrameView, blocks_over, components, union_box
 from .options import KeyframeOptions
 
 _STILL = 0.0006  # share of the picture whose edges moved between looks: below this, no change at once
@@ -114,9 +115,6 @@ def _gone(before: np.ndarray, after: np.ndarray) -> float:
     return cv2.countNonZero(cv2.subtract(before, cv2.dilate(after, _NEAR))) / before.size
 
 
-_Box = tuple[int, int, int, int]  # left, top, width, height
-
-
 def _added(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """The edges `after` has and `before` has not near them."""
     return cv2.subtract(after, cv2.dilate(before, _NEAR))
@@ -145,13 +143,6 @@ def _fills_in(first: _Box | None, added: np.ndarray) -> bool:
     # much with scaling and compression): a pen's stroke just under the last one is outside.
     up, side = 2, 2 * _LINE_HEIGHT
     return top - up <= y and y + h <= top + tall + up and left - side <= x and x + w <= left + wide + side
-
-
-def _union(a: _Box | None, b: _Box | None) -> _Box | None:
-    if a is None or b is None:
-        return a or b
-    left, top = min(a[0], b[0]), min(a[1], b[1])
-    return left, top, max(a[0] + a[2], b[0] + b[2]) - left, max(a[1] + a[3], b[1] + b[3]) - top
 
 
 def _goes_on(first: _Box | None, added: np.ndarray) -> bool:
@@ -492,7 +483,7 @@ class TextDetector:
         # The line a filled-in change belongs to is the whole line as drawn so far (a progress bar's next
         # step fills in after this one, not within it).
         box = _box(added)
-        self._reference, self._added_at = edges, _union(self._added_at, box) if filled_in else box
+        self._reference, self._added_at = edges, union_box(self._added_at, box) if filled_in else box
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
 
