@@ -260,7 +260,8 @@ VARIANTS = {
         "[1:v]fps=30,scale={fifth}:-2[cam];[0:v][cam]overlay=W-w:H-h:shortest=1",
     ],
     # A camera on a pole in wind: the view sways by half a percent of the picture each way (4 px of a
-    # 768-px camera), slowly (1.3 and 0.9 Hz), cropped by 1% and scaled back to the clip's size.
+    # 768-px camera), slowly (1.3 and 0.9 Hz): a crop of 98% of each side whose corner moves between
+    # 0.5% and 1.5% in, scaled back to the clip's size.
     "sway": [
         "-vf",
         "crop=trunc(iw*0.98/2)*2:trunc(ih*0.98/2)*2:iw*0.01*(1+0.5*sin(2*PI*1.3*t)):ih*0.01*(1+0.5*cos(2*PI*0.9*t)),"
