@@ -267,6 +267,11 @@ VARIANTS = {
         "crop=trunc(iw*0.98/2)*2:trunc(ih*0.98/2)*2:iw*0.01*(1+0.5*sin(2*PI*1.3*t)):ih*0.01*(1+0.5*cos(2*PI*0.9*t)),"
         "scale=trunc(iw/0.98/2)*2:trunc(ih/0.98/2)*2",
     ],
+    # A camera's picture framed by black bars, as an export or an upload frames what does not fill it: a
+    # 4:3 camera in a 16:9 file (bars at the sides, a sixth of the width each), a wide film in a taller
+    # frame (bars above and below, an eighth of the height each).
+    "pillarbox": ["-vf", "pad=trunc(iw*4/3/2)*2:ih:(ow-iw)/2:0:black"],
+    "letterbox": ["-vf", "pad=iw:trunc(ih*4/3/2)*2:0:(oh-ih)/2:black"],
 }
 # Variants made from a second input besides the clip.
 VARIANT_INPUTS = {
