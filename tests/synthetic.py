@@ -539,3 +539,21 @@ def recorder_export(
     loop = f"loop=loop=-1:size={loop_frames}," if loop_frames else ""
     graph = f"[0:v]{loop}trim=duration={seconds},setpts=N/FRAME_RATE/TB,scale={size.replace('x', ':')}{drawn}"
     return encode(path, ["-i", str(source)], graph, keyframe_every, ["-crf", "23"])
+
+
+# A camera on a pole in wind (benchmarks/clips.py's `sway` variant): the view sways by half a percent of
+# the picture each way at 1.3 and 0.9 Hz, a crop of 98% of each side scaled back to the clip's size.
+SWAY = (
+    "crop=trunc(iw*0.98/2)*2:trunc(ih*0.98/2)*2"
+    ":iw*0.01*(1+0.5*sin(2*PI*1.3*t)):ih*0.01*(1+0.5*cos(2*PI*0.9*t)),"
+    "scale=trunc(iw/0.98/2)*2:trunc(ih/0.98/2)*2"
+)
+
+
+def filtered(source: Path, path: Path, video_filter: str) -> Path:
+    """A real clip through an ffmpeg filter (H.264, CRF 23, no sound)."""
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-an"]
+    cmd += ["-vf", video_filter, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]
+    cmd += ["-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, check=True)
+    return path

@@ -47,6 +47,9 @@ class DissolveDetector:
         """`half`: the frame in BGR at any small size (the cut detector's view)."""
         height = max(2, half.shape[0] * _WIDTH // max(half.shape[1], 1))
         colour = cv2.resize(half, (_WIDTH, height), interpolation=cv2.INTER_AREA)
+        if self._colours and self._colours[-1].shape != colour.shape:
+            self._pictures.clear()  # a picture of another shape (the black bars around it found):
+            self._colours.clear()  # compared from here on
         self._colours.append(cv2.cvtColor(colour, cv2.COLOR_BGR2HSV))
         self._pictures.append((time, cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY).astype(np.float32)))
         if len(self._pictures) <= self._looks:

@@ -238,6 +238,91 @@ def flat_blocks(gray: np.ndarray) -> np.ndarray:
     return largest == smallest
 
 
+# Black bars around a picture narrower or wider than its video (see Matte).
+_BAR_LEVEL = 16  # full-range grey levels: a bar is video black, which compression lifts by a few levels
+_MIN_BAR = 0.02  # share of the width or height: a thinner black edge is a camera's or a capture card's
+# frame line (left out anyway, see _BORDER); two opposite bars differ by less (padding centres the picture)
+_LIT_EDGE = 0.5  # share of a picture's edge next to a bar that is lit: the edge of a picture is a straight
+# line lit along its length, where the top of a dark slide's centred title is lit between its letters
+
+
+class Matte:
+    """Black bars that frame a picture narrower or wider than its video: a 4:3 camera exported as 16:9
+    (bars at the sides), a film letterboxed in a taller frame, a phone's upright video. The bars are no
+    part of the picture: no flat, rendered background (which made a camera with bars a screen), and
+    not its edge (an object coming into the picture comes in at the bars' inner edge). `box` is the
+    picture inside them (None: no bars). ffmpeg's cropdetect finds the same from the rows and columns
+    that stay black; here they must stay black in every look so far (the box only grows, as a fade-in
+    lights the picture), come in opposite pairs of the same size, and border a straight edge of the
+    picture."""
+
+    def __init__(self) -> None:
+        self._brightest: np.ndarray | None = None  # per pixel, its brightest look so far
+        self._done = False  # every edge of the picture has been lit: no bars, now or later
+        self.box: Box | None = None
+
+    def see(self, gray: np.ndarray) -> None:
+        if self._done:
+            return
+        if self._brightest is None or self._brightest.shape != gray.shape:
+            self._brightest = gray.copy()
+        else:
+            cv2.max(self._brightest, gray, dst=self._brightest)
+        lit = self._brightest > _BAR_LEVEL
+        if lit[0].any() and lit[-1].any() and lit[:, 0].any() and lit[:, -1].any():
+            self._done, self.box = True, None
+            return
+        self.box = _inside_bars(lit)
+
+    def bounds(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """Left, top, right and bottom of the picture in a picture of `shape` (the whole of it without
+        bars)."""
+        if self.box is None:
+            return 0, 0, shape[1], shape[0]
+        x, y, w, h = self.box
+        return x, y, x + w, y + h
+
+
+def _inside_bars(lit: np.ndarray) -> Box | None:
+    """The box inside opposite pairs of unlit bars (see Matte), or None."""
+    rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
+    if not len(rows):
+        return None
+    height, width = lit.shape
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+    def pair(before: int, after: int, size: int, edges: list[np.ndarray]) -> bool:
+        thin = _MIN_BAR * size
+        return (
+            min(before, after) >= thin
+            and abs(before - after) <= thin
+            and all(e.mean() >= _LIT_EDGE for e in edges)
+        )
+
+    # A picture's edge is lit along its length within a band as deep as the thinnest bar (a dark
+    # corner of a scene leaves its outermost row unlit in places).
+    band_rows, band_cols = max(1, int(_MIN_BAR * height)), max(1, int(_MIN_BAR * width))
+    top_edge = np.asarray(lit[top : top + band_rows].any(axis=0))
+    bottom_edge = np.asarray(lit[bottom - band_rows : bottom].any(axis=0))
+    if not pair(top, height - bottom, height, [top_edge[left:right], bottom_edge[left:right]]):
+        top, bottom = 0, height
+    left_edge = np.asarray(lit[:, left : left + band_cols].any(axis=1))
+    right_edge = np.asarray(lit[:, right - band_cols : right].any(axis=1))
+    if not pair(left, width - right, width, [left_edge[top:bottom], right_edge[top:bottom]]):
+        left, right = 0, width
+    if (top, bottom, left, right) == (0, height, 0, width):
+        return None
+    return int(left), int(top), int(right - left), int(bottom - top)
+
+
+def flat_share(flat: np.ndarray, matte: Matte | None) -> float:
+    """The share of the blocks of `flat` (see flat_blocks) that are flat, of those inside the matte."""
+    if matte is not None and matte.box is not None:
+        left, top, right, bottom = matte.bounds((flat.shape[0] * BLOCK, flat.shape[1] * BLOCK))
+        flat = flat[-(-top // BLOCK) : bottom // BLOCK, -(-left // BLOCK) : right // BLOCK]
+    return float(np.count_nonzero(flat)) / flat.size if flat.size else 0.0
+
+
 # A live area: blocks that change in most looks for seconds on end (a lecturer's camera in a corner of
 # the slides, a video playing in a window, a spinner). A pen or a pointer passes a block in a few looks,
 # typing changes a block once per letter, and a cursor blinks in under half of them.
@@ -452,7 +537,8 @@ def hamming(a: int, b: int) -> int:
 class FrameStats:
     """A few numbers per frame for the whole video, in typed arrays (8 bytes a number)."""
 
-    def __init__(self) -> None:
+    def __init__(self, matte: Matte | None = None) -> None:
+        self.matte = matte  # black bars around the picture: no flat background of its
         self.times = array("d")
         self.frame_times = array("d")  # FrameView.frame_time
         self.sharpness = array("f")
@@ -491,7 +577,7 @@ class FrameStats:
         self.sharpness.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))[1][0, 0]) ** 2)
         self.brightness.append(cv2.mean(gray)[0])
         flat = flat_blocks(gray)
-        self.flat.append(float(np.count_nonzero(flat)) / flat.size if flat.size else 0.0)
+        self.flat.append(flat_share(flat, self.matte))
         previous = self._previous
         if previous is None or previous.shape != gray.shape:
             self.change.append(0.0)

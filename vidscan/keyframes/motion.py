@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .frames import Candidate, FrameView, above, components
+from .frames import Candidate, FrameView, Matte, above, components
 from .options import KeyframeOptions
 from .overlay import Clock
+from .sway import Stabiliser
 
 _GLOBAL_CHANGE = 0.5  # share of the picture: more than this foreground at once is a cut or a moved camera
 _HISTORY_SECONDS = 20.0  # how long the background model remembers: a person standing still longer
@@ -46,6 +47,7 @@ _STRAIGHT = 0.5  # a track's way from where it began over its path: more than ba
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
 _SPECK = np.ones((2, 2), np.uint8)
 _SQUARE = np.ones((3, 3), np.uint8)
+_REACH = np.ones((5, 5), np.uint8)
 _JOIN = 64  # pieces closer than this share of the picture's width are one object
 _CLUTTER = 1 / 3  # an object's box holds foreground at least three times as densely as the ring around
 # it, in some look of its life; in clutter (leaves in wind, rain, glittering water) any piece is as dense
@@ -71,6 +73,25 @@ def _changed(diff: np.ndarray) -> np.ndarray:
     """255 where a difference picture stands out from its own noise, in pieces of 2x2 or more (specks
     are noise)."""
     return cv2.morphologyEx(above(diff, _noise_threshold(diff)), cv2.MORPH_OPEN, _SPECK)
+
+
+def _beyond_neighbours(now: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """How far each pixel of `now` lies outside the range of `before` over its 3x3 neighbourhood: the
+    difference of two pictures that a residual shift of under a pixel (a registered sway) leaves
+    alone, where an edge moved by a fraction of a pixel changes by much of its contrast."""
+    return cv2.add(
+        cv2.subtract(now, cv2.dilate(before, _REACH)), cv2.subtract(cv2.erode(before, _REACH), now)
+    )
+
+
+def _within(picture: np.ndarray, bounds: tuple[int, int, int, int]) -> np.ndarray:
+    """`picture` cleared outside `bounds` (left, top, right, bottom)."""
+    left, top, right, bottom = bounds
+    if (left, top, right, bottom) == (0, 0, picture.shape[1], picture.shape[0]):
+        return picture
+    inner = np.zeros_like(picture)
+    inner[top:bottom, left:right] = picture[top:bottom, left:right]
+    return inner
 
 
 def _something_moved(diff: np.ndarray, min_blob: int) -> bool:
@@ -159,7 +180,7 @@ class _Track:
         self.size = blob.size
         self.travel = 0.0
         self.samples = [(t, blob.area, blob.whole)]  # when it was seen, how large, whether whole
-        self.first_box = blob.box
+        self.came_from_edge = not blob.whole  # first seen at the picture's edge
         self.stood_out = blob.surround <= _CLUTTER  # from its surroundings, in some look
         self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
 
@@ -205,7 +226,7 @@ class _Track:
     def _entered(self, width: int, height: int, area: int) -> bool:
         """Steady (see _steady), first seen at the picture's edge, and `area` (a size it grew to) twice
         its first size."""
-        return self._steady() and _at_edge(self.first_box, (height, width)) and area >= 2 * self.samples[0][1]
+        return self._steady() and self.came_from_edge and area >= 2 * self.samples[0][1]
 
     def _steady(self) -> bool:
         """An object, not clutter (see _surround), seen for `_MIN_LIFE` seconds or more, in most of the
@@ -244,10 +265,11 @@ def _blobs(mask: np.ndarray, min_area: int) -> list[_Blob]:
     return out
 
 
-def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
+def _objects(mask: np.ndarray, min_area: int, bounds: tuple[int, int, int, int] | None = None) -> list[_Blob]:
     """The objects in a foreground mask: its blobs with the pieces of one object joined (a person's
     clothes where they match the wall behind split the blob; the pieces lie a few pixels apart).
-    Single specks are dropped first, so that noise does not join into objects."""
+    Single specks are dropped first, so that noise does not join into objects. `bounds`: left, top,
+    right and bottom of the picture within the mask (its edges, see _at_edge; the whole mask if None)."""
     if cv2.countNonZero(mask) < min_area:
         return []  # too few pixels for any object (most looks at a quiet scene)
     count, labels, stats, _ = components(mask)
@@ -273,16 +295,18 @@ def _objects(mask: np.ndarray, min_area: int) -> list[_Blob]:
                     int(areas[i]),
                     (x, y, w, h),
                     _surround(mask, (x, y, w, h)),
-                    not _at_edge((x, y, w, h), mask.shape),
+                    not _at_edge((x, y, w, h), bounds or (0, 0, mask.shape[1], mask.shape[0])),
                 )
             )
     return out
 
 
-def _at_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
-    """Whether a box touches the picture's edge (within a pixel): what it bounds may go on outside."""
+def _at_edge(box: tuple[int, int, int, int], bounds: tuple[int, int, int, int]) -> bool:
+    """Whether a box touches the edge of the picture (within a pixel) whose left, top, right and bottom
+    are `bounds`: what it bounds may go on outside."""
     x, y, w, h = box
-    return min(x, y) <= 1 or x + w >= shape[1] - 1 or y + h >= shape[0] - 1
+    left, top, right, bottom = bounds
+    return x <= left + 1 or y <= top + 1 or x + w >= right - 1 or y + h >= bottom - 1
 
 
 def _surround(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
@@ -345,10 +369,17 @@ def _ghost(
 
 class MotionDetector:
     def __init__(
-        self, options: KeyframeOptions, fps: float, source_width: int = 0, sparse: bool = False
+        self,
+        options: KeyframeOptions,
+        fps: float,
+        source_width: int = 0,
+        sparse: bool = False,
+        matte: Matte | None = None,
     ) -> None:
         """`sparse`: frames may come seconds apart (I-frames first skips the stretches between two
-        keyframes that look the same): a look after such a gap counts as the looks it stands for."""
+        keyframes that look the same): a look after such a gap counts as the looks it stands for.
+        `matte`: black bars around the picture, whose inner edges are the picture's edges."""
+        self._matte = matte
         self._options = options
         self._sparse = sparse
         self._last_look: float | None = None
@@ -381,6 +412,8 @@ class MotionDetector:
         self._model_since: float | None = None  # the background model (re)started from the look then
         self._picture_size = (0, 0)  # width, height of the pictures looked at
         self.clock = Clock(self._rate)  # a recorder's clock over the picture, once found
+        self._stabiliser = Stabiliser(self._rate)  # a camera that sways, registered onto one view
+        self._bounds = (0, 0, 0, 0)  # left, top, right, bottom of the picture in the last look
 
     def _new_model(self) -> cv2.BackgroundSubtractorMOG2:
         model = cv2.createBackgroundSubtractorMOG2(
@@ -402,25 +435,34 @@ class MotionDetector:
             self.activity.append(self.activity[-1] if self.activity else 0.0)
             self.moved.append(self.moved[-1] if self.moved else 0)
             return
-        grey = cv2.GaussianBlur(frame.gray, (3, 3), 0)
+        raw = cv2.GaussianBlur(frame.gray, (3, 3), 0)
         if self._model_since is None:
-            self._model_since, self._picture_size = frame.time, (grey.shape[1], grey.shape[0])
+            self._model_since, self._picture_size = frame.time, (raw.shape[1], raw.shape[0])
         if self._resting:
             self._resting = False
-            self._restart(grey, frame.time)
+            self._restart(raw, frame.time)
+        grey = self._stabiliser.steady(raw, self._subtractor.getBackgroundImage)
         if self._min_blob == _MIN_BLOB:
             self._min_blob = min_blob(grey.shape[1], self._source_width)
         grey = self._same_exposure(grey)
-        mask = self._subtractor.apply(grey, learningRate=self._learning(frame.time))
-        share = cv2.countNonZero(mask) / mask.size
+        # The picture within black bars around it (whose inner edge flickers with compression) and
+        # within the strip along each edge that a registered look fills by repeating its last row or
+        # column.
+        left, top, right, bottom = (
+            self._matte.bounds(grey.shape) if self._matte else (0, 0, *grey.shape[::-1])
+        )
+        margin = self._stabiliser.margin
+        self._bounds = (left + margin, top + margin, right - margin, bottom - margin)
+        mask = _within(self._subtractor.apply(grey, learningRate=self._learning(frame.time)), self._bounds)
+        share = cv2.countNonZero(mask) / ((right - left) * (bottom - top))
         if share > _GLOBAL_CHANGE:  # not activity in this scene: start over from the new picture
-            self._restart(grey, frame.time)
+            self._restart(raw, frame.time)
             self.resets += 1
             self.activity.append(1.0)
             self.moved.append(1)
             return
         self.moved.append(0)
-        blobs = _objects(above(mask, 200), self._min_blob)
+        blobs = _objects(above(mask, 200), self._min_blob, self._bounds)
         if blobs:
             blobs = _in_front(blobs, mask, grey, self._subtractor.getBackgroundImage())
         self.activity.append(sum(b.area for b in blobs) / mask.size)
@@ -429,7 +471,7 @@ class MotionDetector:
             self.clock.see(_changed(cv2.absdiff(grey, self._lagged[-1])), frame.time)
         lagged = self._lagged[0] if self._lagged else grey
         self._lagged.append(grey)
-        moving = _something_moved(self.clock.hide(cv2.absdiff(grey, lagged)), self._min_blob)
+        moving = _something_moved(self.clock.hide(self._difference(grey, lagged)), self._min_blob)
         if self._reference is None:
             self._reference = grey
         self._settle(frame.time, moving, grey)
@@ -462,8 +504,16 @@ class MotionDetector:
         )
         return self._exposed
 
+    def _difference(self, now: np.ndarray, before: np.ndarray) -> np.ndarray:
+        """The difference of two looks within the picture's bounds, each pixel against the other's
+        neighbourhood once the camera sways (what registration leaves of the sway is under a pixel)."""
+        if self._stabiliser.swaying:
+            return _within(_beyond_neighbours(now, before), self._bounds)
+        return _within(cv2.absdiff(now, before), self._bounds)
+
     def _restart(self, grey: np.ndarray, t: float) -> None:
         self._model_since = t
+        self._stabiliser.restart()
         self._subtractor = self._new_model()
         self._subtractor.apply(grey, learningRate=1.0)
         self._exposed = None
@@ -566,7 +616,7 @@ class MotionDetector:
         )
         gain = state_std / std if std > 1.0 else 1.0
         diff = self.clock.hide(
-            cv2.absdiff(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
+            self._difference(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
         )
         return bool(_blobs(above(diff, _noise_threshold(diff)), self._min_blob))
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .dissolves import SPAN as DISSOLVE_SPAN
 from .dissolves import DissolveDetector
-from .frames import Candidate, FrameView
+from .frames import Candidate, FrameView, Matte
 from .options import KeyframeOptions
 from .pyscenedetect import AdaptiveDetector, FrameTimecode, ThresholdDetector
 from .scores import coloured, hsv_change
@@ -77,8 +77,16 @@ class FastAdaptiveDetector(AdaptiveDetector):
 class SceneDetector:
     """Finds shot boundaries; proposes one keyframe per shot, from the middle half of the shot."""
 
-    def __init__(self, options: KeyframeOptions, fps: float, step: int = 1, sparse: bool = False) -> None:
+    def __init__(
+        self,
+        options: KeyframeOptions,
+        fps: float,
+        step: int = 1,
+        sparse: bool = False,
+        matte: Matte | None = None,
+    ) -> None:
         self._fps = fps if fps > 0 else 25.0
+        self._matte = matte  # black bars around the picture: a dissolve is looked for inside them
         # Timecodes made with a timecode as their rate skip PySceneDetect's float-to-fraction conversion
         # (a Fraction built for every frame).
         self._rate = FrameTimecode(0, self._fps)
@@ -116,8 +124,17 @@ class SceneDetector:
             self._fade_times.append(frame.time)
             # ThresholdDetector only takes the frame's mean: one pixel of the mean colour has the same.
             self._fades += self._fade_detector.process_frame(self._fade_timecode, frame.mean_colour)
-            self._dissolves.process(frame.time, frame.half)
+            self._dissolves.process(frame.time, self._inside_bars(frame.half))
         self.times.append(frame.time)
+
+    def _inside_bars(self, half: np.ndarray) -> np.ndarray:
+        """`half` (the frame at half the analysis size) inside its black bars: the bars take no part in a
+        dissolve, and their black against a picture whose exposure moves looked like the whole picture
+        changing (a car parking close to the camera)."""
+        if self._matte is None or self._matte.box is None:
+            return half
+        x, y, w, h = (v // 2 for v in self._matte.box)
+        return half[y : y + h, x : x + w]
 
     @property
     def found(self) -> int:

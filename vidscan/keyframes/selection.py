@@ -14,7 +14,7 @@ from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
 from . import plan
 from .early import EarlyKeyframes, StableFn
-from .frames import RENDERED, Candidate, FrameStats, FrameView
+from .frames import RENDERED, Candidate, FrameStats, FrameView, Matte
 from .iframes import CODECS, KeyframeComparison, SparseCounts, keyframes_decode_alone, sparse_frames
 from .motion import CameraChange, MotionDetector
 from .options import DETECTORS, STRATEGIES, KeyframeOptions
@@ -98,13 +98,16 @@ class _Pass:
         self.step = analysis_step(fps, options.analysis_rate) if dense else 1
         self.options = options
         self.hardware = media.HardwareDecode(options.hwaccel)
-        self.stats = FrameStats()
+        self.matte = Matte()  # black bars around the picture, if any
+        self.stats = FrameStats(self.matte)
         self._cuts_seen = 0
         self._recent_cuts: deque[float] = deque()
         self._holds = HeldFrames(options.analysis_rate, fps)
-        self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None)
+        self.scenes = SceneDetector(options, fps, self.step, sparse=self.sparse is not None, matte=self.matte)
         self.motion = (
-            MotionDetector(options, fps / self.step, info.width, sparse=self.sparse is not None)
+            MotionDetector(
+                options, fps / self.step, info.width, sparse=self.sparse is not None, matte=self.matte
+            )
             if "motion" in wants
             else None
         )
@@ -200,6 +203,7 @@ class _Pass:
 
     def _look(self, frame: FrameView, text_look: bool, early: EarlyKeyframes | None) -> None:
         """Every detector but the cut detector looks at this frame (the cut detector has seen it)."""
+        self.matte.see(frame.gray)
         self.stats.add(frame)
         if self.motion:
             edited = self._edited(frame.time)
