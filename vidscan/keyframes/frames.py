@@ -318,8 +318,8 @@ def _inside_bars(lit: np.ndarray) -> Box | None:
 def flat_share(flat: np.ndarray, matte: Matte | None) -> float:
     """The share of the blocks of `flat` (see flat_blocks) that are flat, of those inside the matte."""
     if matte is not None and matte.box is not None:
-        left, top, right, bottom = matte.bounds((flat.shape[0] * BLOCK, flat.shape[1] * BLOCK))
-        flat = flat[-(-top // BLOCK) : bottom // BLOCK, -(-left // BLOCK) : right // BLOCK]
+        left, top, width, height = matte.box  # whole blocks inside it
+        flat = flat[-(-top // BLOCK) : (top + height) // BLOCK, -(-left // BLOCK) : (left + width) // BLOCK]
     return float(np.count_nonzero(flat)) / flat.size if flat.size else 0.0
 
 
@@ -538,7 +538,7 @@ class FrameStats:
     """A few numbers per frame for the whole video, in typed arrays (8 bytes a number)."""
 
     def __init__(self, matte: Matte | None = None) -> None:
-        self.matte = matte  # black bars around the picture: no flat background of its
+        self.matte = matte  # black bars around the picture, whose flat black is no rendered background
         self.times = array("d")
         self.frame_times = array("d")  # FrameView.frame_time
         self.sharpness = array("f")
