@@ -47,7 +47,8 @@ _STRAIGHT = 0.5  # a track's way from where it began over its path: more than ba
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
 _SPECK = np.ones((2, 2), np.uint8)
 _SQUARE = np.ones((3, 3), np.uint8)
-_REACH = np.ones((5, 5), np.uint8)
+_REACH = np.ones((5, 5), np.uint8)  # two pixels each way: what registering a swaying camera leaves
+# (up to a pixel, more where a quarter of the picture is half covered), with a pixel to spare
 _JOIN = 64  # pieces closer than this share of the picture's width are one object
 _CLUTTER = 1 / 3  # an object's box holds foreground at least three times as densely as the ring around
 # it, in some look of its life; in clutter (leaves in wind, rain, glittering water) any piece is as dense
@@ -76,8 +77,8 @@ def _changed(diff: np.ndarray) -> np.ndarray:
 
 
 def _beyond_neighbours(now: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """How far each pixel of `now` lies outside the range of `before` over its 3x3 neighbourhood: the
-    difference of two pictures that a residual shift of under a pixel (a registered sway) leaves
+    """How far each pixel of `now` lies outside the range of `before` over its 5x5 neighbourhood: the
+    difference of two pictures that a residual shift of a pixel or so (a registered sway) leaves
     alone, where an edge moved by a fraction of a pixel changes by much of its contrast."""
     return cv2.add(
         cv2.subtract(now, cv2.dilate(before, _REACH)), cv2.subtract(cv2.erode(before, _REACH), now)
@@ -506,7 +507,7 @@ class MotionDetector:
 
     def _difference(self, now: np.ndarray, before: np.ndarray) -> np.ndarray:
         """The difference of two looks within the picture's bounds, each pixel against the other's
-        neighbourhood once the camera sways (what registration leaves of the sway is under a pixel)."""
+        neighbourhood once the camera sways (see _REACH)."""
         if self._stabiliser.swaying:
             return _within(_beyond_neighbours(now, before), self._bounds)
         return _within(cv2.absdiff(now, before), self._bounds)
