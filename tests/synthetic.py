@@ -493,25 +493,28 @@ def small_figure(path: Path, enter: float = 4.0, cross: float = 5.0, seconds: fl
 
 def crossing(
     path: Path,
-    enter: float,
+    enter: float | tuple[float, ...],
     cross: float,
     seconds: float = 12.0,
     keyframes: list[str] | None = None,
     codec: list[str] | None = None,
+    noise: int = 8,
 ) -> Path:
-    """A fixed camera at 720x480, 15 frames/s, over a textured scene with sensor noise (8 grey levels,
-    new every frame), where a dark figure 60x120 px walks across from `enter`, taking `cross` seconds;
-    nothing else moves. `keyframes`: the encoder's keyframe options (default: one every 2 s);
-    `codec`: the encoder's options (default: x264 ultrafast, CRF 26)."""
+    """A fixed camera at 720x480, 15 frames/s, over a textured scene with sensor noise (`noise` grey
+    levels, new every frame), where a dark figure 60x120 px walks across from `enter` (or from each of several
+    times), taking `cross` seconds; nothing else moves. `keyframes`: the encoder's keyframe options
+    (default: one every 2 s); `codec`: the encoder's options (default: x264 ultrafast, CRF 26)."""
     fps = 15
     inputs = [
         *["-f", "lavfi", "-i", f"mandelbrot=s=720x480:rate={fps}:end_pts=1"],
         *["-f", "lavfi", "-i", f"color=c=0x302820:s=60x120:r={fps}:d={seconds}"],
     ]
-    walk = f"if(lt(t,{enter}),-100,-60+(t-{enter})*{780 / cross})"
+    walk = "-100"  # out of sight before the first crossing
+    for start in enter if isinstance(enter, tuple) else (enter,):
+        walk = f"if(lt(t,{start}),{walk},-60+(t-{start})*{780 / cross})"
     graph = (
         f"[0:v]trim=end_frame=1,loop=loop=-1:size=1,trim=duration={seconds},setpts=N/{fps}/TB,"
-        f"noise=alls=8:allf=t[scene];[scene][1:v]overlay=x='{walk}':y=260"
+        f"noise=alls={noise}:allf=t[scene];[scene][1:v]overlay=x='{walk}':y=260"
     )
     extra = [*(codec or ["-crf", "26"]), *(keyframes or [])]
     return encode(path, inputs, graph, fps * 2, extra)

@@ -205,3 +205,59 @@ def test_the_command_line_with_motion(tmp_path: Path) -> None:
     assert any(k["reason"] in EVENTS and ENTER <= k["time"] <= ENTER + CROSS for k in data["keyframes"])
     refused = subprocess.run([*args, "--keyframes", "text"], capture_output=True, text=True, check=False)
     assert refused.returncode != 0 and "cannot follow text changes" in refused.stderr
+
+
+# Keyframes left undecoded where the stream's own sizes show a still scene (keyframes/quiet_stretches.py):
+# a minute of a fixed camera, keyframes every 2 s, a figure crossing at 24 s and again at 44 s.
+TWICE = (24.0, 44.0)
+_CBR = ["-b:v", "300k", "-maxrate", "300k", "-minrate", "300k", "-bufsize", "100k"]
+_CBR += ["-x264-params", "nal-hrd=cbr"]  # filler: every stretch the same size
+
+
+def _both_crossings(selection: KeyframeSelection) -> None:
+    for enter in TWICE:
+        assert _events(selection, enter, enter + CROSS), (enter, selection.keyframes)
+    assert not _events(selection, 0.0, TWICE[0]) and not _events(selection, TWICE[0] + CROSS, TWICE[1])
+    assert not _events(selection, TWICE[1] + CROSS, 99.0)
+
+
+def _with_and_without_sizes(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[KeyframeSelection, ...]:
+    """The full pass, I-frames first read by PyAV (which reads the sizes) and by ffmpeg (which does not)."""
+    full, fast = _select(path), _select(path, iframes_first=True)
+    monkeypatch.setenv("VIDSCAN_PYAV", "0")
+    by_ffmpeg = _select(path, iframes_first=True)
+    for selection in (full, fast, by_ffmpeg):
+        _both_crossings(selection)
+    assert "left undecoded" not in by_ffmpeg.strategy
+    return full, fast, by_ffmpeg
+
+
+def test_a_still_scenes_keyframes_are_left_undecoded_where_the_sizes_show_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Little sensor noise (2 grey levels): a quiet stretch costs about 1.8 kB, the crossing 11-33 kB.
+    # Once the first crossing has shown that (and 8 keyframes later: decisions wait for the detectors),
+    # keyframes whose stretches cost what the quiet ones do are not decoded, and the second crossing
+    # is found as before, from the stretch whose size rose.
+    path = crossing(tmp_path / "twice.mp4", TWICE, CROSS, seconds=60.0, noise=2)
+    _, fast, by_ffmpeg = _with_and_without_sizes(path, monkeypatch)
+    assert "6 of 29 keyframe gaps decoded, 5 keyframes left undecoded" in fast.strategy
+    assert fast.frames_decoded < by_ffmpeg.frames_decoded  # a stretch from a keyframe left out has it
+    assert fast.iframe_interval == 2.0  # counted over every keyframe, decoded or not
+    monkeypatch.delenv("VIDSCAN_PYAV")
+    again = _select(path, iframes_first=True)  # the same decisions however the threads ran
+    assert again.strategy == fast.strategy and again.keyframes == fast.keyframes
+
+
+@pytest.mark.parametrize(
+    ("noise", "codec"),
+    [(8, None), (2, _CBR)],
+    ids=["grain: a crossing costs 3% more than the quiet", "constant bitrate: every stretch costs the same"],
+)
+def test_where_the_sizes_do_not_show_a_change_every_keyframe_is_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, noise: int, codec: list[str] | None
+) -> None:
+    path = crossing(tmp_path / "twice.mp4", TWICE, CROSS, seconds=60.0, noise=noise, codec=codec)
+    _, fast, by_ffmpeg = _with_and_without_sizes(path, monkeypatch)
+    assert "left undecoded" not in fast.strategy
+    assert fast.frames_decoded == by_ffmpeg.frames_decoded

@@ -19,7 +19,7 @@ import queue
 import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .media import DecodedFrame, HardwareDecode, analysis_size, packet_container, video_packets
 from .types import VideoInfo
@@ -57,18 +57,36 @@ class Packets:
 
     own: tuple[av.Packet, ...]
     lead: tuple[av.Packet, ...] = ()
+    start: float = -1.0  # seconds: the time of the keyframe that starts it
 
     def then(self, later: Packets) -> Packets:
         """This stretch and the one right after it, as one."""
-        return Packets(self.own + later.own, later.lead)
+        return Packets(self.own + later.own, later.lead, self.start)
+
+    @property
+    def bits(self) -> int:
+        """What the pictures after its keyframe cost, in bytes (see keyframes/quiet_stretches.py)."""
+        return sum(packet.size for packet in self.own[1:])
+
+
+class KeyframeGate(Protocol):
+    """Asked before each keyframe is decoded (keyframes/quiet_stretches.py)."""
+
+    def decode(self, time: float, bits: int | None = None, size: int | None = None) -> bool: ...
+
+    def handed(self, time: float) -> None: ...
+
+    def lost(self, time: float) -> None: ...
 
 
 class KeyframeReader:
     """The keyframes of a video with the packets of the stretch before each (see the module's doc).
     Iterate once; `tail` then holds the packets after the last keyframe (None when there was none, or
-    they were too many to hold). close() ends the reading thread early and closes the file."""
+    they were too many to hold). close() ends the reading thread early and closes the file. `gate`,
+    asked for every keyframe, may leave one undecoded: it is not handed over, nor the stretch before it
+    (the next keyframe's stretch starts at it, see Packets.start)."""
 
-    def __init__(self, info: VideoInfo, long_side: int) -> None:
+    def __init__(self, info: VideoInfo, long_side: int, gate: KeyframeGate | None = None) -> None:
         import av
 
         self.size = analysis_size(info, long_side)
@@ -87,6 +105,7 @@ class KeyframeReader:
         self._start = self._stream.start_time or 0  # frame times count from the stream's first
         self._time_base = self._stream.time_base
         self._skip_deblocking = max(info.width, info.height) >= _NO_DEBLOCKING * long_side
+        self._gate = gate
         self._keyframes = read_ahead(self._demux(), _AHEAD, "vidscan-keyframes")
 
     def __iter__(self) -> Iterator[tuple[DecodedFrame, Packets | None]]:
@@ -138,18 +157,27 @@ class KeyframeReader:
         stretches: dict[int | None, Packets | None] = {}  # by the pts of the keyframe that ends them
         own: list[av.Packet] = []  # since the last keyframe, while they fit in _LARGEST
         own_bytes = -1  # -1 before the first keyframe
+        own_key = 0  # bytes of the keyframe that starts `own`
         # A stretch ended by a keyframe: its packets (None when too large) and its lead, still growing
         # while the next packets are shown before that keyframe.
         ended: tuple[tuple[av.Packet, ...] | None, list[av.Packet]] | None = None
         decoded: list[tuple[int | None, DecodedFrame]] = []  # keyframes waiting for their stretch
+        undecoded: set[int | None] = set()  # keyframes the gate left out, their stretches not yet ended
+        gate = self._gate
 
         def close_stretch() -> None:
             nonlocal ended
             assert ended is not None
             before, lead = ended
-            # Without leading pictures the next keyframe itself is not needed.
-            stretches[lead[0].pts] = Packets(before, tuple(lead) if len(lead) > 1 else ()) if before else None
             ended = None
+            if lead[0].pts in undecoded:
+                undecoded.discard(lead[0].pts)
+                return
+            # Without leading pictures the next keyframe itself is not needed.
+            start = self._seconds(before[0].pts) if before else -1.0
+            stretches[lead[0].pts] = (
+                Packets(before, tuple(lead) if len(lead) > 1 else (), start) if before else None
+            )
 
         def hand_over(final: bool = False) -> Iterator[tuple[DecodedFrame, Packets | None]]:
             """The keyframes decoded whose stretch is complete. One the decoder did not give (a damaged
@@ -163,7 +191,11 @@ class KeyframeReader:
                 missed = [ended_by for ended_by in stretches if _earlier(ended_by, pts)]
                 for ended_by in missed:
                     del stretches[ended_by]
+                    if gate is not None:
+                        gate.lost(self._seconds(ended_by))
                 packets = stretches.pop(pts, None)
+                if gate is not None:
+                    gate.handed(key.time)
                 yield key, None if missed else packets
 
         for packet in self._container.demux(self._stream):
@@ -171,12 +203,17 @@ class KeyframeReader:
                 continue  # the demuxer's empty packet at the end
             if ended is not None and not _shown_before(packet, ended[1][0]):
                 close_stretch()
+            wanted = True
             if packet.is_keyframe:
+                bits = own_bytes - own_key if own_bytes >= 0 else None
+                wanted = gate is None or gate.decode(self._seconds(packet.pts), bits, packet.size)
                 if own_bytes >= 0:
                     ended = (tuple(own) if own_bytes <= _LARGEST else None, [packet])
+                    if not wanted:
+                        undecoded.add(packet.pts)
                 else:
                     stretches[packet.pts] = None  # the first keyframe: no stretch before it
-                own, own_bytes = [packet], packet.size
+                own, own_bytes, own_key = [packet], packet.size, packet.size
             elif own_bytes >= 0:
                 own_bytes += packet.size
                 if own_bytes <= _LARGEST:
@@ -185,13 +222,14 @@ class KeyframeReader:
                     own = []  # too many to hold: the stretch is left to ffmpeg
                 if ended is not None:
                     ended[1].append(packet)
-            decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(packet)]
+            if wanted:
+                decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(packet)]
             yield from hand_over()
         if ended is not None:
             close_stretch()
         decoded += [(frame.pts, self._frame(frame)) for frame in decoder.decode(None)]
         if 0 <= own_bytes <= _LARGEST:
-            self.tail = Packets(tuple(own))
+            self.tail = Packets(tuple(own), (), self._seconds(own[0].pts))
         yield from hand_over(final=True)
 
     def _frame(self, frame: av.VideoFrame) -> DecodedFrame:

@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..types import VideoInfo
 from .frames import FrameView, cut_view
 from .motion import CameraChange
+from .quiet_stretches import QuietStretches
 from .scenes import hsv_change
 
 CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
@@ -45,6 +46,7 @@ class SparseCounts:
     in milliseconds (a recorder has one or a few lengths): a few numbers however long the video."""
 
     keyframes: int = 0  # I-frames decoded
+    skipped: int = 0  # I-frames left undecoded, the stretch before each as cheap as the quiet ones
     spans: int = 0  # stretches between two I-frames decoded frame by frame
     gaps: Counter[int] = field(default_factory=Counter)  # milliseconds between two keyframes: how often
 
@@ -156,12 +158,14 @@ class _Source:
     for the whole run, see media_pyav), else ffmpeg: one for the keyframes, one per stretch. Where PyAV
     fails, ffmpeg goes on from the last frame it gave."""
 
-    def __init__(self, info: VideoInfo, long_side: int, hardware: media.HardwareDecode | None) -> None:
-        self.info, self.long_side, self.hardware = info, long_side, hardware
+    def __init__(
+        self, info: VideoInfo, long_side: int, hardware: media.HardwareDecode | None, gate: QuietStretches
+    ) -> None:
+        self.info, self.long_side, self.hardware, self.gate = info, long_side, hardware, gate
         self.reader: media_pyav.KeyframeReader | None = None
         if media_pyav.usable(info, hardware):
             with contextlib.suppress(Exception):  # a file PyAV cannot open: ffmpeg says why, if it fails too
-                self.reader = media_pyav.KeyframeReader(info, long_side)
+                self.reader = media_pyav.KeyframeReader(info, long_side, gate)
 
     def keyframes(self) -> Iterator[tuple[media.DecodedFrame, media_pyav.Packets | None]]:
         """Each keyframe with the packets of the stretch before it (None: decoded by ffmpeg, by time).
@@ -176,12 +180,14 @@ class _Source:
                 return
             except Exception:  # whatever PyAV's trouble, ffmpeg takes over from here
                 self.close()
+        self.gate.release()  # ffmpeg's keyframes are asked about on this thread
         span = (after + 0.5 / self.info.frame_rate, self.info.duration + 1.0) if after >= 0 else None
         try:
             frames = media.decode_small(
                 self.info, self.long_side, keyframes_only=True, span=span, hardware=self.hardware
             )
             for key in frames:
+                self.gate.decode(key.time)  # counts the gap; without the sizes, every keyframe is decoded
                 yield key, None
         except InputError:
             # decode_small only raises when no frame came at all; a file that cannot be decoded fails
@@ -212,6 +218,7 @@ class _Source:
             frames.close()  # stops ffmpeg when it was not read to the end
 
     def close(self) -> None:
+        self.gate.release()  # before the reader's thread is joined: it may be waiting for a decision
         if self.reader is not None:
             self.reader.close()
             self.reader = None
@@ -262,7 +269,9 @@ def sparse_frames(
     # The stretch being put together: (start, its last keyframe, that keyframe's pictures, its packets).
     # Neighbouring stretches that both differ (motion, a run of cuts) are decoded as one.
     stretch: tuple[float, media.DecodedFrame, Picture, media_pyav.Packets | None] | None = None
-    source = _Source(info, long_side, hardware)
+    gate = QuietStretches(counts)  # keyframes the stream's sizes say are not worth decoding
+    alike = False  # the last two keyframes decoded were neighbours and alike
+    source = _Source(info, long_side, hardware, gate)
     with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
 
         def decode(
@@ -290,20 +299,28 @@ def sparse_frames(
                 key = replace(decoded, keyframe=True)
                 counts.keyframes += 1
                 picture = comparison.picture(key)
-                if previous is not None:
-                    counts.gaps[round((key.time - previous[0]) * 1000)] += 1
-                if previous is not None and comparison.differs(previous[1], picture):
+                differs = previous is not None and comparison.differs(previous[1], picture)
+                # Keyframes the gate left undecoded lie between the last one decoded and this one: its
+                # stretch starts at the last of them.
+                start = previous[0] if previous is not None else 0.0
+                neighbours = before is None or before.start <= start + 0.5 / fps
+                bits = before.bits if before and neighbours else None
+                gate.seen(key.time, bits, differs, alike, edited=not comparison.camera)
+                if not neighbours and before is not None:
+                    start = before.start - 0.5 / fps  # that keyframe's own picture among the frames
+                if differs:
                     counts.spans += 1
-                    if stretch is not None and key.time - stretch[0] <= held:
+                    if stretch is not None and key.time - stretch[0] <= held and neighbours:
                         # The keyframe before comes in the stretch.
                         joined = stretch[3].then(before) if stretch[3] and before else None
                         stretch = (stretch[0], key, picture, joined)
                     else:
                         submit()
-                        stretch = (previous[0], key, picture, before)
+                        stretch = (start, key, picture, before)
                 else:
                     submit()
                     waiting.append(key)
+                alike = previous is not None and neighbours and not differs
                 previous = (key.time, picture)
                 yield from ready()
             submit()

@@ -361,7 +361,10 @@ def select_keyframes(
     )
     counts = p.sparse
     if counts is not None:
-        note = f"I-frames first: {counts.spans} of {max(counts.keyframes - 1, 0)} keyframe gaps decoded"
+        gaps = max(counts.keyframes + counts.skipped - 1, 0)
+        note = f"I-frames first: {counts.spans} of {gaps} keyframe gaps decoded"
+        if counts.skipped:
+            note += f", {counts.skipped} keyframes left undecoded (their stretches as cheap as quiet ones)"
     strategy += f" ({note})" if note else ""
     chosen, blank = choose(stats, candidates, duration)
     raw = keyframes_of(stats, chosen, duration, blank)
