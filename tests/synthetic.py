@@ -499,10 +499,12 @@ def crossing(
     keyframes: list[str] | None = None,
     codec: list[str] | None = None,
     noise: int = 8,
+    dim_at: float | None = None,
 ) -> Path:
     """A fixed camera at 720x480, 15 frames/s, over a textured scene with sensor noise (`noise` grey
-    levels, new every frame), where a dark figure 60x120 px walks across from `enter` (or from each of several
-    times), taking `cross` seconds; nothing else moves. `keyframes`: the encoder's keyframe options
+    levels, new every frame), where a dark figure 60x120 px walks across from `enter` (or from each of
+    several times), taking `cross` seconds; nothing else moves, but the light drops by a quarter of the
+    range at `dim_at` (a lamp switched off), if given. `keyframes`: the encoder's keyframe options
     (default: one every 2 s); `codec`: the encoder's options (default: x264 ultrafast, CRF 26)."""
     fps = 15
     inputs = [
@@ -512,9 +514,10 @@ def crossing(
     walk = "-100"  # out of sight before the first crossing
     for start in enter if isinstance(enter, tuple) else (enter,):
         walk = f"if(lt(t,{start}),{walk},-60+(t-{start})*{780 / cross})"
+    dim = f"eq=brightness=-0.25:enable='gte(t,{dim_at})'," if dim_at is not None else ""
     graph = (
         f"[0:v]trim=end_frame=1,loop=loop=-1:size=1,trim=duration={seconds},setpts=N/{fps}/TB,"
-        f"noise=alls={noise}:allf=t[scene];[scene][1:v]overlay=x='{walk}':y=260"
+        f"{dim}noise=alls={noise}:allf=t[scene];[scene][1:v]overlay=x='{walk}':y=260"
     )
     extra = [*(codec or ["-crf", "26"]), *(keyframes or [])]
     return encode(path, inputs, graph, fps * 2, extra)

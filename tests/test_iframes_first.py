@@ -249,6 +249,16 @@ def test_a_still_scenes_keyframes_are_left_undecoded_where_the_sizes_show_it(
     assert again.strategy == fast.strategy and again.keyframes == fast.keyframes
 
 
+def test_a_light_switched_off_at_a_keyframe_shows_in_its_size(tmp_path: Path) -> None:
+    # The light drops at 42 s, a keyframe, and the pictures after it cost what the quiet ones did: the
+    # keyframe's own size (2% smaller) moved by more than a still scene's keyframes do (0.2%), so it is
+    # decoded, and the change is found at once, as the full pass finds it (with a 2% threshold, 17 s late).
+    path = crossing(tmp_path / "dimmed.mp4", 24.0, CROSS, seconds=60.0, noise=2, dim_at=42.0)
+    full, fast = _select(path), _select(path, iframes_first=True)
+    assert "keyframes left undecoded" in fast.strategy
+    assert full.cuts == fast.cuts == (42.0,)
+
+
 @pytest.mark.parametrize(
     ("noise", "codec"),
     [(8, None), (2, _CBR)],
