@@ -126,17 +126,17 @@ def test_a_first_grab_that_disagrees_is_detected_and_grabbed_again(
     calls: list[float] = []
 
     def lying(
-        info: VideoInfo, seek: float, take_from: float, size: tuple[int, int] | None
+        info: VideoInfo, seek: float, take_from: float, size: tuple[int, int] | None, crop: media.Crop | None
     ) -> tuple[tuple[Image.Image, float, np.ndarray | None] | None, str]:
         calls.append(seek)
-        got, error = honest(info, seek, take_from, size)
+        got, error = honest(info, seek, take_from, size, crop)
         if len(calls) > 1 or got is None:
             return got, error
         image, time, small = got
         if lie == "grey picture":
             grey = np.full_like(small, 128)
             return (Image.new("RGB", image.size, (128, 128, 128)), time, grey), error
-        return honest(info, seek, take_from + 0.04, size)
+        return honest(info, seek, take_from + 0.04, size, crop)
 
     monkeypatch.setattr(media, "_grab_once", lying)
     grabbed = media.grab_frame(info, t, expect=_expect(analysed[t]))

@@ -15,7 +15,7 @@ from tests import synthetic
 from tests.conftest import SAMPLE_VIDEOS, SHARED_VIDEOS, shared_video
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, select_keyframes
-from vidscan.keyframes.frames import FLAT
+from vidscan.keyframes.frames import FLAT, PictureSignature
 from vidscan.types import KeyframeSelection
 
 EVENTS = ("activity-start", "activity-peak", "settled")
@@ -131,6 +131,31 @@ def test_a_camera_framed_by_black_bars_is_a_camera_whose_edges_are_the_bars(
     assert "motion" in selection.strategy and "text" not in selection.strategy, selection.strategy
     assert not _missed_units(clip, selection), _times(selection)
     assert any(k.reason in EVENTS and 35.0 <= k.time <= 37.0 for k in selection.keyframes), _times(selection)
+
+
+def test_a_screen_recording_framed_by_black_bars_is_read_inside_them(tmp_path: Path) -> None:
+    # thefuck's terminal at 4:3 in a 16:9 file. Analysed with the bars, its picture was three quarters
+    # of the analysis width, where its text is smaller and its purple background has fewer exactly flat
+    # blocks: 8 of its 13 states in this encode. The bars are seen in the first second and the pass
+    # starts again inside them: 11 (the same encode without bars: 12; the original clip: 13), and the
+    # pictures grabbed for the model are the frames analysed (their analysis pictures, cropped alike,
+    # match).
+    clip = "screen_lecture/thefuck_example.mp4"
+    framed = synthetic.filtered(shared_video(clip), tmp_path / "pillarbox.mp4", BARS["pillarbox"])
+    info = media.probe(str(framed))
+    selection = select_keyframes(info)
+    assert "text" in selection.strategy, selection.strategy
+    assert len(_missed_units(clip, selection)) <= 2, _times(selection)
+    crop = selection.keyframes[0].analysis_crop
+    assert (
+        crop is not None
+        and crop[0] == pytest.approx(0.125, abs=0.005)
+        and crop[2] == pytest.approx(0.75, abs=0.01)
+    )
+    assert selection.keyframes[0].analysis_size[0] == 320  # the picture inside at the full analysis width
+    for kf in selection.keyframes[:3]:
+        grabbed = media.grab_frame(info, kf.frame_time or kf.time, expect=PictureSignature.of(kf))
+        assert grabbed.exact and grabbed.how == "seek" and grabbed.image.size == (info.width, info.height)
 
 
 def test_a_car_parking_in_a_letterboxed_camera_is_no_dissolve(tmp_path: Path) -> None:

@@ -274,9 +274,17 @@ def _probe_with_ffmpeg(path: str, ffmpeg_bin: str) -> VideoInfo:
     )
 
 
-def analysis_size(info: VideoInfo, long_side: int) -> tuple[int, int]:
-    """A small even frame size with the video's display aspect ratio."""
+# The part of the upright picture a pass analyses, as shares of its width and height: left, top, width,
+# height (the picture inside black bars, see keyframes/frames.Matte). Shares, so that ffmpeg's crop
+# filter takes the same part of the stored frame whatever its pixels' aspect.
+Crop = tuple[float, float, float, float]
+
+
+def analysis_size(info: VideoInfo, long_side: int, crop: Crop | None = None) -> tuple[int, int]:
+    """A small even frame size with the video's display aspect ratio (of its `crop`, if given)."""
     w, h = max(info.width, 2), max(info.height, 2)
+    if crop is not None:
+        w, h = max(2, round(w * crop[2])), max(2, round(h * crop[3]))
     scale = min(1.0, long_side / max(w, h))
     return max(2, int(round(w * scale / 2)) * 2), max(2, int(round(h * scale / 2)) * 2)
 
@@ -351,6 +359,7 @@ def decode_small(
     seek_to_resume: bool = True,
     waiting: WaitingDecoder | None = None,
     hardware: HardwareDecode | None = None,
+    crop: Crop | None = None,
 ) -> Generator[DecodedFrame, None, None]:
     """One pass over the whole video: every frame at a small size, upright, with its real timestamp;
     with `detail_side`, also a larger grey picture of every `detail_step`-th frame (frames 0, step,
@@ -371,11 +380,13 @@ def decode_small(
 
     `hardware`: decode with that hardware decoder (frames come back to memory for the small picture);
     should ffmpeg not start with it, the same decode runs in software (see HardwareDecode).
+
+    `crop`: only that part of the picture, in both pictures (the picture inside black bars).
     """
     import numpy as np
 
     tools = find_tools()
-    width, height = analysis_size(info, long_side)
+    width, height = analysis_size(info, long_side, crop)
     input_options = {"skip_frame": "nokey"} if keyframes_only else dict(_WHOLE_DECODE)
     if keyframes_only and max(info.width, info.height) >= _NO_DEBLOCKING * long_side:
         # A keyframe refers to no other frame, so nothing carries its blocks on; at a quarter of the size
@@ -398,10 +409,10 @@ def decode_small(
         # A microsecond early, so that the frame itself is kept whatever the rounding of its time.
         seek = max(0.0, resume_time + info.start_offset - 1e-6)
         input_options["ss"] = f"{seek:.6f}"
-    detail_width, detail_height = analysis_size(info, detail_side) if detail_side else (0, 0)
+    detail_width, detail_height = analysis_size(info, detail_side, crop) if detail_side else (0, 0)
     detail_size = (detail_width, detail_height) if detail_side else None
-    field = _first_field(info)
-    graph = _pass_graph((width, height), detail_size, detail_step, f"field=type={field}," if field else "")
+    field = f"field=type={_first_field(info)}," if info.interlaced else ""
+    graph = _pass_graph((width, height), detail_size, detail_step, field, _crop_filter(crop))
     binary = quick_ffmpeg() if span is not None else tools.ffmpeg
     whole = input_options == _WHOLE_DECODE
     started = waiting.take(info.path, bool(detail_side), binary, graph) if waiting and whole else None
@@ -549,8 +560,16 @@ def _first_field(info: VideoInfo) -> str | None:
     return "bottom" if info.bottom_first else "top"
 
 
+def _crop_filter(crop: Crop | None) -> str:
+    """ffmpeg's crop filter for `crop`, with a comma to go before the next filter ("" for None)."""
+    if crop is None:
+        return ""
+    left, top, width, height = crop
+    return f"crop=w=iw*{width:.6f}:h=ih*{height:.6f}:x=iw*{left:.6f}:y=ih*{top:.6f},"
+
+
 def _pass_graph(
-    small: tuple[int, int], detail: tuple[int, int] | None, detail_step: int, field: str = ""
+    small: tuple[int, int], detail: tuple[int, int] | None, detail_step: int, field: str = "", crop: str = ""
 ) -> str:
     """decode_small's filters: each frame's timestamp (showinfo), its small picture ([small]) and, with
     `detail`, the grey detail picture of every `detail_step`-th frame ([detail]). The detectors need
@@ -559,14 +578,15 @@ def _pass_graph(
     `field` (the filter keeping _first_field): an interlaced frame's two fields were taken 1/50 or 1/60 s
     apart; the small picture is scaled from the first alone, so nothing that moves is combed, and a cut
     between the two fields of a frame is a cut at the next frame, not two half changes. The detail
-    picture keeps every line: text on a screen stands still, and a pen's stroke is a line or two thick."""
+    picture keeps every line: text on a screen stands still, and a pen's stroke is a line or two thick.
+    `crop` (_crop_filter's) takes the part of the picture analysed first, in both."""
     scale = "scale={}:{}:flags=fast_bilinear"
     if detail is None:
-        return f"[0:v]showinfo=checksum=0[s0];[s0]{field}{scale.format(*small)}[small]"
+        return f"[0:v]showinfo=checksum=0[s0];[s0]{crop}{field}{scale.format(*small)}[small]"
     step = f"framestep=step={detail_step}," if detail_step > 1 else ""
     return (
-        f"[0:v]showinfo=checksum=0[s0];[s0]split=2[s1][s2];[s1]{field}{scale.format(*small)}[small];"
-        f"[s2]{step}{scale.format(*detail)}[detail]"
+        f"[0:v]showinfo=checksum=0[s0];[s0]split=2[s1][s2];[s1]{crop}{field}{scale.format(*small)}[small];"
+        f"[s2]{step}{crop}{scale.format(*detail)}[detail]"
     )
 
 
@@ -740,6 +760,7 @@ def decode_switchable(
     switch: DetailSwitch,
     waiting: WaitingDecoder | None = None,
     hardware: HardwareDecode | None = None,
+    crop: Crop | None = None,
 ) -> Generator[DecodedFrame, None, None]:
     """decode_small's frames, with detail pictures that can be switched off and on during the pass:
     when `switch.wanted` changes, ffmpeg is started again without them (or with them) from the next
@@ -764,6 +785,7 @@ def decode_switchable(
             seek_to_resume=seek,
             waiting=waiting,
             hardware=hardware,
+            crop=crop,
         )
         waiting = None  # for the first decode only
         next_resume, nothing_yet = None, True
@@ -904,6 +926,9 @@ class Expected(Protocol):
     @property
     def size(self) -> tuple[int, int]: ...
 
+    @property
+    def crop(self) -> Crop | None: ...
+
     def matches(self, yuv: np.ndarray) -> bool: ...
 
 
@@ -951,7 +976,9 @@ def grab_frame(info: VideoInfo, time: float, expect: Expected | None = None) -> 
     got: GrabbedFrame | None = None
     error = ""
     for how, seek in attempts:
-        grabbed, error = _grab_once(info, seek, first, expect.size if expect else None)
+        grabbed, error = _grab_once(
+            info, seek, first, expect.size if expect else None, expect.crop if expect else None
+        )
         if grabbed is None:
             continue
         image, frame_time, small = grabbed
@@ -967,12 +994,16 @@ def grab_frame(info: VideoInfo, time: float, expect: Expected | None = None) -> 
 
 
 def _grab_once(
-    info: VideoInfo, seek: float, take_from: float, small_size: tuple[int, int] | None
+    info: VideoInfo,
+    seek: float,
+    take_from: float,
+    small_size: tuple[int, int] | None,
+    crop: Crop | None = None,
 ) -> tuple[tuple[Image.Image, float, np.ndarray | None] | None, str]:
     """One ffmpeg run: decode from `seek` (seconds of the file; 0 = the start) and take the first frame
     at or after `take_from` (seconds of the file). Its full-size picture, its time, and with
-    `small_size` its analysis picture (I420 at that size, scaled as decode_small scales); or None, and
-    ffmpeg's messages."""
+    `small_size` its analysis picture (I420 at that size of its `crop`, scaled as decode_small scales);
+    or None, and ffmpeg's messages."""
     import ffmpeg
     import numpy as np
     from PIL import Image
@@ -988,6 +1019,11 @@ def _grab_once(
             branches = video.split()
             video = branches[0]
             small = branches[1]
+            if crop is not None:
+                left, top, width, height = crop
+                small = small.filter(
+                    "crop", w=f"iw*{width:.6f}", h=f"ih*{height:.6f}", x=f"iw*{left:.6f}", y=f"ih*{top:.6f}"
+                )
             field = _first_field(info)
             if field:  # the analysis picture is the first field's
                 small = small.filter("field", type=field)

@@ -40,6 +40,9 @@ class Keyframe:
     phash: int = 0
     colour: tuple[int, ...] = ()  # mean B, G, R of each cell of a 3x3 grid over the analysis frame
     analysis_size: tuple[int, int] = (0, 0)  # (width, height) of the analysis frame (0: not measured)
+    # The part of the picture the analysis frame shows (media.Crop: the picture inside black bars), or
+    # None for all of it.
+    analysis_crop: tuple[float, float, float, float] | None = None
     duplicate_of: int | None = None  # index of an earlier keyframe that looks the same
     seen_before: bool | None = None  # its detector saw this picture before (None: it cannot tell)
     # The timestamp of the decoded frame it shows, when not `time`: a variable-rate stream holds a

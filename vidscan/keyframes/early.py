@@ -48,6 +48,11 @@ class EarlyKeyframes:
         self._planned_at = -math.inf  # video time of the last early plan
         self._next_wall = 0.0
 
+    @property
+    def sent(self) -> bool:
+        """Whether any keyframe was passed on yet."""
+        return bool(self._sent)
+
     def after_frame(self, p: _Pass, now: float) -> None:
         moved = now - self._planned_at
         if moved < _EVERY_VIDEO_SECONDS:

@@ -537,8 +537,11 @@ def hamming(a: int, b: int) -> int:
 class FrameStats:
     """A few numbers per frame for the whole video, in typed arrays (8 bytes a number)."""
 
-    def __init__(self, matte: Matte | None = None) -> None:
+    def __init__(
+        self, matte: Matte | None = None, crop: tuple[float, float, float, float] | None = None
+    ) -> None:
         self.matte = matte  # black bars around the picture, whose flat black is no rendered background
+        self.crop = crop  # the part of the picture the frames show (media.Crop), None for all of it
         self.times = array("d")
         self.frame_times = array("d")  # FrameView.frame_time
         self.sharpness = array("f")
@@ -627,11 +630,14 @@ class PictureSignature:
     phash: int
     colour: tuple[int, ...]  # the 3x3 colour grid
     size: tuple[int, int]  # (width, height) of the analysis frame
+    crop: tuple[float, float, float, float] | None = None  # the part of the picture it shows (media.Crop)
 
     @classmethod
     def of(cls, kf: Keyframe) -> PictureSignature | None:
         """The keyframe's; None for one made without measurements (by hand)."""
-        return cls(kf.phash, kf.colour, kf.analysis_size) if kf.colour and all(kf.analysis_size) else None
+        if not (kf.colour and all(kf.analysis_size)):
+            return None
+        return cls(kf.phash, kf.colour, kf.analysis_size, kf.analysis_crop)
 
     @classmethod
     def of_picture(cls, yuv: np.ndarray) -> PictureSignature:

@@ -230,7 +230,7 @@ def sparse_frames(
     comparison: KeyframeComparison,
     counts: SparseCounts,
     hardware: media.HardwareDecode | None = None,
-) -> Iterator[media.DecodedFrame]:
+) -> Generator[media.DecodedFrame, None, None]:
     """The video's keyframes (marked `keyframe`) and, between two keyframes that differ (`comparison`),
     every frame; in time order, numbered by their place in the whole video (time x fps).
 

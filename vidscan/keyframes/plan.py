@@ -273,6 +273,7 @@ def keyframes_of(
                 phash=int(stats.hashes[at]),
                 colour=stats.colour(at),
                 analysis_size=stats.size,
+                analysis_crop=stats.crop,
                 score=cand.importance,
                 seen_before=cand.seen_before,
                 frame_time=None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import replace
 
 import cv2
@@ -14,7 +14,7 @@ from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
 from . import plan
 from .early import EarlyKeyframes, StableFn
-from .frames import RENDERED, Candidate, FrameStats, FrameView, Matte
+from .frames import RENDERED, Box, Candidate, FrameStats, FrameView, Matte
 from .iframes import CODECS, KeyframeComparison, SparseCounts, keyframes_decode_alone, sparse_frames
 from .motion import CameraChange, MotionDetector
 from .options import DETECTORS, STRATEGIES, KeyframeOptions
@@ -83,8 +83,11 @@ def analysis_step(fps: float, rate: float) -> int:
 class _Pass:
     """The detectors a strategy needs, fed from one decode."""
 
-    def __init__(self, info: VideoInfo, options: KeyframeOptions) -> None:
+    def __init__(self, info: VideoInfo, options: KeyframeOptions, crop: media.Crop | None = None) -> None:
+        """`crop`: the part of the picture to analyse (the picture inside black bars, see _Reframe)."""
         fps = info.frame_rate
+        self.crop = crop
+        self._box: tuple[Box | None, float] = (None, 0.0)  # the matte's box, and since when
         # I-frames first: frames come sparse where nothing changes (only the keyframes).
         self.sparse = SparseCounts() if options.iframes_first else None
         wants = DETECTORS.get(options.strategy, ())
@@ -99,7 +102,7 @@ class _Pass:
         self.options = options
         self.hardware = media.HardwareDecode(options.hwaccel)
         self.matte = Matte()  # black bars around the picture, if any
-        self.stats = FrameStats(self.matte)
+        self.stats = FrameStats(self.matte, crop)
         self._cuts_seen = 0
         self._recent_cuts: deque[float] = deque()
         self._holds = HeldFrames(options.analysis_rate, fps)
@@ -156,7 +159,7 @@ class _Pass:
         elif self.detail_switch is not None:
             size, text_size, step = self.options.analysis_size, self.options.text_size, self.text_step
             frames = media.decode_switchable(
-                info, size, text_size, step, self.detail_switch, waiting, self.hardware
+                info, size, text_size, step, self.detail_switch, waiting, self.hardware, self.crop
             )
         else:
             frames = media.decode_small(
@@ -166,7 +169,20 @@ class _Pass:
                 detail_step=self.text_step,
                 waiting=waiting,
                 hardware=self.hardware,
+                crop=self.crop,
             )
+        try:
+            self._look_at(info, frames, progress, early)
+        finally:
+            frames.close()  # ends ffmpeg when the pass stops early (a _Reframe, an error)
+
+    def _look_at(
+        self,
+        info: VideoInfo,
+        frames: Generator[media.DecodedFrame, None, None],
+        progress: ProgressFn | None,
+        early: EarlyKeyframes | None,
+    ) -> None:
         number, next_report = -1, 0
         previous: FrameView | None = None
         # Sparse frames are numbered by time x fps, which drifts from their place in the stream: the
@@ -190,6 +206,7 @@ class _Pass:
             elif number % self.step:
                 continue
             self._look(frame, text_look=number % self.text_step == 0, early=early)
+            self._reframe(frame, early)
             if progress and number >= next_report:
                 progress(number + 1, decoded.time)
                 next_report = number + 10 * self.step
@@ -218,6 +235,22 @@ class _Pass:
             self._look_for_text(frame, text_look, self.text)
         if early is not None:
             early.after_frame(self, frame.time)
+
+    def _reframe(self, frame: FrameView, early: EarlyKeyframes | None) -> None:
+        """Raise _Reframe when black bars frame the picture from its first seconds (see _Reframe)."""
+        if self.crop is not None or self.sparse is not None or frame.time > _REFRAME_WITHIN:
+            return
+        box = self.matte.box
+        if box != self._box[0]:
+            self._box = (box, frame.time)
+            return
+        if box is None or frame.time - self._box[1] < _BARS_STEADY or (early is not None and early.sent):
+            return
+        x, y, w, h = box
+        height, width = frame.gray.shape
+        if w > _WORTH_REFRAMING * width and h > _WORTH_REFRAMING * height:
+            return
+        raise _Reframe((x / width, y / height, w / width, h / height))
 
     def _edited(self, now: float) -> bool:
         """Under auto, whether the footage around `now` is edited: auto uses no motion keyframes in it,
@@ -333,6 +366,27 @@ def _iframes_first(info: VideoInfo, options: KeyframeOptions) -> tuple[KeyframeO
     return options, ""
 
 
+# Black bars seen from a video's first seconds (a 4:3 screen recording or camera in a 16:9 file) are
+# cropped away and the pass starts again: the picture inside is then analysed at the full analysis size,
+# its text as legible and its blocks as flat as without bars. Within the first _REFRAME_WITHIN seconds
+# (a restart then costs little of the decode), once the bars have stayed the same for _BARS_STEADY
+# seconds, and where the picture inside is at most _WORTH_REFRAMING of the width or the height: 4:3 in
+# 16:9 and 16:9 in 4:3 leave 75%, and the analysis gains a third of its pixels each way. Thinner bars
+# cost it little, and a restart moves the analysis picture's grid of blocks against the picture, which
+# for a screen recording with a lecturer's camera in it (Debian's forensics sample, bars of 5%) made
+# its live area miss the camera's edge and the screen a camera. Later, or with I-frames first, the pass
+# goes on and leaves the bars out of its measures (frames.Matte).
+_REFRAME_WITHIN = 5.0
+_BARS_STEADY = 1.0
+_WORTH_REFRAMING = 0.8
+
+
+class _Reframe(Exception):
+    def __init__(self, crop: media.Crop) -> None:
+        super().__init__("black bars: the pass starts again inside them")
+        self.crop = crop
+
+
 def select_keyframes(
     info: VideoInfo,
     options: KeyframeOptions | None = None,
@@ -351,7 +405,12 @@ def select_keyframes(
     options, note = _iframes_first(info, options)
     p = _Pass(info, options)
     early = EarlyKeyframes(options, info.duration, on_stable) if on_stable and info.duration > 0 else None
-    p.run(info, progress, early, waiting)
+    try:
+        p.run(info, progress, early, waiting)
+    except _Reframe as bars:
+        p = _Pass(info, options, bars.crop)
+        early = EarlyKeyframes(options, info.duration, on_stable) if early is not None and on_stable else None
+        p.run(info, progress, early, None)
     stats = p.stats
     times = np.frombuffer(stats.times, np.float64)
     last = p.scenes.times[-1]  # the last frame decoded (stats has every step-th)
