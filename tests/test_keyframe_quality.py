@@ -127,7 +127,12 @@ def test_a_camera_framed_by_black_bars_is_a_camera_whose_edges_are_the_bars(
     # the video's edge.
     clip = "inspection/intel_bottle-detection.mp4"
     framed = synthetic.filtered(shared_video(clip), tmp_path / f"{bars}.mp4", BARS[bars])
-    selection = _select(framed)
+    covered: list[float] = []
+    info = media.probe(str(framed))
+    selection = select_keyframes(info, progress=lambda _frames, time: covered.append(time))
+    # The bars are cropped away a second in, and the pass starts again: the time covered never goes back.
+    assert covered == sorted(covered) and covered[-1] > 39.0, covered[:8]
+    assert selection.keyframes[0].analysis_crop is not None
     assert "motion" in selection.strategy and "text" not in selection.strategy, selection.strategy
     assert not _missed_units(clip, selection), _times(selection)
     assert any(k.reason in EVENTS and 35.0 <= k.time <= 37.0 for k in selection.keyframes), _times(selection)

@@ -387,6 +387,19 @@ class _Reframe(Exception):
         self.crop = crop
 
 
+def _onwards(progress: ProgressFn | None, got_to: float) -> ProgressFn | None:
+    """`progress` for a pass that starts again: quiet until it is past `got_to`, where the first one
+    got (the time covered shown never goes back)."""
+    if progress is None:
+        return None
+
+    def report(frames: int, time: float) -> None:
+        if time >= got_to:
+            progress(frames, time)
+
+    return report
+
+
 def select_keyframes(
     info: VideoInfo,
     options: KeyframeOptions | None = None,
@@ -408,9 +421,10 @@ def select_keyframes(
     try:
         p.run(info, progress, early, waiting)
     except _Reframe as bars:
+        got_to = p.scenes.times[-1] if len(p.scenes.times) else 0.0
         p = _Pass(info, options, bars.crop)
         early = EarlyKeyframes(options, info.duration, on_stable) if early is not None and on_stable else None
-        p.run(info, progress, early, None)
+        p.run(info, _onwards(progress, got_to), early, None)
     stats = p.stats
     times = np.frombuffer(stats.times, np.float64)
     last = p.scenes.times[-1]  # the last frame decoded (stats has every step-th)
