@@ -411,8 +411,9 @@ def decode_small(
         input_options["ss"] = f"{seek:.6f}"
     detail_width, detail_height = analysis_size(info, detail_side, crop) if detail_side else (0, 0)
     detail_size = (detail_width, detail_height) if detail_side else None
-    field = f"field=type={_first_field(info)}," if info.interlaced else ""
-    graph = _pass_graph((width, height), detail_size, detail_step, field, _crop_filter(crop))
+    field = _first_field(info)
+    field_filter = f"field=type={field}," if field else ""
+    graph = _pass_graph((width, height), detail_size, detail_step, field_filter, _crop_filter(crop))
     binary = quick_ffmpeg() if span is not None else tools.ffmpeg
     whole = input_options == _WHOLE_DECODE
     started = waiting.take(info.path, bool(detail_side), binary, graph) if waiting and whole else None
@@ -560,12 +561,17 @@ def _first_field(info: VideoInfo) -> str | None:
     return "bottom" if info.bottom_first else "top"
 
 
+def _crop_options(crop: Crop) -> dict[str, str]:
+    """ffmpeg's crop filter's options for `crop` (the pass's graph and the grab's alike)."""
+    left, top, width, height = crop
+    return {"w": f"iw*{width:.6f}", "h": f"ih*{height:.6f}", "x": f"iw*{left:.6f}", "y": f"ih*{top:.6f}"}
+
+
 def _crop_filter(crop: Crop | None) -> str:
     """ffmpeg's crop filter for `crop`, with a comma to go before the next filter ("" for None)."""
     if crop is None:
         return ""
-    left, top, width, height = crop
-    return f"crop=w=iw*{width:.6f}:h=ih*{height:.6f}:x=iw*{left:.6f}:y=ih*{top:.6f},"
+    return "crop=" + ":".join(f"{name}={value}" for name, value in _crop_options(crop).items()) + ","
 
 
 def _pass_graph(
@@ -1020,10 +1026,7 @@ def _grab_once(
             video = branches[0]
             small = branches[1]
             if crop is not None:
-                left, top, width, height = crop
-                small = small.filter(
-                    "crop", w=f"iw*{width:.6f}", h=f"ih*{height:.6f}", x=f"iw*{left:.6f}", y=f"ih*{top:.6f}"
-                )
+                small = small.filter("crop", **_crop_options(crop))
             field = _first_field(info)
             if field:  # the analysis picture is the first field's
                 small = small.filter("field", type=field)
