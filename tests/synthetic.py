@@ -556,6 +556,15 @@ SWAY = (
 )
 
 
+# Black bars around a picture (ffmpeg filters for `filtered`): a 4:3 camera in a 16:9 file (bars at the
+# sides, an eighth of the width each), a wide picture in a taller frame (bars above and below, an eighth
+# of the height each).
+BARS = {
+    "pillarbox": "pad=trunc(iw*4/3/2)*2:ih:(ow-iw)/2:0:black",
+    "letterbox": "pad=iw:trunc(ih*4/3/2)*2:0:(oh-ih)/2:black",
+}
+
+
 def filtered(source: Path, path: Path, video_filter: str) -> Path:
     """A real clip through an ffmpeg filter (H.264, CRF 23, no sound)."""
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-an"]

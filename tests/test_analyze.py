@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests import synthetic
 from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
 from tests.fake_ollama import FakeOllama
 from vidscan import Options, analyze
@@ -154,6 +155,18 @@ def test_rotated_video_reaches_the_model_upright(fake_ollama: FakeOllama, tmp_pa
     for image in fake_ollama.images:
         width, height = image.size
         assert height > width and max(width, height) <= 1024
+
+
+def test_black_bars_are_not_sent_to_the_model(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    # bikes (640x272) in a 4:3-wider frame, black bars at the sides: the pictures sent and saved are the
+    # picture inside the bars, as it was analysed, at its own aspect (2.35), not the frame's (3.13).
+    framed = synthetic.filtered(BIKES, tmp_path / "framed.mp4", synthetic.BARS["pillarbox"])
+    result = run_cli("analyze", str(framed), "--out", str(tmp_path), "--host", fake_ollama.url)
+    assert result.code == 0, result.stderr
+    assert fake_ollama.images
+    for image in [*fake_ollama.images, *(Image.open(p) for p in (tmp_path / "framed" / "frames").iterdir())]:
+        width, height = image.size
+        assert width / height == pytest.approx(640 / 272, abs=0.05), image.size
 
 
 def test_server_down_gives_a_partial_report_within_seconds(tmp_path: Path) -> None:

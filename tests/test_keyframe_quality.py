@@ -110,12 +110,7 @@ def test_a_swaying_camera_where_nothing_happens_gets_one_keyframe(tmp_path: Path
     assert [k.reason for k in selection.keyframes] == ["start"], _times(selection)
 
 
-# Black bars around a picture: a 4:3 camera in a 16:9 file (bars at the sides, a sixth of the width
-# each), a wide picture in a taller frame (bars above and below, an eighth of the height each).
-BARS = {
-    "pillarbox": "pad=trunc(iw*4/3/2)*2:ih:(ow-iw)/2:0:black",
-    "letterbox": "pad=iw:trunc(ih*4/3/2)*2:0:(oh-ih)/2:black",
-}
+BARS = synthetic.BARS
 
 
 @pytest.mark.parametrize("bars", sorted(BARS))

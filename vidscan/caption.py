@@ -252,6 +252,12 @@ class Captioner:
                 "even decoded from the start of the video: it is sent as that decode gives it"
             )
         frame = grabbed.image
+        if kf.analysis_crop is not None:  # the picture inside black bars, as it was analysed
+            left, top, width, height = kf.analysis_crop
+            w, h = frame.size
+            frame = frame.crop(
+                (round(left * w), round(top * h), round((left + width) * w), round((top + height) * h))
+            )
         try:
             frame.save(self._frames_dir.parent / image_name, format="JPEG", quality=90)
         except OSError as exc:
