@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,23 @@ def test_where_the_sizes_do_not_show_a_change_every_keyframe_is_decoded(
     _, fast, by_ffmpeg = _with_and_without_sizes(path, monkeypatch)
     assert "left undecoded" not in fast.strategy
     assert fast.frames_decoded == by_ffmpeg.frames_decoded
+
+
+def test_a_verdict_never_told_costs_one_wait_not_one_per_keyframe(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each decision waits for the verdicts 8 keyframes back. Should one never come (a keyframe handed
+    # over and lost on the way), the first decision that needs it waits _STALL seconds, and no later
+    # one waits at all: the run goes on at its own pace.
+    from vidscan.keyframes import quiet_stretches
+    from vidscan.keyframes.iframes import SparseCounts
+
+    monkeypatch.setattr(quiet_stretches, "_STALL", 0.3)
+    gate = quiet_stretches.QuietStretches(SparseCounts())
+    waits = []
+    for number in range(20):
+        started = time.monotonic()
+        assert gate.decode(2.0 * number, None, 1000)
+        waits.append(time.monotonic() - started)
+        gate.handed(2.0 * number)
+        if number:  # the first keyframe's verdict is never told
+            gate.seen(2.0 * number, None, False, False, edited=False)
+    assert waits[8] >= 0.3 and max(waits[:8] + waits[9:]) < 0.1, waits

@@ -48,7 +48,11 @@ _SHOWN = 2.0
 # (the reader decodes that far ahead of the detectors), so that the same file always gives the same
 # decisions however the threads run.
 _BEHIND = 8
-_STALL = 60.0  # seconds a decision waits at most (a guard: a keyframe lost on the way is given up)
+# Seconds a decision waits at most. A guard: should a keyframe handed over never be seen, every later
+# decision would wait this long (a draft of this module that never told the first keyframe's verdict
+# made the benchmark hour take two hours, a minute a keyframe); after one such wait the decisions stop
+# waiting for the rest of the run, and may then vary with the threads.
+_STALL = 10.0
 # Seconds: a keyframe at least this often is decoded whatever its stretch cost. The activity interval's
 # (KeyframeOptions.activity_interval): a change the sizes hid is seen within the time a keyframe of
 # ongoing activity stands for.
@@ -111,9 +115,11 @@ class QuietStretches:
         with self._lock:
             number, self._count = self._count, self._count + 1
             horizon = number - _BEHIND
-            self._lock.wait_for(
+            ready = self._lock.wait_for(
                 lambda: not self._waits or all(seen > horizon for seen in self._unseen.values()), _STALL
             )
+            if not ready:
+                self._waits = False
             while self._verdicts and self._verdicts[0].number <= horizon:
                 self._apply(self._verdicts.popleft())
             if self._last_time is not None:
