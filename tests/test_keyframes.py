@@ -363,3 +363,29 @@ def test_a_blinking_cursor_and_a_changing_camera_picture_are_not_live() -> None:
     assert _live_blocks([(slice(40, 56), slice(80, 84))], 30.0, every=5) is None
     # Every block of the picture changing is a camera, not a screen with a live part.
     assert _live_blocks([(slice(0, 180), slice(0, 320))], 30.0) is None
+
+
+@pytest.mark.parametrize("iframes_first", [False, True], ids=["full", "iframes-first"])
+def test_a_recording_cut_short_is_analysed_as_far_as_its_pictures_go(
+    tmp_path: Path, iframes_first: bool
+) -> None:
+    # An MP4 with its index at the front (as a recorder writes it for streaming), cut off half-way: the
+    # index still promises 8 s and 200 frames, the data holds about 4 s.
+    whole = make_video(
+        tmp_path / "whole.mp4",
+        [Shot("red", 2.0), Shot("blue", 2.0), Shot("green", 2.0), Shot("yellow", 2.0)],
+        extra=["-movflags", "+faststart"],
+    )
+    cut = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    options = KeyframeOptions(iframes_first=iframes_first)
+    selection = select_keyframes(media.probe(str(cut)), options)
+    assert selection.claimed_duration == pytest.approx(8.0, abs=0.1)
+    assert 2.0 < selection.video.duration < 6.0
+    # No segment, and no keyframe, runs on past the last picture.
+    assert all(k.segment[1] <= selection.video.duration + 1e-6 for k in selection.keyframes)
+    assert [k.reason for k in selection.keyframes][:2] == ["start", "cut"]
+    # The whole file claims nothing more than it holds.
+    assert select_keyframes(media.probe(str(whole)), options).claimed_duration is None
+

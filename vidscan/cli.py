@@ -480,7 +480,11 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     selection = probe_and_select(args.video, options, _progress(args))
     if args.json:
         out = {
-            "video": {k: v for k, v in asdict(selection.video).items()},
+            "video": {
+                **asdict(selection.video),
+                # where a file cut short claims to end (its pictures end at "duration")
+                "claimed_duration": selection.claimed_duration,
+            },
             "strategy": selection.strategy,
             "keyframes": [
                 {

@@ -91,6 +91,7 @@ class KeyframeReader:
 
         self.size = analysis_size(info, long_side)
         self.tail: Packets | None = None
+        self.packets = 0  # the stream's packets read so far: its frames, read to the end
         self._remux = video_packets(info)
         assert self._remux.stdout is not None
         try:
@@ -201,6 +202,7 @@ class KeyframeReader:
         for packet in self._container.demux(self._stream):
             if packet.size == 0:
                 continue  # the demuxer's empty packet at the end
+            self.packets += 1
             if ended is not None and not _shown_before(packet, ended[1][0]):
                 close_stretch()
             wanted = True

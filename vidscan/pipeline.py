@@ -277,7 +277,20 @@ def select_with_progress(
         progress.message(
             f"--hwaccel {options.hwaccel} did not work ({selection.hwaccel_error}): decoded in software"
         )
+    if selection.claimed_duration is not None:
+        progress.message(cut_short(selection))
     return selection
+
+
+def cut_short(selection: KeyframeSelection) -> str:
+    """What to tell the user about a file whose pictures end before its claimed duration."""
+    from .progress import clock
+
+    claimed, ended = clock(selection.claimed_duration or 0.0), clock(selection.video.duration)
+    return (
+        f"the file says it lasts {claimed} but its pictures end at {ended}: it was cut short (a recording "
+        f"that was not finished, a copy interrupted); analysed up to {ended}"
+    )
 
 
 def _pass_decoder(video: str, options: KeyframeOptions) -> media.WaitingDecoder | None:
@@ -342,6 +355,8 @@ def _run(
             on_stable = captioner.early if early else None
             selection = select_with_progress(info, options.keyframes, progress, on_stable, waiting)
             info = selection.video
+            if selection.claimed_duration is not None:
+                problems.append(cut_short(selection))
             if wants_speech:
                 captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))
             captions, server_ok = captioner.finish(selection.keyframes)

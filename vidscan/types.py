@@ -79,6 +79,9 @@ class KeyframeSelection:
     # A recorder's clock drawn over a fixed camera (keyframes/overlay.py): the band of the picture's height
     # (shares from its top) left out of the motion tests; None when none was found
     clock_band: tuple[float, float] | None = None
+    # The duration the file's index claims when its pictures end well before it (a recording cut short:
+    # `video.duration` is then where they end); None for a whole file
+    claimed_duration: float | None = None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class SparseCounts:
     keyframes: int = 0  # I-frames decoded
     skipped: int = 0  # I-frames left undecoded, the stretch before each as cheap as the quiet ones
     spans: int = 0  # stretches between two I-frames decoded frame by frame
+    frames: int | None = None  # frames the stream holds, once read to its end (None: not counted)
     gaps: Counter[int] = field(default_factory=Counter)  # milliseconds between two keyframes: how often
 
     def interval(self) -> float:
@@ -198,6 +199,10 @@ class _Source:
         """The packets after the last keyframe, once keyframes() has ended."""
         return self.reader.tail if self.reader is not None else None
 
+    def frames(self) -> int | None:
+        """The frames in the stream (its packets), once keyframes() has read it all with PyAV."""
+        return self.reader.packets if self.reader is not None else None
+
     def stretch(
         self, first: float, last: float, packets: media_pyav.Packets | None
     ) -> Generator[media.DecodedFrame, None, None]:
@@ -327,6 +332,7 @@ def sparse_frames(
             if previous is None or info.duration > previous[0] + 1.0 / fps:
                 # After the last keyframe: nothing to compare with, so every frame.
                 decode(previous[0] if previous else 0.0, (info.duration + 1.0, None), source.tail())
+            counts.frames = source.frames()
             yield from ready(end=True)  # every stretch, however long it takes
         finally:
             for item in waiting:

@@ -68,6 +68,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     run["hwaccel"] = report.selection.hwaccel
     band = report.selection.clock_band
     run["clock_band"] = list(band) if band else None
+    run["claimed_duration"] = report.selection.claimed_duration
     return {
         "schema_version": SCHEMA_VERSION,
         "video": video,

@@ -272,7 +272,7 @@ def _header_facts(
     fps = _number(video.get("fps"))
     rotation = _int_or_none(video.get("rotation"))
     facts = [
-        ("Duration", format_clock(duration, hours=True)),
+        ("Duration", format_clock(duration, hours=True) + _claimed_text(run.get("claimed_duration"))),
         ("Resolution", f"{width}\u00d7{height}" if width and height else ""),
         ("Frame rate", f"{fps:.2f}".rstrip("0").rstrip(".") + " fps" if fps > 0 else ""),
         ("Codec", _text(video.get("codec")) + (", interlaced" if video.get("interlaced") else "")),
@@ -292,6 +292,13 @@ def _header_facts(
         ("Recorder's clock", _clock_text(run.get("clock_band"))),
     ]
     return [(label, value) for label, value in facts if value]
+
+
+def _claimed_text(claimed: Any) -> str:
+    """After the duration analysed, what a file cut short claims (see KeyframeSelection)."""
+    if claimed is None or _number(claimed) <= 0:
+        return ""
+    return f" (the file claims {format_clock(claimed, hours=True)}: cut short)"
 
 
 def _decode_text(run: Mapping[str, Any]) -> str:
