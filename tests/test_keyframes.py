@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -389,3 +390,23 @@ def test_a_recording_cut_short_is_analysed_as_far_as_its_pictures_go(
     # The whole file claims nothing more than it holds.
     assert select_keyframes(media.probe(str(whole)), options).claimed_duration is None
 
+
+def test_no_keyframes_of_the_last_picture_past_the_end_of_the_pictures(tmp_path: Path) -> None:
+    # A recorder's transport stream whose clock jumps ten minutes between two recordings: the file
+    # claims 10:04, ffmpeg joins the pictures (4 s of them). The minute-by-minute coverage keyframes
+    # must not fill the claimed rest with copies of the last picture.
+    pieces = []
+    for i, (colour, offset) in enumerate((("red", 0.0), ("blue", 600.0))):
+        clip = make_video(tmp_path / f"{i}.mp4", [Shot(colour, 2.0)])
+        piece = tmp_path / f"{i}.ts"
+        cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-c", "copy", "-output_ts_offset", str(offset)]
+        subprocess.run([*cmd, "-f", "mpegts", str(piece)], check=True)
+        pieces.append(piece.read_bytes())
+    joined = tmp_path / "jump.ts"
+    joined.write_bytes(b"".join(pieces))
+    info = media.probe(str(joined))
+    assert info.duration > 600  # what the file claims
+    selection = select_keyframes(info, KeyframeOptions())
+    times = [k.time for k in selection.keyframes]
+    assert len(times) == len(set(times)) and max(times) < 5.0, times
+    assert "coverage" not in [k.reason for k in selection.keyframes], times

@@ -441,8 +441,10 @@ def select_keyframes(
     frames = len(p.scenes.times) if p.sparse is None else p.sparse.frames
     cut_short = frames is not None and _cut_short(info, frames, ended)
     duration = ended if cut_short else max(info.duration, ended)
+    # Coverage and even sampling stop at the last picture: past it (a stream shorter than its file's
+    # audio, a transport stream whose timestamps jump) every keyframe would be that picture again.
     candidates, strategy = plan_candidates(
-        options.strategy, options, stats, p.camera_moved(), p.detected(), duration, duration
+        options.strategy, options, stats, p.camera_moved(), p.detected(), ended, ended
     )
     counts = p.sparse
     if counts is not None:
