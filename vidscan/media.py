@@ -144,6 +144,13 @@ class PendingProbe:
 
 
 def _not_a_video(path: str, detail: str) -> InputError:
+    if "moov atom not found" in detail:
+        # An MP4 or MOV whose index is written last, when the recording ends: it never ended.
+        return InputError(
+            f"{path}: an MP4/MOV whose index (moov) was never written, so no player can read it: a recording "
+            "that was not finished (power lost, the recorder stopped, a copy cut off). A repair tool such as "
+            "untrunc can rebuild the index from a whole file of the same camera"
+        )
     detail = detail.strip().splitlines()[-1] if detail.strip() else "no video stream"
     detail = detail.replace(_input_arg(path), "").strip(": ")
     return InputError(f"{path}: not a video file ffmpeg can read ({detail})")
