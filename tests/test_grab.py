@@ -104,6 +104,28 @@ def test_a_leading_frame_of_an_open_gop_is_decoded_from_the_keyframe_before(tmp_
     assert _difference(grabbed.image, analysed[leading]) < 3
 
 
+def test_after_a_jump_in_a_transport_streams_clock_the_analysed_frames_are_grabbed(tmp_path: Path) -> None:
+    # Two recordings in one transport stream, the second stamped ten minutes after the first (a
+    # recorder restarted): ffmpeg's decode closes the gap up, and the analysis counts its frames on
+    # from the first recording's end. A grab must give those frames, not the ones the file's own clock
+    # puts at those times.
+    pieces = []
+    for i, offset in enumerate((0.0, 600.0)):
+        clip = _numbered_clip(tmp_path / f"{i}.mp4", 2, [])
+        piece = tmp_path / f"{i}.ts"
+        cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-c", "copy", "-output_ts_offset", str(offset)]
+        subprocess.run([*cmd, "-f", "mpegts", str(piece)], check=True)
+        pieces.append(piece.read_bytes())
+    joined = tmp_path / "jump.ts"
+    joined.write_bytes(b"".join(pieces))
+    info = media.probe(str(joined))
+    analysed = _analysed(info)
+    after = sorted(analysed)[len(analysed) * 3 // 4]  # in the second recording
+    assert after < 10.0
+    grabbed = media.grab_frame(info, after, expect=_expect(analysed[after]))
+    assert grabbed.exact and _difference(grabbed.image, analysed[after]) < 3
+
+
 def test_the_frames_of_an_ordinary_clip_take_one_seek(tmp_path: Path) -> None:
     info = media.probe(str(_numbered_clip(tmp_path / "plain.mp4", 3, ["-bf", "3"])))
     analysed = _analysed(info)

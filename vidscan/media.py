@@ -1047,13 +1047,14 @@ def _grab_once(
         if info.width and info.height:  # the display size: anamorphic pixels made square
             video = video.filter("scale", info.width, info.height).filter("setsar", 1)
         outputs.append(video.output("pipe:1", vframes=1, format="image2pipe", vcodec="bmp"))
+        # Timestamps as the analysis decode (no seek) has them, whatever the seek: comparable to the frame
+        # times it reported, without the rounding of a seek position to the stream's time base. From the
+        # start, exactly as it has them: -copyts would also keep a jump in a transport stream's clock (a
+        # recorder's restart) that the analysis decode closed up.
+        same_times = ["-copyts", "-start_at_zero"] if seek > 0 else []
         return (
             ffmpeg.merge_outputs(*outputs)
-            # Timestamps as the analysis decode (no seek) has them, whatever the seek: comparable to the
-            # frame times it reported, without the rounding of a seek position to the stream's time base.
-            .global_args(
-                "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-copyts", "-start_at_zero"
-            )
+            .global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", *same_times)
             .compile(cmd=find_tools().ffmpeg)
         )
 
