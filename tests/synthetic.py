@@ -572,3 +572,17 @@ def filtered(source: Path, path: Path, video_filter: str) -> Path:
     cmd += ["-pix_fmt", "yuv420p", str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def clock_jump(path: Path, clips: list[Path], jump: float = 600.0) -> Path:
+    """The clips as one transport stream whose clock jumps `jump` seconds before each after the first, as
+    a recorder's does when it restarts: each clip stream-copied with that offset, the pieces joined."""
+    pieces = []
+    for i, clip in enumerate(clips):
+        piece = path.with_name(f"{path.stem}-{i}.ts")
+        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-c", "copy"]
+        cmd += ["-output_ts_offset", str(i * jump), "-f", "mpegts", str(piece)]
+        subprocess.run(cmd, check=True)
+        pieces.append(piece.read_bytes())
+    path.write_bytes(b"".join(pieces))
+    return path

@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.conftest import run_cli
 from tests.fake_ollama import FakeOllama
-from tests.synthetic import FONT, encode
+from tests.synthetic import FONT, clock_jump, encode
 from vidscan import media
 from vidscan.backends import make_backend
 from vidscan.calls import ModelCaller
@@ -109,15 +109,8 @@ def test_after_a_jump_in_a_transport_streams_clock_the_analysed_frames_are_grabb
     # recorder restarted): ffmpeg's decode closes the gap up, and the analysis counts its frames on
     # from the first recording's end. A grab must give those frames, not the ones the file's own clock
     # puts at those times.
-    pieces = []
-    for i, offset in enumerate((0.0, 600.0)):
-        clip = _numbered_clip(tmp_path / f"{i}.mp4", 2, [])
-        piece = tmp_path / f"{i}.ts"
-        cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-c", "copy", "-output_ts_offset", str(offset)]
-        subprocess.run([*cmd, "-f", "mpegts", str(piece)], check=True)
-        pieces.append(piece.read_bytes())
-    joined = tmp_path / "jump.ts"
-    joined.write_bytes(b"".join(pieces))
+    clips = [_numbered_clip(tmp_path / f"{i}.mp4", 2, []) for i in range(2)]
+    joined = clock_jump(tmp_path / "jump.ts", clips)
     info = media.probe(str(joined))
     analysed = _analysed(info)
     after = sorted(analysed)[len(analysed) * 3 // 4]  # in the second recording

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import Shot, make_video, shared_video
-from tests.synthetic import encode
+from tests.synthetic import clock_jump, encode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
 from vidscan.keyframes.frames import Candidate, LiveArea
@@ -395,15 +394,8 @@ def test_no_keyframes_of_the_last_picture_past_the_end_of_the_pictures(tmp_path:
     # A recorder's transport stream whose clock jumps ten minutes between two recordings: the file
     # claims 10:04, ffmpeg joins the pictures (4 s of them). The minute-by-minute coverage keyframes
     # must not fill the claimed rest with copies of the last picture.
-    pieces = []
-    for i, (colour, offset) in enumerate((("red", 0.0), ("blue", 600.0))):
-        clip = make_video(tmp_path / f"{i}.mp4", [Shot(colour, 2.0)])
-        piece = tmp_path / f"{i}.ts"
-        cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-c", "copy", "-output_ts_offset", str(offset)]
-        subprocess.run([*cmd, "-f", "mpegts", str(piece)], check=True)
-        pieces.append(piece.read_bytes())
-    joined = tmp_path / "jump.ts"
-    joined.write_bytes(b"".join(pieces))
+    clips = [make_video(tmp_path / f"{colour}.mp4", [Shot(colour, 2.0)]) for colour in ("red", "blue")]
+    joined = clock_jump(tmp_path / "jump.ts", clips)
     info = media.probe(str(joined))
     assert info.duration > 600  # what the file claims
     selection = select_keyframes(info, KeyframeOptions())
