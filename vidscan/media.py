@@ -144,7 +144,7 @@ class PendingProbe:
 
 
 def _not_a_video(path: str, detail: str) -> InputError:
-    if "moov atom not found" in detail:
+    if "moov atom not found" in detail and _mp4_boxes(path):
         # An MP4 or MOV whose index is written last, when the recording ends: it never ended.
         return InputError(
             f"{path}: an MP4/MOV whose index (moov) was never written, so no player can read it: a recording "
@@ -154,6 +154,17 @@ def _not_a_video(path: str, detail: str) -> InputError:
     detail = detail.strip().splitlines()[-1] if detail.strip() else "no video stream"
     detail = detail.replace(_input_arg(path), "").strip(": ")
     return InputError(f"{path}: not a video file ffmpeg can read ({detail})")
+
+
+def _mp4_boxes(path: str) -> bool:
+    """Whether the file starts as an MP4 or MOV does: with one of their boxes (ffmpeg also says its index
+    is missing of any file named .mp4 that is no video at all)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except OSError:
+        return False
+    return head[4:8] in (b"ftyp", b"mdat", b"moov", b"free", b"skip", b"wide", b"pnot")
 
 
 def _rate(text: str | None) -> float:
