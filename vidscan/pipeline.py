@@ -30,6 +30,7 @@ from .defaults import DEFAULT_EMBED_MODEL, DEFAULT_VLM
 from .errors import EXIT_OK, EXIT_PARTIAL, ModelNotFound, ModelServerUnreachable, OutputError, VidscanError
 from .keyframes.options import DETECTORS, KeyframeOptions
 from .progress import QUIET, Progress
+from .progress import clock as clock_text
 from .report import current_umask, report_to_dict, write_report
 from .types import CaptionResult, KeyframeSelection, Report, RunInfo, Summary, VideoInfo
 
@@ -284,9 +285,7 @@ def select_with_progress(
 
 def cut_short(selection: KeyframeSelection) -> str:
     """What to tell the user about a file whose pictures end before its claimed duration."""
-    from .progress import clock
-
-    claimed, ended = clock(selection.claimed_duration or 0.0), clock(selection.video.duration)
+    claimed, ended = clock_text(selection.claimed_duration or 0.0), clock_text(selection.video.duration)
     return (
         f"the file says it lasts {claimed} but its pictures end at {ended}: it was cut short (a recording "
         f"that was not finished, a copy interrupted); analysed up to {ended}"
