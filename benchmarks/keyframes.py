@@ -292,6 +292,14 @@ def main() -> None:
         print(f"| {name} | missing |", flush=True)
     print()
     print(totals(rows))
+    missed = [
+        f"{r.clip.name} {lo:.1f}-{hi:.1f}"
+        for r in rows
+        for lo, hi in r.clip.units
+        if not any(lo <= t <= hi for t in r.ours.times)
+    ]
+    if missed:
+        print("\nunits missed: " + ", ".join(missed))
     strategies = {r.clip.name: r.ours.strategy for r in rows}
     print("\nstrategies: " + ", ".join(f"{k}: {v}" for k, v in strategies.items()))
 
