@@ -586,3 +586,18 @@ def clock_jump(path: Path, clips: list[Path], jump: float = 600.0) -> Path:
         pieces.append(piece.read_bytes())
     path.write_bytes(b"".join(pieces))
     return path
+
+
+def without_frames(source: Path, path: Path, start: float, stop: float, shift: float = 0.0) -> Path:
+    """`source` with its frames from `start` to `stop` left out and the later ones `shift` seconds later,
+    each kept at its own time (MP4, H.264): a recorder that records on motion only (a gap in its
+    clock), or, with no shift, a screen recorder that sends no frame while nothing changes. The first
+    frame after is a keyframe, as a recorder starts each recording with one."""
+    times = f"PTS+gte(T,{stop})*{shift}/TB"
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-an"]
+    cmd += ["-vf", f"select='not(between(t,{start},{stop - 1e-3}))',setpts='{times}'"]
+    cmd += ["-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-g", "30"]
+    cmd += ["-force_key_frames", f"expr:eq(n,0)+gte(t,{stop + shift})*lt(prev_forced_t,{stop + shift})"]
+    cmd += ["-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, check=True)
+    return path

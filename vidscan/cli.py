@@ -486,6 +486,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
                 "claimed_duration": selection.claimed_duration,
             },
             "strategy": selection.strategy,
+            # stretches the file has no pictures for (a camera recorded with gaps)
+            "gaps": [list(g) for g in selection.gaps],
             "keyframes": [
                 {
                     "index": k.index,

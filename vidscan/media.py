@@ -16,6 +16,7 @@ import os
 import queue
 import re
 import shutil
+import statistics
 import subprocess
 import threading
 from collections import deque
@@ -129,7 +130,16 @@ class PendingProbe:
         self.path, self._tools = path, tools
         self._ffprobe: subprocess.Popen[bytes] | None = None
         if tools.ffprobe:
-            command = [tools.ffprobe, "-show_format", "-show_streams", "-of", "json", _input_arg(path)]
+            # The first packets' timestamps too (a few ms of reading): the stream's own frame interval,
+            # which the average over the file hides when the recording has gaps (see _steady_rate).
+            command = [
+                tools.ffprobe,
+                "-show_format",
+                "-show_streams",
+                "-show_entries",
+                "packet=stream_index,pts_time",
+            ]
+            command += ["-read_intervals", f"%+#{_RATE_PACKETS}", "-of", "json", _input_arg(path)]
             self._ffprobe = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
             )
@@ -176,6 +186,45 @@ def _rate(text: str | None) -> float:
     return float(text)
 
 
+# Packets read at the start for the stream's own frame interval: a second or more of video at up to 60
+# frames/s, with its audio beside it.
+_RATE_PACKETS = 96
+# Share of the first frame intervals within a quarter of their median for the stream to be steady: a
+# camera's or a constant-rate encode's (a GIF or a screen recorder that sends a frame only when the picture
+# changes is not), and whether the average rate is its rate.
+_STEADY_SHARE = 0.9
+_STEADY_TOLERANCE = 0.25
+
+
+def _steady_rate(packets: list[dict], index: int) -> float:
+    """Frames per second of the stream numbered `index` when its first `packets` come at a steady
+    interval, else 0."""
+    times = sorted(_seconds(p.get("pts_time")) for p in packets if p.get("stream_index") == index)
+    steps = [b - a for a, b in zip(times, times[1:], strict=False) if b - a > 1e-6 and math.isfinite(b - a)]
+    if len(steps) < 8:
+        return 0.0
+    median = statistics.median(steps)
+    steady = sum(abs(step - median) <= _STEADY_TOLERANCE * median for step in steps)
+    return round(1.0 / median, 3) if steady >= _STEADY_SHARE * len(steps) else 0.0
+
+
+def _seconds(text: object) -> float:
+    try:
+        return float(str(text))
+    except ValueError:
+        return math.nan
+
+
+def _frame_rate(video: dict, packets: list[dict]) -> float:
+    """The stream's frame rate: its average over the file (a variable-rate stream's frames per second),
+    unless its first frames come steadily and much faster than that: a camera recorded with gaps (a
+    recorder that records on motion only, or lost the camera for a while), whose average counts the gaps
+    as time and would make every detector's sense of time as wrong."""
+    average = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
+    steady = _steady_rate(packets, int(video.get("index", 0)))
+    return steady if steady > 1.5 * average else average
+
+
 def _sample_aspect(text: str | None) -> float:
     """The shape of a stored pixel (width / height) from "16:11"; 1 when unknown ("0:1", "N/A")."""
     num, _, den = (text or "").partition(":")
@@ -213,7 +262,7 @@ def _ffprobe_info(path: str, data: dict) -> VideoInfo:
         rotation = int(video["tags"]["rotate"]) % 360
     fmt = data.get("format", {})
     duration = float(fmt.get("duration") or video.get("duration") or 0.0)
-    fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate"))
+    fps = _frame_rate(video, data.get("packets") or [])
     stored = int(video.get("width") or 0), int(video.get("height") or 0)
     width, height = _display_size(*stored, _sample_aspect(video.get("sample_aspect_ratio")), rotation)
     stream_start = float(video.get("start_time") or 0.0)
@@ -308,6 +357,64 @@ def analysis_size(info: VideoInfo, long_side: int, crop: Crop | None = None) -> 
 
 
 _NO_DEBLOCKING = 4  # keyframes scaled down this much or more skip the deblocking filter (decode_small)
+
+
+# A steady stream (a camera's, a constant-rate encode's: _STEADY of its frame intervals regular, once
+# _STEADY_AFTER have come) whose next frame comes _GAP_FRAMES of its frame intervals late, and _GAP_SECONDS
+# or more, was not recording in between: a recorder that records on motion only, a camera lost for a while.
+# Encoders drop a frame or two when busy, not ten; a picture held two seconds is on screen, however stored.
+_GAP_FRAMES = 10
+_GAP_SECONDS = 2.0
+_STEADY = 0.9
+_STEADY_AFTER = 8
+
+
+class Cadence:
+    """A stream's frame intervals as they come, and the stretches a steady one did not record (`gaps`,
+    (start, end) in seconds). A few numbers however long the stream."""
+
+    def __init__(self, interval: float) -> None:
+        self.finest = interval  # the stream's own frame interval: its shortest so far
+        self._intervals = 0
+        self._regular = 0  # intervals of about the finest
+        self.gaps: list[tuple[float, float]] = []
+
+    def gap(self, step: float, shown_until: float, resumed: float, rendered: bool = False) -> bool:
+        """Whether the `step` seconds to the next frame are a stretch not recorded, from `shown_until`
+        (the last frame's time) to `resumed` (the next frame's); `rendered`: the last picture is a
+        screen's, which a screen recorder holds while nothing changes."""
+        if self._missing(step) and not rendered:
+            self.gaps.append((round(shown_until + self.finest, 3), round(resumed, 3)))
+            return True
+        return False
+
+    def keyframes(self, start: float, frames: int, end: float) -> None:
+        """Two keyframes at `start` and `end` seconds with `frames` frames from the first up to the second:
+        where they hold much less than the time between them, the recording stopped after those frames
+        and resumed at the second keyframe (a recorder starts each recording with one). Timestamps in
+        between are not trusted: a transport stream's demuxer smooths a jump over the frames after it."""
+        recorded = start + frames * self.finest
+        if self._steady() and end - recorded >= self._least_gap():
+            self.gaps.append((round(recorded, 3), round(end, 3)))
+
+    def see(self, step: float) -> None:
+        """One frame interval of a stream whose gaps are found by keyframes()."""
+        if step < self._least_gap():
+            self._missing(step)
+
+    def _missing(self, step: float) -> bool:
+        self.finest = min(self.finest, step) if step > 0 else self.finest
+        if self._steady() and step >= self._least_gap():
+            return True
+        self._intervals += 1
+        self._regular += step <= 1.5 * self.finest
+        return False
+
+    def _steady(self) -> bool:
+        return self._intervals >= _STEADY_AFTER and self._regular >= _STEADY * self._intervals
+
+    def _least_gap(self) -> float:
+        return max(_GAP_SECONDS, _GAP_FRAMES * self.finest)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .media import DecodedFrame, HardwareDecode, analysis_size, packet_container, video_packets
+from .media import Cadence, DecodedFrame, HardwareDecode, analysis_size, packet_container, video_packets
 from .types import VideoInfo
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ class KeyframeReader:
         self._time_base = self._stream.time_base
         self._skip_deblocking = max(info.width, info.height) >= _NO_DEBLOCKING * long_side
         self._gate = gate
+        self.cadence = Cadence(1.0 / info.frame_rate)  # and the stretches not recorded, as read
         self._keyframes = read_ahead(self._demux(), _AHEAD, "vidscan-keyframes")
 
     def __iter__(self) -> Iterator[tuple[DecodedFrame, Packets | None]]:
@@ -165,6 +166,8 @@ class KeyframeReader:
         decoded: list[tuple[int | None, DecodedFrame]] = []  # keyframes waiting for their stretch
         undecoded: set[int | None] = set()  # keyframes the gate left out, their stretches not yet ended
         gate = self._gate
+        last_dts = None
+        last_key, since_key = -1.0, 0  # the last keyframe's time, and the packets from it on
 
         def close_stretch() -> None:
             nonlocal ended
@@ -203,6 +206,15 @@ class KeyframeReader:
             if packet.size == 0:
                 continue  # the demuxer's empty packet at the end
             self.packets += 1
+            dts = packet.dts if packet.dts is not None else packet.pts
+            if dts is not None and last_dts is not None and self._time_base is not None:
+                self.cadence.see(float((dts - last_dts) * self._time_base))
+            last_dts = dts
+            if packet.is_keyframe and packet.pts is not None:
+                if last_key >= 0:
+                    self.cadence.keyframes(last_key, since_key, self._seconds(packet.pts))
+                last_key, since_key = self._seconds(packet.pts), 0
+            since_key += 1
             if ended is not None and not _shown_before(packet, ended[1][0]):
                 close_stretch()
             wanted = True

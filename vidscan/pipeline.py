@@ -280,7 +280,16 @@ def select_with_progress(
         )
     if selection.claimed_duration is not None:
         progress.message(cut_short(selection))
+    if selection.gaps:
+        progress.message(not_recorded(selection))
     return selection
+
+
+def not_recorded(selection: KeyframeSelection) -> str:
+    """What to tell the user about the stretches a camera's recording has no pictures for."""
+    spans = ", ".join(f"{clock_text(a)}-{clock_text(b)}" for a, b in selection.gaps)
+    missing = clock_text(sum(b - a for a, b in selection.gaps))
+    return f"not recorded at {spans} ({missing} without pictures: a recorder that records on motion only?)"
 
 
 def cut_short(selection: KeyframeSelection) -> str:
@@ -360,7 +369,11 @@ def _run(
                 captioner.set_transcripts(_transcripts(info, selection, options, staging, progress, problems))
             captions, server_ok = captioner.finish(selection.keyframes)
         early_counts = (captioner.started, captioner.unused)
-        summary = _summarize(caller, options, info, captions, progress, problems) if server_ok else None
+        summary = (
+            _summarize(caller, options, info, captions, progress, problems, selection.gaps)
+            if server_ok
+            else None
+        )
         failed = sum(1 for c in captions if c.caption is None)
         if failed and server_ok:  # when the server is down, problems already say why
             problems.append(f"{failed} of {len(captions)} keyframes have no caption (see each frame's error)")
@@ -546,7 +559,9 @@ def _summarize(
     captions: list[CaptionResult],
     progress: Progress,
     problems: list[str],
+    gaps: tuple[tuple[float, float], ...] = (),
 ) -> Summary | None:
+    """`gaps`: the stretches not recorded, which the model is told of."""
     if not any(c.caption for c in captions):
         if captions and not problems:  # no keyframe at all (a video that shows nothing) misses nothing
             problems.append("no keyframe has a caption, so there is no summary")
@@ -565,6 +580,7 @@ def _summarize(
                 duration=info.duration,
                 guidance=options.profile.summary_guidance(),
                 leveled=options.profile.schema == "security",
+                gaps=gaps,
             ),
             SummaryOptions(window_chars=options.summary_window_chars, parallel=options.parallel),
             progress=lambda done, total: stage.update(done, total),

@@ -68,6 +68,9 @@ class KeyframeSelection:
     # (start, end) of stretches that showed nothing worth a picture (black, blank, the dark between two
     # fades): no keyframe stands for them
     blank: tuple[tuple[float, float], ...] = ()
+    # (start, end) of stretches a camera's steady stream did not record (a recorder that records on motion
+    # only, a camera lost for a while): the file has no pictures there
+    gaps: tuple[tuple[float, float], ...] = ()
     decode_mode: str = (
         "full"  # "full" (every frame) or "iframes-first" (keyframes, and between two that differ)
     )

@@ -74,7 +74,7 @@ class EarlyKeyframes:
         detected = p.detected(now)
         limit = self._limit(p, now, detected[0])
         candidates, _ = plan_candidates(
-            options.strategy, options, stats, p.camera_moved(), detected, now, self._duration
+            options.strategy, options, stats, p.camera_moved(), detected, now, self._duration, p.gaps
         )
         if options.min_coverage > 0 and options.strategy != "interval":
             # Coverage fills the gap after the last real candidate evenly up to `now`: it moves as
@@ -89,7 +89,7 @@ class EarlyKeyframes:
             return []
         # Nothing later can have a keyframe before the first unsettled candidate starts.
         known_until = min(limit, chosen[settled][0].start)
-        kept = drop_repeats(keyframes_of(stats, chosen, now, blank), options.dedup_distance)
+        kept = drop_repeats(keyframes_of(stats, chosen, now, [*blank, *p.gaps]), options.dedup_distance)
         settled_times = {round(stats.times[at], 6) for _, at in chosen[:settled]}
         sure = [kf for kf in kept if kf.time in settled_times]
         return [kf for kf in sure if self._within_budget(kf, kept, known_until)]

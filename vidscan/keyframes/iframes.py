@@ -50,6 +50,9 @@ class SparseCounts:
     spans: int = 0  # stretches between two I-frames decoded frame by frame
     frames: int | None = None  # frames the stream holds, once read to its end (None: not counted)
     gaps: Counter[int] = field(default_factory=Counter)  # milliseconds between two keyframes: how often
+    # (start, end) of stretches not recorded, as PyAV's reader finds them in the packets' times (filled
+    # while it reads; none found when ffmpeg decodes instead)
+    not_recorded: list[tuple[float, float]] = field(default_factory=list)
 
     def interval(self) -> float:
         """The median time between two keyframes, in seconds (0 with fewer than two keyframes)."""
@@ -277,6 +280,8 @@ def sparse_frames(
     gate = QuietStretches(counts)  # keyframes the stream's sizes say are not worth decoding
     alike = False  # the last two keyframes decoded were neighbours and alike
     source = _Source(info, long_side, hardware, gate)
+    if source.reader is not None:
+        counts.not_recorded = source.reader.cadence.gaps
     with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
 
         def decode(

@@ -4,13 +4,14 @@ same code plans the final selection and the early one made while the pass still 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from ..types import Keyframe
 from .frames import RENDERED, Candidate, FrameStats, hamming, shows_nothing
-from .interval import even_candidates, with_coverage
+from .interval import even_candidates, recorded, with_coverage
 from .options import KeyframeOptions
 
 _SAME_COLOUR = 12.0  # mean over the grid's cells of the largest B, G or R gap: the same colours
@@ -129,10 +130,11 @@ def plan_candidates(
     detected: tuple[list[Candidate], list[Candidate], list[Candidate]],
     end: float,
     span: float,
+    gaps: Sequence[tuple[float, float]] = (),
 ) -> tuple[list[Candidate], str]:
     """The candidates of `strategy` in time order, merged, with the coverage floor; and what auto did.
     `detected` = (shots, motion, text) candidates; `end` = the last time seen; `span` = the video's
-    length (even sampling splits it)."""
+    length (even sampling splits it); `gaps`: stretches not recorded, which nothing covers."""
     shots, motion, text = detected
     if strategy == "auto":
         candidates, strategy = auto_candidates(stats, moved, shots, motion, text, options, end)
@@ -141,10 +143,12 @@ def plan_candidates(
     elif strategy == "text":
         candidates = [*shots, *text]
     elif strategy == "interval":
-        candidates = even_candidates(0.0, span, options.interval)
+        candidates = [
+            c for lo, hi in recorded(0.0, span, gaps) for c in even_candidates(lo, hi, options.interval)
+        ]
     else:
         candidates = shots
-    return with_coverage(merge(candidates, options.min_gap), end, options.min_coverage), strategy
+    return with_coverage(merge(candidates, options.min_gap), end, options.min_coverage, gaps), strategy
 
 
 def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:

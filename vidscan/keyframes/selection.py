@@ -58,15 +58,22 @@ class HeldFrames:
     """A variable-rate stream (a GIF made into a video, a screen recorder) sends a new frame only when
     its picture changes, and holds it on screen in between, for a second or more. Copies of the held
     picture at the analysis rate let every detector see that time pass: a screen that stood still for
-    a second has settled, whether it came as ten frames or one."""
+    a second has settled, whether it came as ten frames or one. A camera's steady stream that stops for a
+    while was not recording (`gaps`): nothing is held there."""
 
     def __init__(self, rate: float, fps: float) -> None:
         self._interval = 1.0 / (rate if rate > 0 else fps)
-        self._finest = 1.0 / fps  # the stream's own frame interval: its shortest gap between frames
+        self._cadence = media.Cadence(1.0 / fps)
 
-    def between(self, previous: FrameView, frame: FrameView) -> list[FrameView]:
-        gap = frame.time - previous.time
-        self._finest = min(self._finest, gap) if gap > 0 else self._finest
+    @property
+    def gaps(self) -> list[tuple[float, float]]:
+        """(start, end) of the stretches not recorded."""
+        return self._cadence.gaps
+
+    def between(self, previous: FrameView, frame: FrameView, rendered: bool = False) -> list[FrameView]:
+        """Copies of `previous` held up to `frame`; `rendered`: the last look was a screen's picture."""
+        if self._cadence.gap(frame.time - previous.time, previous.time, frame.time, rendered):
+            return []
         return self.until(previous, frame.time)
 
     def until(self, previous: FrameView, end: float) -> list[FrameView]:
@@ -75,7 +82,8 @@ class HeldFrames:
         # A gap of one frame interval of the stream (a camera at 5 frames/s) holds nothing back; but a
         # picture held _HELD seconds or more is on screen however the stream stores it (a slide deck
         # made into a video of one frame per slide).
-        if gap <= 1.5 * self._interval or (gap <= 1.5 * self._finest and gap < _HELD):
+        finest = self._cadence.finest
+        if gap <= 1.5 * self._interval or (gap <= 1.5 * finest and gap < _HELD):
             return []
         copies = int(gap / self._interval - 0.5)
         return [previous.held_copy(previous.time + k * self._interval) for k in range(1, copies + 1)]
@@ -203,7 +211,8 @@ class _Pass:
             if previous is not None:
                 frame.same_picture_as(previous)
             if previous is not None and self.sparse is None:  # sparse frames skip time on purpose
-                for held in self._holds.between(previous, frame):
+                rendered = bool(len(self.stats)) and self.stats.flat[-1] >= RENDERED
+                for held in self._holds.between(previous, frame, rendered):
                     self._look(held, text_look=held.detail is not None, early=early)
             previous = frame
             self.scenes.process(frame)
@@ -297,6 +306,20 @@ class _Pass:
     def activity(self) -> np.ndarray:
         source = self.motion.activity if self.motion else self.stats.change
         return np.frombuffer(source, np.float32)
+
+    @property
+    def gaps(self) -> list[tuple[float, float]]:
+        """(start, end) of the stretches a steady camera did not record (media.Cadence). With I-frames
+        first the reader finds them in the packets' times, before anything is looked at: a screen's
+        picture last looked at before one is held on screen instead (a screen recorder's pause)."""
+        if self.sparse is None:
+            return self._holds.gaps
+        flat = self.stats.flat
+        return [
+            (start, end)
+            for start, end in self.sparse.not_recorded
+            if (before := self.stats.index_at(start) - 1) < 0 or flat[before] < RENDERED
+        ]
 
     def camera_moved(self) -> np.ndarray:
         """Per frame looked at: whether the whole picture changed (or nobody looked for it)."""
@@ -444,7 +467,7 @@ def select_keyframes(
     # Coverage and even sampling stop at the last picture: past it (a stream shorter than its file's
     # audio, a transport stream whose timestamps jump) every keyframe would be that picture again.
     candidates, strategy = plan_candidates(
-        options.strategy, options, stats, p.camera_moved(), p.detected(), ended, ended
+        options.strategy, options, stats, p.camera_moved(), p.detected(), ended, ended, p.gaps
     )
     counts = p.sparse
     if counts is not None:
@@ -454,7 +477,7 @@ def select_keyframes(
             note += f", {counts.skipped} keyframes left undecoded (their stretches as cheap as quiet ones)"
     strategy += f" ({note})" if note else ""
     chosen, blank = choose(stats, candidates, duration)
-    raw = keyframes_of(stats, chosen, duration, blank)
+    raw = keyframes_of(stats, chosen, duration, [*blank, *p.gaps])
     final = _renumber(apply_budget(drop_repeats(raw, options.dedup_distance), options.max_frames, duration))
     return KeyframeSelection(
         video=info if info.duration and not cut_short else replace(info, duration=round(duration, 3)),
@@ -464,6 +487,7 @@ def select_keyframes(
         cuts=tuple(round(t, 3) for t, _ in p.scenes.cuts),
         activity=_activity_curve(p.activity(), times),
         blank=tuple(blank),
+        gaps=tuple(p.gaps),
         decode_mode="iframes-first" if counts is not None else "full",
         iframe_interval=round(counts.interval(), 3) if counts is not None and counts.gaps else None,
         iframe_interval_longest=round(counts.longest(), 3) if counts is not None and counts.gaps else None,

@@ -79,6 +79,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "cuts": list(report.selection.cuts),
             "activity": [list(p) for p in report.selection.activity],
             "blank": [list(b) for b in report.selection.blank],
+            "gaps": [list(g) for g in report.selection.gaps],
         },
     }
 

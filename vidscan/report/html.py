@@ -126,6 +126,19 @@ def blank_note(report: Mapping[str, Any], precise: bool) -> str:
     return f"Nothing to see at {spans} ({why}): no keyframe stands for it."
 
 
+def gap_note(report: Mapping[str, Any], precise: bool) -> str:
+    """The sentence that says which stretches were not recorded (timeline.gaps), or ""."""
+    gaps = [g for g in (report.get("timeline") or {}).get("gaps") or [] if len(g) == 2]
+    if not gaps:
+        return ""
+    spans = ", ".join(
+        f"{format_clock(a, precise)}–{format_clock(b, precise)} ({format_clock(_number(b) - _number(a))})"
+        for a, b in gaps
+    )
+    why = "a recorder that records on motion only, or lost the camera for a while"
+    return f"Not recorded at {spans}: the file has no pictures there ({why}); no keyframe stands for it."
+
+
 def format_seconds(seconds: Any) -> str:
     """A run time: '42.3 s', '12 min 5 s' or '2 h 3 min'."""
     value = max(_number(seconds), 0.0)
@@ -244,13 +257,15 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
     return {
         "video_name": video_name,
         "video_path": _text(video.get("path")),
-        "facts": _header_facts(video, run, duration, len(cards)),
+        "facts": _header_facts(video, run, duration, len(cards), (report.get("timeline") or {}).get("gaps")),
         "started": _started_text(run.get("started")),
         "schema_version": _int_or_none(report.get("schema_version")),
         "partial": run.get("status") == "partial",
         "problems": [_text(problem) for problem in run.get("problems") or []],
         "failed_cards": [card for card in cards if card["error"]],
         "blank_note": blank_note(report, precise),
+        "gap_note": gap_note(report, precise),
+        "has_gaps": bool((report.get("timeline") or {}).get("gaps")),
         "has_summary": isinstance(summary, dict),
         "title": _text(summary.get("title")) if isinstance(summary, dict) else "",
         "overview": _text(summary.get("overview")) if isinstance(summary, dict) else "",
@@ -265,14 +280,20 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
 
 
 def _header_facts(
-    video: Mapping[str, Any], run: Mapping[str, Any], duration: float, keyframes: int
+    video: Mapping[str, Any], run: Mapping[str, Any], duration: float, keyframes: int, gaps: Any = None
 ) -> list[tuple[str, str]]:
-    """(label, value) pairs for the header's fact sheet; missing values are left out."""
+    """(label, value) pairs for the header's fact sheet; missing values are left out. `gaps`: the
+    timeline's stretches not recorded."""
     width, height = _int_or_none(video.get("width")), _int_or_none(video.get("height"))
     fps = _number(video.get("fps"))
     rotation = _int_or_none(video.get("rotation"))
     facts = [
-        ("Duration", format_clock(duration, hours=True) + _claimed_text(run.get("claimed_duration"))),
+        (
+            "Duration",
+            format_clock(duration, hours=True)
+            + _claimed_text(run.get("claimed_duration"))
+            + _gaps_text(gaps),
+        ),
         ("Resolution", f"{width}\u00d7{height}" if width and height else ""),
         ("Frame rate", f"{fps:.2f}".rstrip("0").rstrip(".") + " fps" if fps > 0 else ""),
         ("Codec", _text(video.get("codec")) + (", interlaced" if video.get("interlaced") else "")),
@@ -299,6 +320,13 @@ def _claimed_text(claimed: Any) -> str:
     if claimed is None or _number(claimed) <= 0:
         return ""
     return f" (the file claims {format_clock(claimed, hours=True)}: cut short)"
+
+
+def _gaps_text(gaps: Any) -> str:
+    """After the duration, how much of it the recording has no pictures for (timeline.gaps)."""
+    spans = [g for g in gaps or [] if isinstance(g, (list, tuple)) and len(g) == 2]
+    missing = sum(max(_number(b) - _number(a), 0.0) for a, b in spans)
+    return f" ({format_clock(missing, hours=True)} of it not recorded)" if missing > 0 else ""
 
 
 def _decode_text(run: Mapping[str, Any]) -> str:
@@ -527,6 +555,11 @@ def _page_data_json(
             for ev in events
         ],
         "cuts": [_number(t) for t in timeline.get("cuts") or []],
+        "gaps": [
+            [_number(gap[0]), _number(gap[1])]
+            for gap in timeline.get("gaps") or []
+            if isinstance(gap, (list, tuple)) and len(gap) == 2
+        ],
         "activity": [
             [_number(point[0]), _number(point[1])]
             for point in timeline.get("activity") or []

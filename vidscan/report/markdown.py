@@ -24,6 +24,7 @@ from .html import (
     _video_duration,
     blank_note,
     format_clock,
+    gap_note,
     level_label,
 )
 
@@ -47,7 +48,8 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
         return format_clock(seconds, precise=precise, hours=True)
 
     lines = [f"# {md_inline(title or name)}", ""]
-    lines += _facts_lines(name, _header_facts(video, run, duration, len(cards)))
+    gaps = (report.get("timeline") or {}).get("gaps")
+    lines += _facts_lines(name, _header_facts(video, run, duration, len(cards), gaps))
     if run.get("status") == "partial":
         lines += _partial_lines(run.get("problems") or [], cards, clock)
     lines += ["## Summary", ""]
@@ -78,8 +80,9 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
             lines.append(f"- **{when}**{label} {md_inline(event['description'])}{evidence}")
         lines.append("")
     lines += ["## Keyframes", ""]
-    if note := blank_note(report, precise):
-        lines += [f"*{note}*", ""]
+    for note in (gap_note(report, precise), blank_note(report, precise)):
+        if note:
+            lines += [f"*{note}*", ""]
     if not cards:
         lines += ["*No keyframes were extracted from this video.*", ""]
     for card in cards:
