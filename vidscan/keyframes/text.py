@@ -20,6 +20,10 @@ _NEW_SCREEN = 0.02  # edges moved over this share of the picture at once: a diff
 _NEAR = np.ones((3, 3), np.uint8)  # an edge one pixel away is the same edge (scaling, compression)
 _MEMORY = 1.6  # seconds of looks a new edge is checked against: longer than a cursor's blink
 _AT_ONCE = 0.0018  # edges moved over this share between two looks: a line of text came at once
+# A move under this share of the largest move of a change at once, while that change settles, is its last
+# touch, not a new change: an encoder short of bits codes a new screen coarsely and sharpens its edges
+# over the next frames (a twentieth: a line of text added to a screenful moves more).
+_TOUCH_UP = 0.05
 _TYPED_LOOKS = 4  # looks adding to the screen: fewer is a change at once, not typing
 _KEPT = 0.0002  # edges gone under this share of the picture: nothing was taken away (a cursor's blink
 # is less)
@@ -221,6 +225,7 @@ class TextDetector:
         self._quiet_since: float | None = None  # no change at once and no new edges since then
         self._just_changed = False  # the last look saw a change at once
         self._moved = 0.0  # the share of edges the last look moved, if it changed the screen at once
+        self._peak = 0.0  # the largest move of the change at once settling now
         self._at_once = False  # the latest change came at once (a line or more), not key by key
         self._one_look = False  # the change waiting to settle came within one look, and nothing since
         self._last_time = 0.0
@@ -327,12 +332,14 @@ class TextDetector:
             )
             self._count(moved, typed)
             self._quiet_since = None
+            touch_up = self._at_once and self._changed_since is not None and moved < _TOUCH_UP * self._peak
+            self._peak = moved if self._changed_since is None else max(self._peak, moved)
             self._changed_since = t if self._changed_since is None else self._changed_since
             line = settling_at_once and before is not None and _new_line(self._visible(before), edges)
             # A change at once that slows to a stop (a slide's transition easing out: its last looks
             # move a little less each) is still one.
             easing = self._at_once and moved <= moved_before
-            self._at_once = moved >= _AT_ONCE or line or easing
+            self._at_once = moved >= _AT_ONCE or line or easing or touch_up
             return
         self._count(moved, typed)
         if typed:
