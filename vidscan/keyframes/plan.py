@@ -308,7 +308,7 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
     for kf in keyframes:
         # Those kept alike become duplicates below (no model call), except a text change of the screen
         # right before it.
-        if kept and kf.reason not in ALWAYS_KEPT and looks_same(kf, kept[-1], distance):
+        if kept and not _kept_apart(kf, kept[-1]) and looks_same(kf, kept[-1], distance):
             prev = kept[-1]
             kept[-1] = replace(
                 prev, segment=(prev.segment[0], kf.segment[1]), score=max(prev.score, kf.score)
@@ -317,7 +317,16 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
         kept.append(kf)
     marked: list[Keyframe] = []
     for kf in kept:
-        earlier = marked[:-1] if kf.reason == "text-change" else marked  # not the screen it changed
+        before = marked[-1] if marked else None
+        apart = before is not None and _kept_apart(kf, before)
+        if apart and before is not None and kf.reason == "settled" and looks_same(kf, before, distance):
+            # Its detector found it differs from the state before, which the hash takes for the same:
+            # the hash is blind to what changed here (new ink on a slide), and to its likeness to any
+            # earlier keyframe too.
+            marked.append(kf)
+            continue
+        # Not the screen it changed, nor the state its detector found it differs from.
+        earlier = marked[:-1] if kf.reason == "text-change" or apart else marked
         twin = next(
             (
                 m
@@ -332,6 +341,15 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
         )
         marked.append(replace(kf, duplicate_of=twin.index if twin else None))
     return marked
+
+
+def _kept_apart(kf: Keyframe, before: Keyframe) -> bool:
+    """Whether `kf` stays a keyframe of its own however much it looks like the one `before` it. A settled
+    state after a settled state or an event: the motion detector found it differs from the state before,
+    pixel by pixel against the scene's noise, where a hash of the whole picture hardly sees an object left
+    or taken away, or one slide's words from the next. (After a cut or a start onto the same picture it
+    is that picture again.)"""
+    return kf.reason in ALWAYS_KEPT or (kf.reason == "settled" and before.reason in ("settled", *EVENTS))
 
 
 def _worth(kf: Keyframe) -> tuple[float, float]:
