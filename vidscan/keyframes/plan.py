@@ -318,15 +318,13 @@ def drop_repeats(keyframes: list[Keyframe], distance: int) -> list[Keyframe]:
     marked: list[Keyframe] = []
     for kf in kept:
         before = marked[-1] if marked else None
-        apart = before is not None and _kept_apart(kf, before)
-        if apart and before is not None and kf.reason == "settled" and looks_same(kf, before, distance):
+        if kf.reason == "settled" and before and _kept_apart(kf, before) and looks_same(kf, before, distance):
             # Its detector found it differs from the state before, which the hash takes for the same:
             # the hash is blind to what changed here (new ink on a slide), and to its likeness to any
             # earlier keyframe too.
             marked.append(kf)
             continue
-        # Not the screen it changed, nor the state its detector found it differs from.
-        earlier = marked[:-1] if kf.reason == "text-change" or apart else marked
+        earlier = marked[:-1] if kf.reason == "text-change" else marked  # not the screen it changed
         twin = next(
             (
                 m
