@@ -116,9 +116,16 @@ def format_clock(seconds: Any, precise: bool = False, hours: bool = False) -> st
     return f"{text}.{tenth}" if precise else text
 
 
+def timeline_spans(report: Mapping[str, Any], key: str) -> list[tuple[float, float]]:
+    """The (start, end) stretches of the report's timeline under `key` ("blank", "gaps"), as numbers;
+    entries that are not pairs are left out."""
+    spans = (report.get("timeline") or {}).get(key) or []
+    return [(_number(s[0]), _number(s[1])) for s in spans if isinstance(s, (list, tuple)) and len(s) == 2]
+
+
 def blank_note(report: Mapping[str, Any], precise: bool) -> str:
     """The sentence that says which stretches showed nothing (timeline.blank), or ""."""
-    stretches = [b for b in (report.get("timeline") or {}).get("blank") or [] if len(b) == 2]
+    stretches = timeline_spans(report, "blank")
     if not stretches:
         return ""
     spans = ", ".join(f"{format_clock(a, precise)}–{format_clock(b, precise)}" for a, b in stretches)
@@ -128,12 +135,11 @@ def blank_note(report: Mapping[str, Any], precise: bool) -> str:
 
 def gap_note(report: Mapping[str, Any], precise: bool) -> str:
     """The sentence that says which stretches were not recorded (timeline.gaps), or ""."""
-    gaps = [g for g in (report.get("timeline") or {}).get("gaps") or [] if len(g) == 2]
+    gaps = timeline_spans(report, "gaps")
     if not gaps:
         return ""
     spans = ", ".join(
-        f"{format_clock(a, precise)}–{format_clock(b, precise)} ({format_clock(_number(b) - _number(a))})"
-        for a, b in gaps
+        f"{format_clock(a, precise)}–{format_clock(b, precise)} ({format_clock(b - a)})" for a, b in gaps
     )
     why = "a recorder that records on motion only, or lost the camera for a while"
     return f"Not recorded at {spans}: the file has no pictures there ({why}); no keyframe stands for it."
@@ -257,7 +263,7 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
     return {
         "video_name": video_name,
         "video_path": _text(video.get("path")),
-        "facts": _header_facts(video, run, duration, len(cards), (report.get("timeline") or {}).get("gaps")),
+        "facts": _header_facts(video, run, duration, len(cards), timeline_spans(report, "gaps")),
         "started": _started_text(run.get("started")),
         "schema_version": _int_or_none(report.get("schema_version")),
         "partial": run.get("status") == "partial",
@@ -265,7 +271,7 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
         "failed_cards": [card for card in cards if card["error"]],
         "blank_note": blank_note(report, precise),
         "gap_note": gap_note(report, precise),
-        "has_gaps": bool((report.get("timeline") or {}).get("gaps")),
+        "has_gaps": bool(timeline_spans(report, "gaps")),
         "has_summary": isinstance(summary, dict),
         "title": _text(summary.get("title")) if isinstance(summary, dict) else "",
         "overview": _text(summary.get("overview")) if isinstance(summary, dict) else "",
@@ -280,7 +286,11 @@ def _report_context(report: dict, keyframes: list[dict], thumbnails: list[str | 
 
 
 def _header_facts(
-    video: Mapping[str, Any], run: Mapping[str, Any], duration: float, keyframes: int, gaps: Any = None
+    video: Mapping[str, Any],
+    run: Mapping[str, Any],
+    duration: float,
+    keyframes: int,
+    gaps: Sequence[tuple[float, float]] = (),
 ) -> list[tuple[str, str]]:
     """(label, value) pairs for the header's fact sheet; missing values are left out. `gaps`: the
     timeline's stretches not recorded."""
@@ -322,10 +332,9 @@ def _claimed_text(claimed: Any) -> str:
     return f" (the file claims {format_clock(claimed, hours=True)}: cut short)"
 
 
-def _gaps_text(gaps: Any) -> str:
+def _gaps_text(gaps: Sequence[tuple[float, float]]) -> str:
     """After the duration, how much of it the recording has no pictures for (timeline.gaps)."""
-    spans = [g for g in gaps or [] if isinstance(g, (list, tuple)) and len(g) == 2]
-    missing = sum(max(_number(b) - _number(a), 0.0) for a, b in spans)
+    missing = sum(max(b - a, 0.0) for a, b in gaps)
     return f" ({format_clock(missing, hours=True)} of it not recorded)" if missing > 0 else ""
 
 
@@ -555,11 +564,7 @@ def _page_data_json(
             for ev in events
         ],
         "cuts": [_number(t) for t in timeline.get("cuts") or []],
-        "gaps": [
-            [_number(gap[0]), _number(gap[1])]
-            for gap in timeline.get("gaps") or []
-            if isinstance(gap, (list, tuple)) and len(gap) == 2
-        ],
+        "gaps": [list(gap) for gap in timeline_spans(report, "gaps")],
         "activity": [
             [_number(point[0]), _number(point[1])]
             for point in timeline.get("activity") or []

@@ -26,6 +26,7 @@ from .html import (
     format_clock,
     gap_note,
     level_label,
+    timeline_spans,
 )
 
 
@@ -48,8 +49,9 @@ def render_report_markdown(report: Mapping[str, Any]) -> str:
         return format_clock(seconds, precise=precise, hours=True)
 
     lines = [f"# {md_inline(title or name)}", ""]
-    gaps = (report.get("timeline") or {}).get("gaps")
-    lines += _facts_lines(name, _header_facts(video, run, duration, len(cards), gaps))
+    lines += _facts_lines(
+        name, _header_facts(video, run, duration, len(cards), timeline_spans(report, "gaps"))
+    )
     if run.get("status") == "partial":
         lines += _partial_lines(run.get("problems") or [], cards, clock)
     lines += ["## Summary", ""]
