@@ -189,10 +189,12 @@ def _rate(text: str | None) -> float:
 # Packets read at the start for the stream's own frame interval: a second or more of video at up to 60
 # frames/s, with its audio beside it.
 _RATE_PACKETS = 96
-# Share of the first frame intervals within a quarter of their median for the stream to be steady: a
-# camera's or a constant-rate encode's (a GIF or a screen recorder that sends a frame only when the picture
-# changes is not), and whether the average rate is its rate.
-_STEADY_SHARE = 0.9
+# A stream is steady (a camera's or a constant-rate encode's; a GIF or a screen recorder that sends a frame
+# only when the picture changes is not) when _STEADY of its frame intervals, once _STEADY_AFTER have come,
+# are regular: in the first packets, within _STEADY_TOLERANCE of their median (then the average rate over
+# the file is its rate unless it has gaps); as they come (Cadence), within half again the shortest.
+_STEADY = 0.9
+_STEADY_AFTER = 8
 _STEADY_TOLERANCE = 0.25
 
 
@@ -201,11 +203,11 @@ def _steady_rate(packets: list[dict], index: int) -> float:
     interval, else 0."""
     times = sorted(_seconds(p.get("pts_time")) for p in packets if p.get("stream_index") == index)
     steps = [b - a for a, b in zip(times, times[1:], strict=False) if b - a > 1e-6 and math.isfinite(b - a)]
-    if len(steps) < 8:
+    if len(steps) < _STEADY_AFTER:
         return 0.0
     median = statistics.median(steps)
     steady = sum(abs(step - median) <= _STEADY_TOLERANCE * median for step in steps)
-    return round(1.0 / median, 3) if steady >= _STEADY_SHARE * len(steps) else 0.0
+    return round(1.0 / median, 3) if steady >= _STEADY * len(steps) else 0.0
 
 
 def _seconds(text: object) -> float:
@@ -359,14 +361,11 @@ def analysis_size(info: VideoInfo, long_side: int, crop: Crop | None = None) -> 
 _NO_DEBLOCKING = 4  # keyframes scaled down this much or more skip the deblocking filter (decode_small)
 
 
-# A steady stream (a camera's, a constant-rate encode's: _STEADY of its frame intervals regular, once
-# _STEADY_AFTER have come) whose next frame comes _GAP_FRAMES of its frame intervals late, and _GAP_SECONDS
+# A steady stream (_STEADY) whose next frame comes _GAP_FRAMES of its frame intervals late, and _GAP_SECONDS
 # or more, was not recording in between: a recorder that records on motion only, a camera lost for a while.
 # Encoders drop a frame or two when busy, not ten; a picture held two seconds is on screen, however stored.
 _GAP_FRAMES = 10
 _GAP_SECONDS = 2.0
-_STEADY = 0.9
-_STEADY_AFTER = 8
 
 
 class Cadence:
