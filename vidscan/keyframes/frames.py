@@ -573,7 +573,7 @@ class FrameStats:
             self.hashes.append(self.hashes[-1])
             self.change.append(0.0)
             self.still.append(1)
-            if self.flat[-1] >= RENDERED:
+            if self.rendered():
                 self.live.update(None, gray.shape, frame.time, same=True)
             self.colours.extend(self.colours[-_GRID_BYTES:])
             return
@@ -593,11 +593,11 @@ class FrameStats:
             # A live area matters around a rendered picture only (the screen test and the text detector
             # ask for one): a camera's frames cost nothing here.
             outside = change
-            if self.flat[-1] >= RENDERED:
+            if self.rendered():
                 self.live.update(diff, gray.shape, frame.time, flat)
                 outside = self.live.change_outside(diff, change)
             still = outside < UNCHANGED
-            if not still and self.flat[-1] >= RENDERED:
+            if not still and self.rendered():
                 # A codec that codes a still screen again in every frame (VP8 and VP9 screencasts, as
                 # GNOME's recorder and browsers write them) moves its pixels by a level or two: no
                 # pixel moving by more than a live block's change is a screen standing still.
@@ -615,6 +615,11 @@ class FrameStats:
 
     def colour(self, index: int) -> tuple[int, ...]:
         return tuple(self.colours[_GRID_BYTES * index : _GRID_BYTES * (index + 1)])
+
+    def rendered(self, index: int = -1) -> bool:
+        """Whether the look at `index` (the latest by default) was a rendered picture's (a screen's, by its
+        exactly flat blocks); False before any look."""
+        return -len(self.flat) <= index < len(self.flat) and self.flat[index] >= RENDERED
 
     def index_at(self, time: float) -> int:
         """The first frame at or after `time` (len(self) past the end)."""

@@ -14,7 +14,7 @@ from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
 from . import plan
 from .early import EarlyKeyframes, StableFn
-from .frames import RENDERED, Box, Candidate, FrameStats, FrameView, Matte
+from .frames import Box, Candidate, FrameStats, FrameView, Matte
 from .iframes import CODECS, KeyframeComparison, SparseCounts, keyframes_decode_alone, sparse_frames
 from .motion import CameraChange, MotionDetector
 from .options import DETECTORS, STRATEGIES, KeyframeOptions
@@ -211,8 +211,7 @@ class _Pass:
             if previous is not None:
                 frame.same_picture_as(previous)
             if previous is not None and self.sparse is None:  # sparse frames skip time on purpose
-                rendered = bool(len(self.stats)) and self.stats.flat[-1] >= RENDERED
-                for held in self._holds.between(previous, frame, rendered):
+                for held in self._holds.between(previous, frame, self.stats.rendered()):
                     self._look(held, text_look=held.detail is not None, early=early)
             previous = frame
             self.scenes.process(frame)
@@ -286,7 +285,7 @@ class _Pass:
         detail picture: ffmpeg leaves them out while the detector rests long)."""
         stats = self.stats
         still = bool(stats.still[-1])
-        if still and stats.flat[-1] >= RENDERED:
+        if still and stats.rendered():
             self._still_at = frame.time
         switch = self.detail_switch
         resting = frame.time - self._still_at - _SCREEN_WINDOW if self._screens_only else 0.0
@@ -314,11 +313,11 @@ class _Pass:
         picture last looked at before one is held on screen instead (a screen recorder's pause)."""
         if self.sparse is None:
             return self._holds.gaps
-        flat = self.stats.flat
+        stats = self.stats
         return [
-            (start, end)
-            for start, end in self.sparse.not_recorded
-            if (before := self.stats.index_at(start) - 1) < 0 or flat[before] < RENDERED
+            gap
+            for gap in self.sparse.not_recorded
+            if (before := stats.index_at(gap[0]) - 1) < 0 or not stats.rendered(before)
         ]
 
     def camera_moved(self) -> np.ndarray:
@@ -463,11 +462,12 @@ def select_keyframes(
     # Frames the stream holds: all decoded, or with I-frames first all read (None: not counted).
     frames = len(p.scenes.times) if p.sparse is None else p.sparse.frames
     cut_short = frames is not None and _cut_short(info, frames, ended)
+    not_recorded = p.gaps  # no keyframe covers them
     duration = ended if cut_short else max(info.duration, ended)
     # Coverage and even sampling stop at the last picture: past it (a stream shorter than its file's
     # audio, a transport stream whose timestamps jump) every keyframe would be that picture again.
     candidates, strategy = plan_candidates(
-        options.strategy, options, stats, p.camera_moved(), p.detected(), ended, ended, p.gaps
+        options.strategy, options, stats, p.camera_moved(), p.detected(), ended, ended, not_recorded
     )
     counts = p.sparse
     if counts is not None:
@@ -477,7 +477,7 @@ def select_keyframes(
             note += f", {counts.skipped} keyframes left undecoded (their stretches as cheap as quiet ones)"
     strategy += f" ({note})" if note else ""
     chosen, blank = choose(stats, candidates, duration)
-    raw = keyframes_of(stats, chosen, duration, [*blank, *p.gaps])
+    raw = keyframes_of(stats, chosen, duration, [*blank, *not_recorded])
     final = _renumber(apply_budget(drop_repeats(raw, options.dedup_distance), options.max_frames, duration))
     return KeyframeSelection(
         video=info if info.duration and not cut_short else replace(info, duration=round(duration, 3)),
@@ -487,7 +487,7 @@ def select_keyframes(
         cuts=tuple(round(t, 3) for t, _ in p.scenes.cuts),
         activity=_activity_curve(p.activity(), times),
         blank=tuple(blank),
-        gaps=tuple(p.gaps),
+        gaps=tuple(not_recorded),
         decode_mode="iframes-first" if counts is not None else "full",
         iframe_interval=round(counts.interval(), 3) if counts is not None and counts.gaps else None,
         iframe_interval_longest=round(counts.longest(), 3) if counts is not None and counts.gaps else None,
