@@ -22,12 +22,11 @@ all if it has gone by then."""
 from __future__ import annotations
 
 import math
+import statistics
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 if TYPE_CHECKING:
     from .iframes import SparseCounts
@@ -182,9 +181,8 @@ class QuietStretches:
         if not verdict.differs:
             self._quiet.append(verdict.bits)
             if len(self._quiet) >= _SAMPLES:
-                sizes = np.array(self._quiet, np.float64)
-                median = float(np.median(sizes))
-                spread = float(np.median(np.abs(sizes - median)))
+                median = float(statistics.median(self._quiet))
+                spread = float(statistics.median(abs(size - median) for size in self._quiet))
                 self._limit = median + max(_SPREADS * spread, _SHARE * median)
         elif verdict.after_alike and not self._trusted and math.isfinite(self._limit):
             if verdict.bits > _SHOWN * self._limit:
@@ -200,6 +198,6 @@ class QuietStretches:
         if size is None or last is None or size <= 0 or last <= 0:
             return True
         move = abs(math.log(size / last))
-        typical = float(np.median(self._size_moves)) if len(self._size_moves) >= _SAMPLES else math.inf
+        typical = statistics.median(self._size_moves) if len(self._size_moves) >= _SAMPLES else math.inf
         self._size_moves.append(move)
         return move > max(_KEY_SPREADS * typical, _KEY_SHARE)
