@@ -601,3 +601,32 @@ def without_frames(source: Path, path: Path, start: float, stop: float, shift: f
     cmd += ["-pix_fmt", "yuv420p", str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def scrolling_page(path: Path, seconds: float, speed: float, fps: int = 15) -> Path:
+    """A page of numbered lines of text (1280 wide), scrolled up without a rest from the first frame to
+    the last at `speed` pixels a second of the 1280x720 picture: frame n shows the page from row
+    int(n * speed / fps) (scrolled_to)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, 24)
+    height = 720 + int(seconds * speed) + 40
+    page = Image.new("RGB", (1280, height), (255, 255, 255))
+    draw = ImageDraw.Draw(page)
+    for row in range(height // 36):
+        draw.text(
+            (60, 20 + 36 * row),
+            f"{row + 1:03d}  the quick brown fox jumps over lazy dog {row * 7 % 97}",
+            font=font,
+            fill=(20, 20, 20),
+        )
+    frames = [
+        page.crop((0, top, 1280, top + 720)).tobytes()
+        for top in (scrolled_to(n / fps, speed, fps) for n in range(round(seconds * fps)))
+    ]
+    return _encode_pictures(path, frames, fps)
+
+
+def scrolled_to(time: float, speed: float, fps: int = 15) -> int:
+    """The page's row at the top of the picture at `time` in scrolling_page."""
+    return int(round(time * fps) * speed / fps)

@@ -107,7 +107,8 @@ class EarlyKeyframes:
     def _limit(self, p: _Pass, now: float, shots: list[Candidate]) -> float:
         """The earliest time a detector may still put a candidate at. Under auto, a detector counts only
         where its candidates are used: text in shots that look like screens, motion in long still shots
-        of a fixed camera (the open last shot may still turn into one while the video is not edited)."""
+        of a fixed camera (the open last shot may still turn into one while the video is not edited),
+        scrolled pages in rendered shots that are no screen."""
         horizons = p.horizons(now)
         if self._options.strategy != "auto":
             return min([now, *horizons.values()])
@@ -115,15 +116,16 @@ class EarlyKeyframes:
         is_edited = edited(len(shots) - 1, now, self._options)
         limit = min(now, horizons["scenes"])
         starts = [s.start for s in shots]
-        for name in ("motion", "text"):
+        for name in ("motion", "text", "scroll"):
             if name not in horizons:  # not looked for (text, I-frames first)
                 continue
             at = horizons[name]
             i = max(0, bisect_right(starts, at) - 1)
-            screen, fixed = kinds[i] if i < len(kinds) else (False, False)
+            screen, fixed, rendered = kinds[i] if i < len(kinds) else (False, False, False)
             if i == len(kinds) - 1:
                 fixed = fixed or not is_edited
-            if (name == "text" and screen) or (name == "motion" and fixed):
+            used = {"text": screen, "motion": fixed, "scroll": rendered and not screen}
+            if used[name]:
                 limit = min(limit, at)
         return limit
 

@@ -37,11 +37,19 @@ _SHOTS = ("start", *_BOUNDARIES)  # the candidates of shots (scenes.shot_candida
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
-# more bullet) that a perceptual hash of the whole picture can miss.
-ALWAYS_KEPT = ("coverage", "heartbeat", *_BOUNDARIES, "text-change", *EVENTS)
+# more bullet) that a perceptual hash of the whole picture can miss; a page scrolled on is new lines in the
+# same layout.
+ALWAYS_KEPT = ("coverage", "heartbeat", *_BOUNDARIES, "text-change", "scrolled", *EVENTS)
 
-# Candidates whose frame is taken once the picture has settled.
-_SETTLED = ("text-change", "settled")
+# Candidates of screens, whose pictures are alike only when they hold the same text (see looks_same).
+_SCREENS = ("text-change", "scrolled")
+
+# Candidates whose frame is taken at the moment their detector chose: once the picture has settled, or
+# where a page scrolled to.
+_SETTLED = ("text-change", "settled", "scrolled")
+
+# What the detectors proposed: (shots, motion, text, scrolled) candidates.
+Detected = tuple[list[Candidate], list[Candidate], list[Candidate], list[Candidate]]
 
 # Which candidate stands when two fall within min_gap of each other.
 _PRIORITY = {
@@ -51,6 +59,7 @@ _PRIORITY = {
     "dissolve": 5,
     "text-change": 4,
     "settled": 4,
+    "scrolled": 4,
     "activity-start": 3,
     "activity-peak": 2,
     "heartbeat": 1,
@@ -77,8 +86,8 @@ def _rendered(stats: FrameStats, lo: int, hi: int) -> bool:
 
 def shot_kinds(
     stats: FrameStats, moved: np.ndarray, shots: list[Candidate], options: KeyframeOptions, end: float
-) -> list[tuple[bool, bool]]:
-    """Per shot: (looks like a screen, looks like a fixed camera)."""
+) -> list[tuple[bool, bool, bool]]:
+    """Per shot: (looks like a screen, looks like a fixed camera, is a rendered picture)."""
     # Screens stand still most of the time (not a pixel changes between frames, around a live area such
     # as the lecturer's camera in a corner), and have the flat backgrounds of a rendered picture: a
     # hard-compressed still camera stands still as often.
@@ -93,7 +102,7 @@ def shot_kinds(
         screen = bool(unchanged[lo:hi].mean() >= 0.5) and rendered
         still = bool(moved[lo:hi].mean() < 0.05)
         fixed = not is_edited and stop - shot.start >= options.fixed_camera_min and still
-        kinds.append((screen, fixed))
+        kinds.append((screen, fixed, rendered))
     return kinds
 
 
@@ -105,12 +114,16 @@ def auto_candidates(
     text: list[Candidate],
     options: KeyframeOptions,
     end: float,
+    scrolled: Sequence[Candidate] = (),
 ) -> tuple[list[Candidate], str]:
     """Per shot: a screen gets text-change keyframes; a long shot of a fixed camera (in a video that is not
-    edited, and rarely a global change) gets motion keyframes; anything else one keyframe for the shot."""
+    edited, and rarely a global change) gets motion keyframes; anything else one keyframe for the shot.
+    A rendered picture that is no screen (it never stands still: a page scrolled on and on) and where the
+    motion detector saw nothing (a belt carrying things along is a shift too) gets a keyframe wherever
+    most of it had scrolled past (scroll.py)."""
     used = {"scenes"}
     out = list(shots)
-    for i, (screen, fixed) in enumerate(shot_kinds(stats, moved, shots, options, end)):
+    for i, (screen, fixed, rendered) in enumerate(shot_kinds(stats, moved, shots, options, end)):
         start, stop = shots[i].start, shots[i + 1].start if i + 1 < len(shots) else end
         inside = [c for c in (text if screen else []) if start <= c.start < stop]
         if inside:
@@ -118,6 +131,11 @@ def auto_candidates(
         elif fixed:
             inside = [c for c in motion if start <= c.start < stop]
             used.add("motion")
+        if rendered and not screen and all(c.reason == "heartbeat" for c in inside):
+            pages = [c for c in scrolled if start <= c.start < stop]
+            if pages:
+                used.add("scroll")
+            inside += pages
         out += inside
     return sorted(out, key=lambda c: c.start), "auto:" + "+".join(sorted(used))
 
@@ -127,17 +145,17 @@ def plan_candidates(
     options: KeyframeOptions,
     stats: FrameStats,
     moved: np.ndarray,
-    detected: tuple[list[Candidate], list[Candidate], list[Candidate]],
+    detected: Detected,
     end: float,
     span: float,
     gaps: Sequence[tuple[float, float]] = (),
 ) -> tuple[list[Candidate], str]:
     """The candidates of `strategy` in time order, merged, with the coverage floor; and what auto did.
-    `detected` = (shots, motion, text) candidates; `end` = the last time seen; `span` = the video's
-    length (even sampling splits it); `gaps`: stretches not recorded, which nothing covers."""
-    shots, motion, text = detected
+    `detected` = (shots, motion, text, scrolled) candidates; `end` = the last time seen; `span` = the
+    video's length (even sampling splits it); `gaps`: stretches not recorded, which nothing covers."""
+    shots, motion, text, scrolled = detected
     if strategy == "auto":
-        candidates, strategy = auto_candidates(stats, moved, shots, motion, text, options, end)
+        candidates, strategy = auto_candidates(stats, moved, shots, motion, text, options, end, scrolled)
     elif strategy == "motion":
         candidates = [*shots, *motion]  # a cut is a boundary whatever the footage
     elif strategy == "text":
@@ -291,7 +309,7 @@ def keyframes_of(
 def looks_same(a: Keyframe, b: Keyframe, distance: int) -> bool:
     """Same picture: perceptual hashes close, and the colours of the 3x3 grid close on average and in
     every cell. Screens are held to what decoding the same screen again gives (see _SCREEN_BITS)."""
-    screen = "text-change" in (a.reason, b.reason)
+    screen = a.reason in _SCREENS or b.reason in _SCREENS
     if hamming(a.phash, b.phash) > (min(distance, _SCREEN_BITS) if screen else distance):
         return False
     if not a.colour or not b.colour:

@@ -14,12 +14,13 @@ from .. import media
 from ..types import Keyframe, KeyframeSelection, VideoInfo
 from . import plan
 from .early import EarlyKeyframes, StableFn
-from .frames import Box, Candidate, FrameStats, FrameView, Matte
+from .frames import Box, FrameStats, FrameView, Matte
 from .iframes import CODECS, KeyframeComparison, SparseCounts, keyframes_decode_alone, sparse_frames
 from .motion import CameraChange, MotionDetector
 from .options import DETECTORS, STRATEGIES, KeyframeOptions
 from .plan import apply_budget, choose, drop_repeats, keyframes_of, plan_candidates
 from .scenes import SceneDetector
+from .scroll import ScrollDetector
 from .text import TextDetector
 
 ProgressFn = Callable[[int, float], None]  # (frames decoded so far, time reached in seconds)
@@ -135,6 +136,8 @@ class _Pass:
             options.iframe_change, CameraChange(info.width, self.motion.clock) if self.motion else None
         )
         self.text = TextDetector(options) if "text" in wants else None
+        # Under auto, a rendered picture that scrolls on without a rest (no screen for the text detector).
+        self.scroll = ScrollDetector() if self.text and options.strategy == "auto" else None
         # Under auto, text keyframes are used only in shots that look like screens (mostly frames with
         # not a pixel changed, in rendered flat blocks, see plan.shot_kinds): where no such frame has
         # come for `_SCREEN_WINDOW` seconds (a camera, a film), the text detector's edges are not worth
@@ -247,6 +250,8 @@ class _Pass:
                 self.motion.rest()
             else:
                 self.motion.process(frame)
+        if self.scroll:
+            self.scroll.process(frame, self.stats.rendered())
         if self.text:
             self._look_for_text(frame, text_look, self.text)
         if early is not None:
@@ -326,19 +331,23 @@ class _Pass:
             return np.zeros(len(self.stats), bool)
         return np.frombuffer(self.motion.moved, np.uint8).astype(bool)
 
-    def detected(self, end: float | None = None) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
-        """(shots, motion, text) candidates: final when `end` is None (the pass is over), else those found
-        up to `end` without ending the pass."""
+    def detected(self, end: float | None = None) -> plan.Detected:
+        """(shots, motion, text, scrolled) candidates: final when `end` is None (the pass is over), else
+        those found up to `end` without ending the pass."""
+        scroll = self.scroll
+        scrolled = [] if scroll is None else scroll.candidates() if end is not None else scroll.finish()
         if end is None:
             return (
                 self.scenes.finish(),
                 self.motion.finish() if self.motion else [],
                 self.text.finish() if self.text else [],
+                scrolled,
             )
         return (
             self.scenes.so_far(end),
             self.motion.so_far() if self.motion else [],
             self.text.so_far() if self.text else [],
+            scrolled,
         )
 
     def horizons(self, now: float) -> dict[str, float]:
@@ -350,6 +359,8 @@ class _Pass:
             out["motion"] = self.motion.horizon(now)
         if self.text:
             out["text"] = self.text.horizon(now)
+        if self.scroll:
+            out["scroll"] = self.scroll.horizon(now)
         return out
 
 
