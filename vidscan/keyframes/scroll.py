@@ -26,14 +26,14 @@ _SMALLEST = 0.25  # of the picture's width and height: a changed region smaller 
 # Phase correlation's peak over which a look's change is its region shifted: a page scrolled by a few
 # lines gives 0.6-1.0, two different pictures (a new slide, a page replaced) under 0.3.
 _RESPONSE = 0.5
-# Of the region's height or width: content moved this far since the last candidate shows it two thirds
-# new. Consecutive keyframes share a third, which leaves room for a region measured up to half again the
-# size of the pane that scrolls (a moving scroll bar, a status line that changed with it).
 # Of the change: what shifting back may leave of it. A page scrolled on a screen is the same pixels moved:
 # 0.00-0.03 of the change at 80-200 pixels a second (H.264 at CRF 23-28); a camera's picture of something
 # moving (an item on a belt) keeps its noise, blur and light: 0.16-0.24. (A fast flick, blurred by the
 # encoder, leaves up to half; it comes to rest, and the text detector shows the screen where it did.)
 _EXPLAINED = 0.1
+# Of the region's height or width: content moved this far since the last candidate shows it two thirds
+# new. Consecutive keyframes share a third, which leaves room for a region measured up to half again the
+# size of the pane that scrolls (a moving scroll bar, a status line that changed with it).
 _SCROLLED = 2 / 3
 _RESTED = 0.25  # of the region: a scroll that comes to rest this far past the last candidate is proposed
 # at rest (a quarter of the page is new, and no keyframe shows it)
@@ -71,10 +71,11 @@ class ScrollDetector:
         # (compression blurs a page that moves, most at a hasty encoder's presets) go on with it.
         explained = self._explained_at is not None and frame.time - self._explained_at <= _STOOD
         move = shifted[0] if shifted is not None and explained else None
-        still_since, self._still_since = (
-            self._still_since,
-            (None if cv2.countNonZero(changed) else self._still_since or previous.time),
-        )
+        still_since = self._still_since
+        if cv2.countNonZero(changed):
+            self._still_since = None
+        elif still_since is None:
+            self._still_since = previous.time
         if move is None:
             last = self._last_shift
             if last is not None and frame.time - last >= _STOOD:
@@ -91,7 +92,7 @@ class ScrollDetector:
 
     def _propose(self, time: float, until: float | None = None) -> None:
         """A candidate from `time`, its picture taken then, or from the looks up to `until`."""
-        self._candidates.append(Candidate("scrolled", time, (time, until or time + 1e-3)))
+        self._candidates.append(Candidate("scrolled", time, (time, time + 1e-3 if until is None else until)))
         self._moved[:] = 0.0
         self._proposed = True
 
@@ -124,16 +125,14 @@ def _shift(before: np.ndarray, after: np.ndarray, changed: np.ndarray) -> tuple[
     height, width = after.shape
     if w < _SMALLEST * width or h < _SMALLEST * height:
         return None
-    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
     region = np.s_[y : y + h, x : x + w]
-    (dx, dy), response = cv2.phaseCorrelate(
-        before[region].astype(np.float32), after[region].astype(np.float32), window
-    )
+    before_region, after_region = before[region].astype(np.float32), after[region].astype(np.float32)
+    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(before_region, after_region, window)
     if response < _RESPONSE or max(abs(dx), abs(dy)) < 1.0:
         return None  # no shift, or under a pixel: a camera's noise, compression re-coding a still page
     # A shift explains the change: shifted back, the region is the look before to a few levels (see
     # _EXPLAINED; a camera's still scene, where the peak was its noise's, not at all).
-    before_region, after_region = before[region].astype(np.float32), after[region].astype(np.float32)
     shift = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
     back = cv2.warpAffine(before_region, shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
     margin_x, margin_y = math.ceil(abs(dx)) + 1, math.ceil(abs(dy)) + 1
