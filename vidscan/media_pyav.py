@@ -155,7 +155,12 @@ class KeyframeReader:
     def _seconds(self, pts: int | None) -> float:
         if pts is None or self._time_base is None:
             return -1.0
-        return (pts - self._start) * self._time_base[0] / self._time_base[1]
+        return self._ticks(pts - self._start)
+
+    def _ticks(self, ticks: int) -> float:
+        """`ticks` of the stream's time base in seconds (there is one: see _seconds)."""
+        assert self._time_base is not None
+        return ticks * self._time_base[0] / self._time_base[1]
 
     def _demux(self) -> Generator[tuple[DecodedFrame, Packets | None], None, None]:
         decoder = new_decoder(*self._codec, keyframes_only=True, skip_deblocking=self._skip_deblocking)
@@ -211,7 +216,7 @@ class KeyframeReader:
             self.packets += 1
             dts = packet.dts if packet.dts is not None else packet.pts
             if dts is not None and last_dts is not None and self._time_base is not None:
-                self.cadence.see((dts - last_dts) * self._time_base[0] / self._time_base[1])
+                self.cadence.see(self._ticks(dts - last_dts))
             last_dts = dts
             if packet.is_keyframe and packet.pts is not None:
                 if last_key >= 0:

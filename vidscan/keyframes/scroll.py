@@ -64,7 +64,8 @@ class ScrollDetector:
         changed = cv2.threshold(
             cv2.absdiff(previous.gray, frame.gray), _MOVED_LEVELS, 255, cv2.THRESH_BINARY
         )[1]
-        shifted = _shift(previous.gray, frame.gray, changed)
+        any_change = cv2.countNonZero(changed) > 0
+        shifted = _shift(previous.gray, frame.gray, changed) if any_change else None
         if shifted is not None and shifted[1]:
             self._explained_at = frame.time
         # A page's scroll is told by the looks whose shift explains their change; the looks between them
@@ -72,7 +73,7 @@ class ScrollDetector:
         explained = self._explained_at is not None and frame.time - self._explained_at <= _STOOD
         move = shifted[0] if shifted is not None and explained else None
         still_since = self._still_since
-        if cv2.countNonZero(changed):
+        if any_change:
             self._still_since = None
         elif still_since is None:
             self._still_since = previous.time
@@ -117,10 +118,8 @@ class ScrollDetector:
 
 def _shift(before: np.ndarray, after: np.ndarray, changed: np.ndarray) -> tuple[np.ndarray, bool] | None:
     """How far the content of the region that changed between two looks (`changed`: 255 where a pixel
-    did) moved, as shares of that region's width and height, and whether the shift explains the change
-    to the pixel (see _EXPLAINED); None when nothing large changed, or not by a shift."""
-    if not cv2.countNonZero(changed):
-        return None
+    did; some did) moved, as shares of that region's width and height, and whether the shift explains the
+    change to the pixel (see _EXPLAINED); None when nothing large changed, or not by a shift."""
     x, y, w, h = cv2.boundingRect(changed)
     height, width = after.shape
     if w < _SMALLEST * width or h < _SMALLEST * height:
