@@ -56,6 +56,12 @@ _CLUTTER = 1 / 3  # an object's box holds foreground at least three times as den
 _SAME_SURFACE = 0.8  # correlation over which a changed region is the background in other light
 _GHOST = 4.0  # a ghost's outline: an edge the background model remembers at four times the picture's
 _DARK = 16.0  # grey level under which a pixel's brightness says little about the exposure
+# The background model's picture (what _in_front and the stabiliser compare with) costs as much to take
+# as a look's update: it is taken again once the model has learnt this share of a new picture since
+# (every 4 looks at the steady rate, where a look learns 1/history; every look while a new model learns
+# fast). Meanwhile a change of the whole grey range shows in it by 5 levels at most, under the noise
+# floor (_QUIET_FLOOR).
+_STALE = 0.02
 _QUIET_FLOOR = 8.0  # grey levels: a difference under this between two pictures is noise and
 # compression, however still the clip (a hard-compressed still scene has a measured noise of zero)
 
@@ -279,7 +285,7 @@ def _objects(mask: np.ndarray, min_area: int, bounds: tuple[int, int, int, int] 
         return []
     keep = np.zeros(count, np.uint8)
     keep[pieces] = 255
-    cleaned = keep[labels]
+    cleaned = np.take(keep, labels)  # a third of the time of keep[labels]
     gap = max(1, mask.shape[1] // _JOIN)
     joined = cv2.dilate(cleaned, np.ones((gap, gap), np.uint8))
     count, labels, stats, centroids = components(joined)
@@ -368,6 +374,35 @@ def _ghost(
     return remembered > _GHOST * now
 
 
+class _BackgroundModel:
+    """OpenCV's MOG2, shadows counted as background, with its background picture kept while the model
+    has learnt less than _STALE of a new picture since it was taken."""
+
+    def __init__(self, history: int) -> None:
+        self._subtractor = cv2.createBackgroundSubtractorMOG2(
+            history=history, varThreshold=_VARIANCE, detectShadows=True
+        )
+        self._subtractor.setShadowValue(0)  # shadows are background
+        self._history = history
+        self._looks = 0
+        self._learnt = math.inf  # since the picture kept was taken
+        self._picture: np.ndarray | None = None
+
+    def apply(self, grey: np.ndarray, rate: float = -1.0) -> np.ndarray:
+        """The foreground mask of `grey`, learning it at `rate` (-1: MOG2's own, 1/looks at first, then
+        1/history)."""
+        self._looks += 1
+        self._learnt += rate if rate >= 0 else 1.0 / min(2 * self._looks, self._history)
+        return self._subtractor.apply(grey, learningRate=rate)
+
+    def picture(self, fresh: bool = False) -> np.ndarray:
+        """The model's background picture; `fresh`: as the model holds it now, not up to _STALE behind
+        (registering a swaying camera onto it: its estimate wants the latest)."""
+        if fresh or self._picture is None or self._learnt >= _STALE:
+            self._picture, self._learnt = self._subtractor.getBackgroundImage(), 0.0
+        return self._picture
+
+
 class MotionDetector:
     def __init__(
         self,
@@ -390,7 +425,7 @@ class MotionDetector:
         self._rate = fps / self._every
         self._source_width = source_width
         self._min_blob = _MIN_BLOB
-        self._subtractor = self._new_model()
+        self._model = self._new_model()
         self._lagged: deque[np.ndarray] = deque(maxlen=max(1, int(round(self._rate * _LAG))))
         self._tracks: list[_Track] = []
         self._reference: np.ndarray | None = None  # the scene at the last settled state
@@ -416,12 +451,8 @@ class MotionDetector:
         self._stabiliser = Stabiliser(self._rate)  # a camera that sways, registered onto one view
         self._bounds = (0, 0, 0, 0)  # left, top, right, bottom of the picture in the last look
 
-    def _new_model(self) -> cv2.BackgroundSubtractorMOG2:
-        model = cv2.createBackgroundSubtractorMOG2(
-            history=max(2, int(_HISTORY_SECONDS * self._rate)), varThreshold=_VARIANCE, detectShadows=True
-        )
-        model.setShadowValue(0)  # shadows are background
-        return model
+    def _new_model(self) -> _BackgroundModel:
+        return _BackgroundModel(max(2, int(_HISTORY_SECONDS * self._rate)))
 
     def rest(self) -> None:
         """Instead of process(), for a frame the caller knows is no fixed camera's (edited footage): it
@@ -442,7 +473,7 @@ class MotionDetector:
         if self._resting:
             self._resting = False
             self._restart(raw, frame.time)
-        grey = self._stabiliser.steady(raw, self._subtractor.getBackgroundImage)
+        grey = self._stabiliser.steady(raw, lambda: self._model.picture(fresh=True))
         if self._min_blob == _MIN_BLOB:
             self._min_blob = min_blob(grey.shape[1], self._source_width)
         grey = self._same_exposure(grey)
@@ -454,7 +485,7 @@ class MotionDetector:
         )
         margin = self._stabiliser.margin
         self._bounds = (left + margin, top + margin, right - margin, bottom - margin)
-        mask = _within(self._subtractor.apply(grey, learningRate=self._learning(frame.time)), self._bounds)
+        mask = _within(self._model.apply(grey, self._learning(frame.time)), self._bounds)
         share = cv2.countNonZero(mask) / ((right - left) * (bottom - top))
         if share > _GLOBAL_CHANGE:  # not activity in this scene: start over from the new picture
             self._restart(raw, frame.time)
@@ -465,7 +496,7 @@ class MotionDetector:
         self.moved.append(0)
         blobs = _objects(above(mask, 200), self._min_blob, self._bounds)
         if blobs:
-            blobs = _in_front(blobs, mask, grey, self._subtractor.getBackgroundImage())
+            blobs = _in_front(blobs, mask, grey, self._model.picture())
         self.activity.append(sum(b.area for b in blobs) / mask.size)
         self._follow(blobs, frame.time)
         if self._lagged:  # the look before (the lag starts over after a gap)
@@ -515,8 +546,8 @@ class MotionDetector:
     def _restart(self, grey: np.ndarray, t: float) -> None:
         self._model_since = t
         self._stabiliser.restart()
-        self._subtractor = self._new_model()
-        self._subtractor.apply(grey, learningRate=1.0)
+        self._model = self._new_model()
+        self._model.apply(grey, 1.0)
         self._exposed = None
         self._tracks = []
         self._lagged.clear()
