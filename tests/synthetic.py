@@ -607,23 +607,58 @@ def scrolling_page(path: Path, seconds: float, speed: float, fps: int = 15) -> P
     """A page of numbered lines of text (1280 wide), scrolled up without a rest from the first frame to
     the last at `speed` pixels a second of the 1280x720 picture: frame n shows the page from row
     int(n * speed / fps) (scrolled_to)."""
+    tops = [scrolled_to(n / fps, speed, fps) for n in range(round(seconds * fps))]
+    return _page_shown(path, tops, fps)
+
+
+def wheel_scrolled_page(path: Path, seconds: float, fps: int = 15) -> Path:
+    """The page of scrolling_page scrolled with a mouse wheel: bursts of WHEEL_NOTCHES notches a fifth of
+    a second apart, each moving the page WHEEL_NOTCH pixels from one frame to the next, with a second at
+    rest between bursts; frame n shows the page from row wheel_scrolled_to(n / fps)."""
+    tops = [wheel_scrolled_to(n / fps, fps) for n in range(round(seconds * fps))]
+    return _page_shown(path, tops, fps)
+
+
+WHEEL_NOTCH, WHEEL_NOTCHES = 120, 4
+
+
+def wheel_scrolled_to(time: float, fps: int = 15) -> int:
+    """The page's row at the top of the picture at `time` in wheel_scrolled_page."""
+    apart = round(fps / 5)  # frames between notches
+    cycle = WHEEL_NOTCHES * apart + fps  # a burst, then a second at rest
+    frame = round(time * fps)
+    notches = WHEEL_NOTCHES * (frame // cycle) + min(frame % cycle // apart + 1, WHEEL_NOTCHES)
+    return WHEEL_NOTCH * (notches - 1) if frame >= 0 else 0
+
+
+def _page_shown(path: Path, tops: list[int], fps: int) -> Path:
+    """A page of numbered lines of text, 1280 wide, shown from row tops[n] in frame n (1280x720)."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(FONT, 24)
-    height = 720 + int(seconds * speed) + 40
+    height = 720 + max(tops) + 40
     page = Image.new("RGB", (1280, height), (255, 255, 255))
     draw = ImageDraw.Draw(page)
-    for row in range(height // 36):
-        draw.text(
-            (60, 20 + 36 * row),
-            f"{row + 1:03d}  the quick brown fox jumps over lazy dog {row * 7 % 97}",
-            font=font,
-            fill=(20, 20, 20),
-        )
-    frames = [
-        page.crop((0, top, 1280, top + 720)).tobytes()
-        for top in (scrolled_to(n / fps, speed, fps) for n in range(round(seconds * fps)))
+    words = [
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "the",
+        "lazy",
+        "dog",
+        "while",
+        "five",
+        "wizards",
+        "box",
     ]
+    for row in range(height // 36):
+        # Lines of a paragraph, of many lengths, as a page's are (pages of lines alike are periodic).
+        line = " ".join(words[row % 5 : row % 5 + 3 + row * 7 % 9])
+        draw.text((60, 20 + 36 * row), f"{row + 1:03d}  {line} {row * 7 % 97}", font=font, fill=(20, 20, 20))
+    frames = [page.crop((0, top, 1280, top + 720)).tobytes() for top in tops]
     return _encode_pictures(path, frames, fps)
 
 

@@ -50,7 +50,7 @@ _MARGIN_SECONDS = 5.0  # a margin as wide as the largest shift of this long: a s
 _MAX_SHIFT = 0.1  # share of the picture: a larger "shift" is a cut or a moved camera, not a sway
 
 
-def _fft_size(n: int) -> int:
+def fft_size(n: int) -> int:
     """The largest even size up to `n` that OpenCV's DFT takes as it is: phaseCorrelate pads a picture
     to a size its DFT is fast at, and a padded or odd size biases the shift it finds by half a pixel."""
     m = n - n % 2
@@ -125,7 +125,7 @@ class Stabiliser:
             else cv2.resize(grey, None, fx=1 / scale, fy=1 / scale, interpolation=cv2.INTER_AREA)
         )
         picture = picture.astype(np.float32)
-        h, w = _fft_size(picture.shape[0] // 2), _fft_size(picture.shape[1] // 2)
+        h, w = fft_size(picture.shape[0] // 2), fft_size(picture.shape[1] // 2)
         return [
             picture[y : y + h, x : x + w]
             for y in (0, picture.shape[0] - h)
