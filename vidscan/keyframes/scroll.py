@@ -127,7 +127,8 @@ def _shift(before: np.ndarray, after: np.ndarray, changed: np.ndarray) -> tuple[
         return None
     # Its middle, at sizes phase correlation takes unbiased (an odd width gave every shift half a pixel
     # across, and a page shifted by that no longer matched itself).
-    x, y, w, h = x + (w - fft_size(w)) // 2, y + (h - fft_size(h)) // 2, fft_size(w), fft_size(h)
+    even_w, even_h = fft_size(w), fft_size(h)
+    x, y, w, h = x + (w - even_w) // 2, y + (h - even_h) // 2, even_w, even_h
     region = np.s_[y : y + h, x : x + w]
     before_region, after_region = before[region].astype(np.float32), after[region].astype(np.float32)
     window = cv2.createHanningWindow((w, h), cv2.CV_32F)
