@@ -30,13 +30,16 @@ def test_a_page_read_while_it_scrolls_on_shows_every_line_in_some_keyframe(tmp_p
     assert all(kf.duplicate_of is None for kf in selection.keyframes)
 
 
-def test_a_page_scrolled_with_a_mouse_wheel_is_shown_at_each_rest(tmp_path: Path) -> None:
-    """A wheel's notch moves the page a sixth of the picture from one frame to the next: the page as it
-    stood at each rest is in some keyframe. (The cut detector scores each burst as a cut, and the
-    keyframes are those of its shots.)"""
+def test_a_page_scrolled_with_a_mouse_wheel_is_shown_at_each_rest_and_is_no_cut(tmp_path: Path) -> None:
+    """A wheel's notch moves the page a sixth of the picture from one frame to the next, which the cut
+    detector scores as a cut. The frame after it is the one before shifted: a page's jump, not a cut on
+    the timeline, and the page as it stood at each rest is in some keyframe."""
     seconds, fps = 14.0, 15
     clip = synthetic.wheel_scrolled_page(tmp_path / "wheel.mp4", seconds, fps)
     selection = select_keyframes(media.probe(str(clip)), KeyframeOptions())
+    reasons = [kf.reason for kf in selection.keyframes]
+    assert "cut" not in reasons and "page-jump" in reasons, reasons  # before: a cut at every burst
+    assert not selection.cuts
     shown = {synthetic.wheel_scrolled_to(kf.time, fps) for kf in selection.keyframes}
     tops = [synthetic.wheel_scrolled_to(n / fps, fps) for n in range(round(seconds * fps))]
     # The page as it stood for half a second or more.

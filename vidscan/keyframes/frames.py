@@ -667,8 +667,8 @@ class PictureSignature:
 class Candidate:
     """A proposed keyframe: why, where the stretch it stands for begins, which frames it may be taken from."""
 
-    reason: str  # cut, fade, dissolve, activity-start, activity-peak, settled, text-change, scrolled,
-    # coverage, heartbeat, start
+    reason: str  # cut, fade, dissolve, page-jump, activity-start, activity-peak, settled, text-change,
+    # scrolled, coverage, heartbeat, start
     start: float  # seconds: where its segment begins
     pick: tuple[float, float]  # seconds: the keyframe is the sharpest settled frame in [pick[0], pick[1])
     importance: float = 1.0  # what the budget keeps first

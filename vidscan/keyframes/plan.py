@@ -31,8 +31,11 @@ _SCREEN_CELL = 3.0
 # is never merged with the keyframe before it, nor takes an earlier keyframe's caption.
 EVENTS = ("activity-start", "activity-peak")
 
-# A new shot begins there.
-_BOUNDARIES = ("cut", "fade", "dissolve")
+# A new shot begins there. A page's jump (a mouse wheel's notch, a terminal scrolled by a line: a cut to
+# the cut detector, but the frame before it shifted) parts the screen's states as a cut does, and is no
+# edit.
+_EDITS = ("cut", "fade", "dissolve")
+_BOUNDARIES = (*_EDITS, "page-jump")
 _SHOTS = ("start", *_BOUNDARIES)  # the candidates of shots (scenes.shot_candidates)
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
@@ -57,6 +60,7 @@ _PRIORITY = {
     "cut": 5,
     "fade": 5,
     "dissolve": 5,
+    "page-jump": 5,
     "text-change": 4,
     "settled": 4,
     "scrolled": 4,
@@ -72,8 +76,10 @@ _PRIORITY = {
 EDITED_CUTS = 3
 
 
-def edited(cuts: int, seconds: float, options: KeyframeOptions) -> bool:
-    """Whether footage with `cuts` cuts in `seconds` is edited: auto then uses no motion keyframes."""
+def edited(shots: Sequence[Candidate], seconds: float, options: KeyframeOptions) -> bool:
+    """Whether footage of `shots` (their candidates) over `seconds` is edited: auto then uses no motion
+    keyframes."""
+    cuts = sum(shot.reason in _EDITS for shot in shots)
     return cuts >= EDITED_CUTS and cuts > options.edited_cuts * max(seconds, 1.0) / 60.0
 
 
@@ -93,7 +99,7 @@ def shot_kinds(
     # hard-compressed still camera stands still as often.
     unchanged = np.frombuffer(stats.still, np.uint8).astype(bool)
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
-    is_edited = edited(len(shots) - 1, end, options)
+    is_edited = edited(shots, end, options)
     kinds = []
     for i, shot in enumerate(shots):
         stop = shots[i + 1].start if i + 1 < len(shots) else end

@@ -17,6 +17,7 @@ from .frames import Candidate, FrameView, Matte
 from .options import KeyframeOptions
 from .pyscenedetect import AdaptiveDetector, FrameTimecode, ThresholdDetector
 from .scores import coloured, hsv_change
+from .scroll import jumped
 
 
 class FastAdaptiveDetector(AdaptiveDetector):
@@ -33,25 +34,35 @@ class FastAdaptiveDetector(AdaptiveDetector):
         """`flashes`: filter flashes (below); not for frames seconds apart (I-frames first), where the
         picture a few frames after a cut may be the first shot's again for real."""
         super().__init__(**kwargs)
-        # HSV and colours of the frames from the one before a cut reported now to the current one (a cut
-        # is reported `window_width` frames after it): whether a cut was a flash.
+        # HSV, colours and grey of the frames from the one before a cut reported now to the current one (a
+        # cut is reported `window_width` frames after it): whether a cut was a flash, or a page's jump.
         keep = self.window_width + 2 if flashes else 0
-        self._recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=keep)
+        self._recent: deque[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = deque(maxlen=keep)
+        self._grey: np.ndarray | None = None
+        self.jumps: set[int] = set()  # frame numbers of the cuts that were a page's jump
 
-    def process_frame(self, timecode: FrameTimecode, frame_img: np.ndarray) -> list[FrameTimecode]:
+    def process_frame(
+        self, timecode: FrameTimecode, frame_img: np.ndarray, grey: np.ndarray | None = None
+    ) -> list[FrameTimecode]:
         """PySceneDetect's cuts, but a flash: a camera's flash or a damaged frame changes the picture
         twice in a row, into it and out of it, and the picture `window_width` frames after it is the
         picture before it again (they differ by less than any cut does, min_content_val). That is no
-        cut. (PySceneDetect's ContentDetector filters flashes; its AdaptiveDetector does not.)"""
+        cut. (PySceneDetect's ContentDetector filters flashes; its AdaptiveDetector does not.) A cut
+        where the frame after it is the frame before it shifted (`grey`: the frame at the text
+        detector's size; scroll.jumped) is a page's jump: noted in `jumps`."""
+        self._grey = grey
         last_cut: FrameTimecode | None = self._last_cut  # type: ignore[has-type]
         cuts: list[FrameTimecode] = super().process_frame(timecode, frame_img)
         recent = self._recent
         if cuts and recent.maxlen and len(recent) == recent.maxlen:
-            (before, before_mask), (after, after_mask) = recent[0], recent[-1]
+            (before, before_mask, before_grey), (after, after_mask, _) = recent[0], recent[-1]
             weights = (self._weights.delta_hue, self._weights.delta_sat, self._weights.delta_lum)
             if hsv_change(after, before, weights, (after_mask, before_mask)) < self.min_content_val:
                 self._last_cut = last_cut  # nor does it start a shot that keeps the next cut away
                 return []
+            cut_grey = recent[1][2]
+            if before_grey is not None and cut_grey is not None and jumped(before_grey, cut_grey):
+                self.jumps.update(cut.frame_num for cut in cuts)
         return cuts
 
     def _calculate_frame_score(self, timecode: FrameTimecode, frame_img: np.ndarray) -> float:
@@ -66,7 +77,7 @@ class FastAdaptiveDetector(AdaptiveDetector):
         hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
         mask = coloured(hsv)
         self._last = frame_img, hsv, mask
-        self._recent.append((hsv, mask))
+        self._recent.append((hsv, mask, self._grey))
         if last is None:
             return 0.0
         return hsv_change(
@@ -114,11 +125,12 @@ class SceneDetector:
         self._content: list[FrameTimecode] = []
         self._fades: list[FrameTimecode] = []
         self._timecode = self._rate
-        self.cuts: list[tuple[float, str]] = []  # (time, "cut" | "fade"), filled by finish()
+        # (time, "cut" | "fade" | "dissolve" | "page-jump"), filled by finish()
+        self.cuts: list[tuple[float, str]] = []
 
     def process(self, frame: FrameView) -> None:
         self._timecode = FrameTimecode(len(self.times), self._rate)
-        self._content += self._cut_detector.process_frame(self._timecode, frame.half)
+        self._content += self._cut_detector.process_frame(self._timecode, frame.half, frame.gray)
         if len(self.times) % self._step == 0:
             self._fade_timecode = FrameTimecode(len(self._fade_times), self._fade_rate)
             self._fade_times.append(frame.time)
@@ -138,8 +150,8 @@ class SceneDetector:
 
     @property
     def found(self) -> int:
-        """Cuts and fades found so far."""
-        return len(self._content) + len(self._fades)
+        """Cuts and fades found so far (a page's jumps are no edit)."""
+        return len(self._content) - len(self._cut_detector.jumps) + len(self._fades)
 
     def finish(self) -> list[Candidate]:
         self._content += self._cut_detector.post_process(self._timecode)
@@ -178,7 +190,8 @@ class SceneDetector:
         def to_time(tc: FrameTimecode, times: array[float]) -> float:
             return times[min(tc.frame_num, len(times) - 1)]
 
-        hard = [(to_time(t, times), "cut") for t in self._content]
+        jumps = self._cut_detector.jumps
+        hard = [(to_time(t, times), "page-jump" if t.frame_num in jumps else "cut") for t in self._content]
         hard += [(to_time(t, self._fade_times), "fade") for t in self._fades]
 
         # A dissolve with no cut or fade found inside it is a boundary of its own, at its middle. A fade

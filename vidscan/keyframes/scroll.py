@@ -32,6 +32,10 @@ _RESPONSE = 0.5
 # moving (an item on a belt) keeps its noise, blur and light: 0.16-0.24. (A fast flick, blurred by the
 # encoder, leaves up to half; it comes to rest, and the text detector shows the screen where it did.)
 _EXPLAINED = 0.1
+# Of the change, between the two frames where the cut detector found a cut: a page's jump at a mouse
+# wheel's notch (a twelfth to a sixth of the picture from one frame to the next, at x264's fastest
+# presets) leaves 0.02-0.18 of it; two different pictures are no shift of each other, and leave all of it.
+_JUMPED = 0.5
 # Of the region's height or width: content moved this far since the last candidate shows it two thirds
 # new. Consecutive keyframes share a third, which leaves room for a region measured up to half again the
 # size of the pane that scrolls (a moving scroll bar, a status line that changed with it).
@@ -117,7 +121,19 @@ class ScrollDetector:
         return now if self._proposed else (self._previous.time if self._previous else now)
 
 
-def _shift(before: np.ndarray, after: np.ndarray, changed: np.ndarray) -> tuple[np.ndarray, bool] | None:
+def jumped(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether `after` is `before` with its content shifted, as a page jumps at a mouse wheel's notch or
+    a terminal scrolls by a line, rather than a different picture (a cut; see _JUMPED)."""
+    changed = cv2.threshold(cv2.absdiff(before, after), _MOVED_LEVELS, 255, cv2.THRESH_BINARY)[1]
+    if not cv2.countNonZero(changed):
+        return False
+    shifted = _shift(before, after, changed, _JUMPED)
+    return shifted is not None and shifted[1]
+
+
+def _shift(
+    before: np.ndarray, after: np.ndarray, changed: np.ndarray, explains: float = _EXPLAINED
+) -> tuple[np.ndarray, bool] | None:
     """How far the content of the region that changed between two looks (`changed`: 255 where a pixel
     did; some did) moved, as shares of that region's width and height, and whether the shift explains the
     change to the pixel (see _EXPLAINED); None when nothing large changed, or not by a shift."""
@@ -142,5 +158,5 @@ def _shift(before: np.ndarray, after: np.ndarray, changed: np.ndarray) -> tuple[
     margin_x, margin_y = math.ceil(abs(dx)) + 1, math.ceil(abs(dy)) + 1
     inner = np.s_[margin_y : h - margin_y, margin_x : w - margin_x]
     residual = float(cv2.absdiff(back, after_region)[inner].mean())
-    explained = residual <= _EXPLAINED * float(cv2.absdiff(before_region, after_region)[inner].mean())
+    explained = residual <= explains * float(cv2.absdiff(before_region, after_region)[inner].mean())
     return np.array((dx / w, dy / h)), explained

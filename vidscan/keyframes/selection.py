@@ -495,7 +495,7 @@ def select_keyframes(
         keyframes=tuple(final),
         strategy=strategy,
         frames_decoded=len(p.scenes.times),
-        cuts=tuple(round(t, 3) for t, _ in p.scenes.cuts),
+        cuts=tuple(round(t, 3) for t, kind in p.scenes.cuts if kind != "page-jump"),
         activity=_activity_curve(p.activity(), times),
         blank=tuple(blank),
         gaps=tuple(not_recorded),
