@@ -66,9 +66,7 @@ class ScrollDetector:
             self._last_shift, self._proposed, self._explained_at = None, False, None
             self._still_since = -math.inf  # the first look at the picture: the page as it was first shown
             return
-        changed = cv2.threshold(
-            cv2.absdiff(previous.gray, frame.gray), _MOVED_LEVELS, 255, cv2.THRESH_BINARY
-        )[1]
+        changed = _changed(previous.gray, frame.gray)
         any_change = cv2.countNonZero(changed) > 0
         shifted = _shift(previous.gray, frame.gray, changed) if any_change else None
         if shifted is not None and shifted[1]:
@@ -121,10 +119,15 @@ class ScrollDetector:
         return now if self._proposed else (self._previous.time if self._previous else now)
 
 
+def _changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """255 where a pixel changed by _MOVED_LEVELS or more between two looks, else 0."""
+    return cv2.threshold(cv2.absdiff(before, after), _MOVED_LEVELS, 255, cv2.THRESH_BINARY)[1]
+
+
 def jumped(before: np.ndarray, after: np.ndarray) -> bool:
     """Whether `after` is `before` with its content shifted, as a page jumps at a mouse wheel's notch or
     a terminal scrolls by a line, rather than a different picture (a cut; see _JUMPED)."""
-    changed = cv2.threshold(cv2.absdiff(before, after), _MOVED_LEVELS, 255, cv2.THRESH_BINARY)[1]
+    changed = _changed(before, after)
     if not cv2.countNonZero(changed):
         return False
     shifted = _shift(before, after, changed, _JUMPED)
