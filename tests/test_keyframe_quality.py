@@ -160,10 +160,14 @@ def test_a_pen_lecture_filmed_with_grain_keeps_each_state_of_its_ink(tmp_path: P
     # camera, where each finished annotation is a settled state the motion detector finds differs from
     # the one before. A hash of the whole picture hardly sees new ink: each such state was merged into
     # the one before it (3 of its 18 states found), or would have reused the first slide's caption.
+    # The ink drawn in the first 35 s was merged into the start keyframe, taken at 1.7 s before any of
+    # it (9 of 18 found): a keyframe taken before a change began cannot show what came of it.
     clip = "screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"
     grainy = _encoded(shared_video(clip), tmp_path / "grain.mp4", "-vf", "noise=alls=8:allf=t+u")
     selection = _select(grainy)
-    assert len(_missed_units(clip, selection)) <= 9, _times(selection)  # 9 of 18 found
+    missed = _missed_units(clip, selection)
+    assert len(missed) <= 6, _times(selection)  # 12 of 18 found
+    assert not {(3.9, 6.0), (6.7, 8.8), (9.9, 35.3)} & {tuple(unit) for unit in missed}, _times(selection)
     settled = [k for k in selection.keyframes if k.reason == "settled"]
     assert len(settled) >= 7 and all(k.duplicate_of is None for k in settled), _times(selection)
 

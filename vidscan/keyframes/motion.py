@@ -633,7 +633,9 @@ class MotionDetector:
         if not seen_before:
             # It stands for the change from when it began, unless an event keyframe stands for that.
             start = self._settled_start(self._still_since)
-            self._emit("settled", start, (self._still_since, t + 1e-3), 1.5)
+            # Not seen before: it differs from each of the states kept, as the hashes of two pictures
+            # of the same slide with more ink or an object moved hardly do.
+            self._emit("settled", start, (self._still_since, t + 1e-3), 1.5, seen_before=False)
 
     def _settled_start(self, still_since: float) -> float:
         """Where a settled keyframe's stretch begins: where the motion that led to it began, unless an
@@ -657,8 +659,15 @@ class MotionDetector:
         if o.heartbeat and not self._tracks and t - self._last_keyframe >= o.heartbeat:
             self._emit("heartbeat", t, (t, t + 1.0), 0.2)
 
-    def _emit(self, reason: str, start: float, pick: tuple[float, float], importance: float) -> None:
-        self._candidates.append(Candidate(reason, start, pick, importance))
+    def _emit(
+        self,
+        reason: str,
+        start: float,
+        pick: tuple[float, float],
+        importance: float,
+        seen_before: bool | None = None,
+    ) -> None:
+        self._candidates.append(Candidate(reason, start, pick, importance, seen_before=seen_before))
         self._last_start = start
         self._last_keyframe = max(self._last_keyframe, pick[0])
 

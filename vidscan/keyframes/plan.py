@@ -369,9 +369,12 @@ def _kept_apart(kf: Keyframe, before: Keyframe) -> bool:
     """Whether `kf` stays a keyframe of its own however much it looks like the one `before` it. A settled
     state after a settled state or an event: the motion detector found it differs from the state before,
     pixel by pixel against the scene's noise, where a hash of the whole picture hardly sees an object left
-    or taken away, or one slide's words from the next. (After a cut or a start onto the same picture it
-    is that picture again.)"""
-    return kf.reason in ALWAYS_KEPT or (kf.reason == "settled" and before.reason in ("settled", *EVENTS))
+    or taken away, or one slide's words from the next. After a cut, a start or a coverage keyframe it is
+    that keyframe's picture again only where that picture was taken once the change had begun: one taken
+    before it cannot show what came of it."""
+    if kf.reason in ALWAYS_KEPT:
+        return True
+    return kf.reason == "settled" and (before.reason in ("settled", *EVENTS) or before.time < kf.segment[0])
 
 
 def _worth(kf: Keyframe) -> tuple[float, float]:
