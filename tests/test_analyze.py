@@ -241,6 +241,19 @@ def test_keyframes_json_on_bikes(tmp_path: Path) -> None:
     assert sorted(set(shots)) == shots and set(range(5)) <= set(shots)
 
 
+def test_keyframes_says_why_a_black_video_has_none(tmp_path: Path) -> None:
+    # Black throughout: no keyframe to list. The command said nothing at all; it now says, in the
+    # report's words, that there was nothing to see, and --json gives the stretch.
+    black = make_video(tmp_path / "black.mp4", [Shot("black", 3.0, flat=True)])
+    result = run_cli("keyframes", str(black), "-q")
+    assert result.code == 0, result.stderr
+    assert result.stdout == ""
+    assert re.search(r"Nothing to see at 0:00\.0–0:0[23]\.\d \(black, blank", result.stderr), result.stderr
+    data = run_cli("keyframes", str(black), "--json", "-q").json()
+    assert data["keyframes"] == [] and len(data["blank"]) == 1, data
+    assert data["blank"][0][0] == 0.0 and data["blank"][0][1] == pytest.approx(3.0, abs=0.1), data
+
+
 def test_progress_ends_at_the_frames_really_decoded_and_counts_one_keyframe_singular(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:

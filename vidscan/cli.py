@@ -31,6 +31,7 @@ from .keyframes import STRATEGIES, KeyframeOptions
 if TYPE_CHECKING:
     from .batch import BatchEntry
     from .progress import Progress
+    from .types import KeyframeSelection
 
 
 class _Parser(argparse.ArgumentParser):
@@ -488,6 +489,8 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             "strategy": selection.strategy,
             # stretches the file has no pictures for (a camera recorded with gaps)
             "gaps": [list(g) for g in selection.gaps],
+            # stretches that showed nothing worth a picture (black, blank): no keyframe stands for them
+            "blank": [list(b) for b in selection.blank],
             "keyframes": [
                 {
                     "index": k.index,
@@ -505,7 +508,21 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             print(
                 f"{k.index:4d}  {k.time:10.3f}s  {k.reason:<9} segment {k.segment[0]:.2f}-{k.segment[1]:.2f}s"
             )
+        _say_what_has_no_keyframe(selection)
     return 0
+
+
+def _say_what_has_no_keyframe(selection: KeyframeSelection) -> None:
+    """On stderr, in the report's words: the stretches no keyframe stands for, and why (a video that is
+    black throughout would otherwise list nothing and say nothing)."""
+    from .report.html import blank_note, gap_note
+
+    timeline = {"timeline": {"gaps": list(selection.gaps), "blank": list(selection.blank)}}
+    for note in (gap_note(timeline, precise=True), blank_note(timeline, precise=True)):
+        if note:
+            print(f"vidscan: {note}", file=sys.stderr)
+    if not selection.keyframes and not selection.blank:
+        print("vidscan: no keyframe was chosen", file=sys.stderr)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
