@@ -27,7 +27,7 @@ FLAT = 10.0
 # rather than noise (and at least _NOISE_MULTIPLE times the picture's own measured noise).
 _DETAIL_LEVELS = 4.0
 _NOISE_MULTIPLE = 4.0
-_BORDER = 4  # pixels along the picture's edges left out (a dark frame line, the blur's edge)
+EDGE_STRIP = 4  # pixels along the picture's edges left out (a dark frame line, the blur's edge)
 # The tallest band one line of text fills, as a share of the picture's height: a caption, a copyright
 # line, a prompt with a window's title bar, a placeholder's words (the shared clips': 9-11%).
 _CAPTION_BAND = 1 / 8
@@ -191,7 +191,7 @@ def faint_detail(gray: np.ndarray) -> int:
     stands out from its surroundings by more than the picture's noise, and a row when two of its pixels
     do (a single one is a speck); a dim scene, small fish on a pale ground or a coin on a white table
     stand out, however little they spread the grey levels."""
-    inner = gray[_BORDER:-_BORDER, _BORDER:-_BORDER]
+    inner = gray[EDGE_STRIP:-EDGE_STRIP, EDGE_STRIP:-EDGE_STRIP]
     if not inner.size:
         return FEATURELESS
     detail = cv2.absdiff(inner, cv2.blur(inner, (9, 9)))
@@ -241,7 +241,7 @@ def flat_blocks(gray: np.ndarray) -> np.ndarray:
 # Black bars around a picture narrower or wider than its video (see Matte).
 _BAR_LEVEL = 16  # full-range grey levels: a bar is video black, which compression lifts by a few levels
 _MIN_BAR = 0.02  # share of the width or height: a thinner black edge is a camera's or a capture card's
-# frame line (left out anyway, see _BORDER); two opposite bars differ by less (padding centres the picture)
+# frame line (left out anyway, see EDGE_STRIP); two opposite bars differ by less (padding centres the picture)
 _LIT_EDGE = 0.5  # share of a picture's edge next to a bar that is lit: the edge of a picture is a straight
 # line lit along its length, where the top of a dark slide's centred title is lit between its letters
 

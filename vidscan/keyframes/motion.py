@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .frames import Candidate, FrameView, Matte, above, components
+from .frames import EDGE_STRIP, Candidate, FrameView, Matte, above, components
 from .options import KeyframeOptions
 from .overlay import Clock
 from .sway import Stabiliser
@@ -652,6 +652,8 @@ class MotionDetector:
         diff = self.clock.hide(
             self._difference(cv2.convertScaleAbs(grey, alpha=gain, beta=state_mean - gain * mean), state)
         )
+        # Without the strip along the picture's edges, where a dark frame line flickers with compression.
+        diff = diff[EDGE_STRIP:-EDGE_STRIP, EDGE_STRIP:-EDGE_STRIP]
         return bool(_blobs(above(diff, _noise_threshold(diff)), self._min_blob))
 
     def _heartbeat(self, t: float) -> None:
