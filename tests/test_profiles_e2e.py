@@ -225,6 +225,29 @@ def test_inspection_verdicts_for_a_batch(fake_ollama: FakeOllama, tmp_path: Path
     assert list(csv.DictReader((tmp_path / "out" / "verdicts.csv").open())) == rows
 
 
+def test_a_clip_that_cannot_be_analysed_is_an_error_in_the_verdict_files(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    """A batch of parts where one file is no video: it was left out of verdicts.csv and verdicts.json,
+    so a script counting parts lost it. It is there now, each check `error` with the reason, and the
+    batch exits 1 (a video failed)."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    make_video(clips / "good.mp4", [Shot("blue", 2.0)])
+    (clips / "broken.mp4").write_bytes(b"not a video")
+    args = ["analyze", str(clips), "--out", str(tmp_path / "out"), "--host", fake_ollama.url]
+    checks = ["--check", "the part is whole", "--check", "no scratch"]
+    result = run_cli(*args, "--profile", "inspection", *checks)
+    assert result.code == 1, result.stderr
+    assert re.search(r"ERROR\s+broken\.mp4\s+not analysed: .*not a video file", result.stdout), result.stdout
+    rows = list(csv.DictReader((tmp_path / "out" / "verdicts.csv").open()))
+    broken = [r for r in rows if r["clip"] == "broken.mp4"]
+    assert [r["check_id"] for r in broken] == ["c1", "c2"] and all(r["verdict"] == "error" for r in broken)
+    assert all("not a video file" in r["reason"] for r in broken)
+    clips_json = json.loads((tmp_path / "out" / "verdicts.json").read_text())["clips"]
+    assert {c["clip"]: c["verdict"] for c in clips_json} == {"broken.mp4": "error", "good.mp4": "pass"}
+
+
 def test_inspection_on_the_bottle_clip(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     clip = shared_video("inspection/intel_bottle-detection.mp4")
     profile = load_profile("inspection", checks=["three bottles stand on the table"])

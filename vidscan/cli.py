@@ -421,7 +421,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     profile = load_profile(args.profile, args.prompt, args.context, args.check, args.checklist)
     from .batch import batch_exit_code, run_batch, write_batch_outputs
-    from .outputs.inspection import verdict_table
+    from .outputs.inspection import failed_report, verdict_table
     from .pipeline import Options
 
     options = Options(
@@ -440,7 +440,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if len(entries) > 1:
         print(f"index: {options.out / 'index.html'}")
     if profile.batch_outputs:
-        reports = [e.data for e in entries if e.data is not None]
+        # A clip that could not be analysed is in the verdict files too, as an error that says why.
+        reports = [
+            e.data if e.data is not None else failed_report(e.video, e.error or e.status, profile.checks)
+            for e in entries
+        ]
         for name in write_batch_outputs(reports, profile, options.out):
             print(f"{options.out / name}")
         print(verdict_table(reports))

@@ -2,8 +2,9 @@
 
 Reads from each report dict: ``video.name`` (or ``video.path``) and ``verdicts``, the clip's rows from
 ``vidscan.profiles.check_verdicts``: ``{"check_id", "check", "verdict", "reason", "keyframes",
-"times"}``. A clip's verdict is the worst of its checks (fail > uncertain > pass); a clip without
-verdicts (its run failed) is uncertain.
+"times"}``. A clip's verdict is the worst of its checks (fail > uncertain > pass), or ``error`` when
+its analysis failed (see failed_report: each check's row then says why); a clip without verdicts is
+uncertain.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from ..profiles.checklist import Check
 from ..profiles.schemas import VERDICTS
 from .text import clip_name, format_clock
 
 CSV_COLUMNS = ("clip", "check_id", "check", "verdict", "reason", "evidence_times")
+ERROR = "error"  # the verdict of a clip that could not be analysed (not a video, a file cut short, ...)
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -25,7 +29,7 @@ def check_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The clip's per-check rows, each with the clip's name, in check order."""
     rows = []
     for row in report.get("verdicts") or []:
-        if isinstance(row, dict) and row.get("verdict") in VERDICTS:
+        if isinstance(row, dict) and row.get("verdict") in (*VERDICTS, ERROR):
             rows.append(
                 {
                     "clip": clip_name(report),
@@ -39,9 +43,24 @@ def check_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def failed_report(video: str, error: str, checks: Sequence[Check]) -> dict[str, Any]:
+    """What the batch's verdict files say of a clip whose analysis failed: each check `error`, with the
+    reason, so that no clip of the batch is missing from them."""
+    return {
+        "video": {"name": Path(video).name, "path": video},
+        "verdicts": [
+            {"check_id": check.id, "check": check.text, "verdict": ERROR, "reason": error, "times": []}
+            for check in checks
+        ],
+    }
+
+
 def clip_verdict(report: Mapping[str, Any]) -> str:
-    """The worst verdict of the clip's checks: fail > uncertain > pass; uncertain without any."""
+    """The worst verdict of the clip's checks: fail > uncertain > pass; uncertain without any; error
+    when its analysis failed."""
     verdicts = [row["verdict"] for row in check_rows(report)]
+    if ERROR in verdicts:
+        return ERROR
     return max(verdicts, key=VERDICTS.index) if verdicts else "uncertain"
 
 
@@ -90,7 +109,9 @@ def verdict_table(reports: Sequence[Mapping[str, Any]]) -> str:
             if row["verdict"] != "pass"
         ]
         detail = "; ".join(problems) if problems else f"all {len(rows)} checks pass"
-        if not rows:
+        if verdict == ERROR:
+            detail = f"not analysed: {rows[0]['reason']}"
+        elif not rows:
             detail = "no verdicts (the analysis did not finish)"
         lines.append(f"{verdict.upper():<9} {clip_name(report):<{width}}  {detail}")
     return "\n".join(lines) + ("\n" if lines else "")
