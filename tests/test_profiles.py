@@ -321,6 +321,10 @@ def test_a_clips_verdict_on_a_check_is_the_worst_of_its_frames() -> None:
         ("c3", "uncertain", [], []),
     ]
     assert rows[0]["reason"] == "frame 1 c1" and rows[2]["reason"] == "no keyframe answered this check"
+    # A video with no keyframe at all (black throughout): uncertain, saying why.
+    assert [(r["verdict"], r["reason"]) for r in check_verdicts([], checks[:1])] == [
+        ("uncertain", "the video shows nothing to judge")
+    ]
 
 
 # --- through a model server: frame text cannot lower a level --------------------------------------------

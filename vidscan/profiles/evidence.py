@@ -80,7 +80,9 @@ def check_verdicts(keyframes: Sequence[Mapping[str, Any]], checks: Sequence[Chec
             if isinstance(row, dict) and row.get("check_id") == check.id and row.get("verdict") in VERDICTS
         ]
         if not answers:
-            rows.append(_verdict_row(check, "uncertain", "no keyframe answered this check", []))
+            # A video that shows nothing (black, blank throughout) has no keyframe to ask.
+            why = "no keyframe answered this check" if keyframes else "the video shows nothing to judge"
+            rows.append(_verdict_row(check, "uncertain", why, []))
             continue
         worst = max((row["verdict"] for _, row in answers), key=VERDICTS.index)
         evidence = [(kf, row) for kf, row in answers if row["verdict"] == worst]
