@@ -34,34 +34,39 @@ class FastAdaptiveDetector(AdaptiveDetector):
         """`flashes`: filter flashes (below); not for frames seconds apart (I-frames first), where the
         picture a few frames after a cut may be the first shot's again for real."""
         super().__init__(**kwargs)
-        # HSV, colours and grey of the frames from the one before a cut reported now to the current one (a
-        # cut is reported `window_width` frames after it): whether a cut was a flash, or a page's jump.
+        # HSV, colours and the frame itself of the frames from the one before a cut reported now to the
+        # current one (a cut is reported `window_width` frames after it): whether a cut was a flash, or a
+        # page's jump (its grey picture is made only then, from the frames kept).
         keep = self.window_width + 2 if flashes else 0
-        self._recent: deque[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = deque(maxlen=keep)
-        self._grey: np.ndarray | None = None
+        self._recent: deque[tuple[np.ndarray, np.ndarray, FrameView | None]] = deque(maxlen=keep)
+        self._frame: FrameView | None = None
         self.jumps: set[int] = set()  # frame numbers of the cuts that were a page's jump
 
     def process_frame(
-        self, timecode: FrameTimecode, frame_img: np.ndarray, grey: np.ndarray | None = None
+        self, timecode: FrameTimecode, frame_img: np.ndarray, frame: FrameView | None = None
     ) -> list[FrameTimecode]:
         """PySceneDetect's cuts, but a flash: a camera's flash or a damaged frame changes the picture
         twice in a row, into it and out of it, and the picture `window_width` frames after it is the
         picture before it again (they differ by less than any cut does, min_content_val). That is no
         cut. (PySceneDetect's ContentDetector filters flashes; its AdaptiveDetector does not.) A cut
-        where the frame after it is the frame before it shifted (`grey`: the frame at the text
-        detector's size; scroll.jumped) is a page's jump: noted in `jumps`."""
-        self._grey = grey
+        where the frame after it is the frame before it shifted (their grey pictures at the analysis size,
+        from `frame` and the frames before it; scroll.jumped) is a page's jump: noted in `jumps`."""
+        self._frame = frame
         last_cut: FrameTimecode | None = self._last_cut  # type: ignore[has-type]
         cuts: list[FrameTimecode] = super().process_frame(timecode, frame_img)
         recent = self._recent
         if cuts and recent.maxlen and len(recent) == recent.maxlen:
-            (before, before_mask, before_grey), (after, after_mask, _) = recent[0], recent[-1]
+            (before, before_mask, before_frame), (after, after_mask, _) = recent[0], recent[-1]
             weights = (self._weights.delta_hue, self._weights.delta_sat, self._weights.delta_lum)
             if hsv_change(after, before, weights, (after_mask, before_mask)) < self.min_content_val:
                 self._last_cut = last_cut  # nor does it start a shot that keeps the next cut away
                 return []
-            cut_grey = recent[1][2]
-            if before_grey is not None and cut_grey is not None and jumped(before_grey, cut_grey):
+            cut_frame = recent[1][2]
+            if (
+                before_frame is not None
+                and cut_frame is not None
+                and jumped(before_frame.gray, cut_frame.gray)
+            ):
                 self.jumps.update(cut.frame_num for cut in cuts)
         return cuts
 
@@ -77,7 +82,7 @@ class FastAdaptiveDetector(AdaptiveDetector):
         hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
         mask = coloured(hsv)
         self._last = frame_img, hsv, mask
-        self._recent.append((hsv, mask, self._grey))
+        self._recent.append((hsv, mask, self._frame))
         if last is None:
             return 0.0
         return hsv_change(
@@ -130,7 +135,7 @@ class SceneDetector:
 
     def process(self, frame: FrameView) -> None:
         self._timecode = FrameTimecode(len(self.times), self._rate)
-        self._content += self._cut_detector.process_frame(self._timecode, frame.half, frame.gray)
+        self._content += self._cut_detector.process_frame(self._timecode, frame.half, frame)
         if len(self.times) % self._step == 0:
             self._fade_timecode = FrameTimecode(len(self._fade_times), self._fade_rate)
             self._fade_times.append(frame.time)
