@@ -87,6 +87,23 @@ def test_the_captions_line_says_how_many_got_a_caption_and_why_not_all(tmp_path:
     )
 
 
+def test_a_server_that_is_down_is_explained_once_per_run(tmp_path: Path) -> None:
+    """A batch with no model server: the long explanation (how to start one) comes once, and later
+    lines point back to it instead of repeating it for each video and each stage; with -q, where no
+    progress is printed, it comes once as a warning after each report's line."""
+    with FakeOllama() as server:
+        url = server.url
+    clips = [str(BIKES), str(SAMPLE_VIDEOS / "conveyor.mp4")]
+    result = run_cli("analyze", *clips, "--out", str(tmp_path / "batch"), "--host", url)
+    assert result.code == 3, result.stderr
+    assert result.stderr.count("cannot reach the Ollama server") == 1, result.stderr
+    assert "vidscan: the model server: the same trouble as above" in result.stderr
+    assert "search will match words only, for the reason above" in result.stderr
+    assert "warning:" not in result.stderr
+    quiet = run_cli("analyze", "-q", str(BIKES), "--out", str(tmp_path / "quiet"), "--host", url)
+    assert quiet.stderr.count("vidscan: warning: cannot reach the Ollama server") == 1, quiet.stderr
+
+
 def test_a_video_that_shows_nothing_gets_no_keyframe_and_says_so(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:

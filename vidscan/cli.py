@@ -437,7 +437,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         **_server_and_cache(args),
     )
     progress = _progress(args)
-    entries = run_batch(args.videos, options, progress, on_done=_print_entry, ray_address=args.ray)
+    entries = run_batch(
+        args.videos,
+        options,
+        progress,
+        on_done=lambda entry: _print_entry(entry, progress),
+        ray_address=args.ray,
+    )
     if len(entries) > 1:
         print(f"index: {options.out / 'index.html'}")
     if profile.batch_outputs:
@@ -452,7 +458,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return batch_exit_code(entries, fail_on=args.fail_on)
 
 
-def _print_entry(entry: BatchEntry) -> None:
+def _print_entry(entry: BatchEntry, progress: Progress) -> None:
+    """The report's line, and its problems that were not printed already while it was made."""
     if entry.data is None:
         print(f"vidscan: error: {entry.error}", file=sys.stderr)
         return
@@ -461,7 +468,8 @@ def _print_entry(entry: BatchEntry) -> None:
     keyframes = f"{count} keyframe{'s' if count != 1 else ''}"
     print(f"{entry.report_dir / 'report.html'}  ({keyframes}, {run['status']}, {run['seconds']:.1f}s)")
     for problem in run["problems"]:
-        print(f"vidscan: warning: {problem}", file=sys.stderr)
+        if not progress.shown(problem):
+            print(f"vidscan: warning: {problem}", file=sys.stderr)
 
 
 def cmd_cache(args: argparse.Namespace) -> int:

@@ -250,7 +250,12 @@ def add_to_library(
         return
     if summary.keyword_only and summary.keyword_only not in _said:
         _said.add(summary.keyword_only)  # once a run, not once a video of a batch
-        progress.message(f"search will match words only: {summary.keyword_only}")
+        reason = summary.keyword_only
+        progress.message(
+            f"search will match words only: {reason}"
+            if not progress.shown(reason)
+            else "search will match words only, for the reason above"
+        )
 
 
 _said: set[str] = set()
@@ -447,7 +452,7 @@ def _preflight(caller: ModelCaller, options: Options, progress: Progress, proble
         problems.append(str(exc))
     except ModelServerUnreachable as exc:
         problems.append(str(exc))
-    progress.message(problems[-1])
+    progress.message(problems[-1], again="the model server: the same trouble as above")
     return False
 
 

@@ -133,18 +133,32 @@ class Progress:
         if mode == "auto":
             mode = "bar" if self.stream.isatty() else "log"
         self.mode = mode
+        self._shown: set[str] = set()  # messages printed this run
 
     def stage(self, name: str, total: float | None = None, unit: str = "", clock: bool = False) -> Stage:
         return Stage(name, total, self.mode, self.stream, unit, clock)
 
-    def message(self, text: str) -> None:
-        if self.mode != "quiet":
-            if self.mode == "bar":
-                from tqdm import tqdm
+    def message(self, text: str, again: str | None = None) -> None:
+        """Print `text`; once it has been printed this run (the same server down for each video of a
+        batch), `again` in its place, a short line that points back to it, or nothing without one."""
+        if self.mode == "quiet":
+            return
+        if text in self._shown:
+            if again is None:
+                return
+            text = again
+        else:
+            self._shown.add(text)
+        if self.mode == "bar":
+            from tqdm import tqdm
 
-                tqdm.write(f"vidscan: {text}", file=self.stream)
-            else:
-                print(f"vidscan: {text}", file=self.stream, flush=True)
+            tqdm.write(f"vidscan: {text}", file=self.stream)
+        else:
+            print(f"vidscan: {text}", file=self.stream, flush=True)
+
+    def shown(self, text: str) -> bool:
+        """Whether `text` was printed as a message this run."""
+        return text in self._shown
 
 
 QUIET = Progress("quiet")
