@@ -53,6 +53,27 @@ def test_the_footage_does_not_show_it(fake_ollama: FakeOllama, tmp_path: Path) -
     assert "The closest moments:" in unclear.stdout and fake_ollama.calls == 1
 
 
+def test_moments_never_captioned_make_no_answer_of_nothing_found(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    """A video analysed while the model server was down has keyframes with no description: nothing
+    matching the question is then no evidence that the footage does not show it."""
+    out = small_library(tmp_path / "out")
+    report = write_report(out, "night", [Frame(3.0, ""), Frame(8.0, "")])
+    data = json.loads(report.read_text())
+    for keyframe in data["keyframes"]:
+        keyframe["caption"], keyframe["error"] = None, "cannot reach the Ollama server"
+    report.write_text(json.dumps(data))
+    nothing = ask(fake_ollama.url, out, "is there a giraffe?", "--json")
+    assert nothing.code == 3, nothing.stderr
+    answer = nothing.json()
+    assert answer["status"] == "undescribed" and not answer["answered"] and answer["cited"] == []
+    assert any(note.startswith("2 of 11 moments have no description") for note in answer["notes"])
+    assert fake_ollama.calls == 0
+    searched = run_cli("search", "giraffe", "--out", str(out), "--host", fake_ollama.url)
+    assert "2 of 11 moments have no description" in searched.stderr
+
+
 def test_an_answer_citing_nothing_retrieved_is_not_shown(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     out = small_library(tmp_path / "out")
     fake_ollama.answer_for = lambda request: {

@@ -638,7 +638,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
     else:
         print("\n".join(answer_lines(answer)))
-    return EXIT_PARTIAL if answer.status in ("no model", "unsupported") else 0
+    return EXIT_PARTIAL if answer.status in ("no model", "unsupported", "undescribed") else 0
 
 
 def _report_folder(target: str) -> Path | None:

@@ -29,7 +29,7 @@ from ..cache import ReplyCache, open_reply_cache
 from ..defaults import DEFAULT_VLM
 from ..errors import InputError, ModelServerUnreachable, OutputError, UsageError, VidscanError
 from ..progress import QUIET, Progress
-from .ask import NOTHING_FOUND, Answer, ask_model
+from .ask import NOTHING_DESCRIBED, NOTHING_FOUND, Answer, ask_model
 from .embed import Embedder
 from .index import REPORT_FILE, IndexSummary, find_reports, refresh
 from .options import LibraryOptions
@@ -124,6 +124,9 @@ class Library:
         """An answer from the moments that matter, citing them; or why there is none (never a guess)."""
         retrieved = self.search(question, filters, limit=moments)
         if not retrieved.hits:
+            # Moments never captioned say nothing of what they show: the answer may be among them.
+            if retrieved.undescribed:
+                return Answer(question, "undescribed", NOTHING_DESCRIBED, (), retrieved, retrieved.notes)
             return Answer(question, "not in footage", NOTHING_FOUND, (), retrieved, retrieved.notes)
         model = self.options.llm or next(
             iter(self.store.text_models(filters or SearchFilters())), DEFAULT_VLM

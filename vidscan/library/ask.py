@@ -49,7 +49,8 @@ class AnswerReply(BaseModel):
 @dataclass(frozen=True)
 class Answer:
     question: str
-    # "answered"; "not in footage" (the moments do not show it); "unsupported" (the model's answer cited
+    # "answered"; "not in footage" (the moments do not show it); "undescribed" (nothing matched, but some
+    # moments were never captioned and may show it); "unsupported" (the model's answer cited
     # no moment it was given, so it is not shown); "no model" (the text model could not be asked)
     status: str
     text: str  # the answer, or what vidscan says instead of one
@@ -93,6 +94,10 @@ def ask_model(
 
 NOT_IN_FOOTAGE = "The footage does not seem to show this: no moment found for the question answers it."
 NOTHING_FOUND = "Nothing in the footage matches the question, so it does not seem to contain the answer."
+NOTHING_DESCRIBED = (
+    "Nothing described in the footage matches the question; some moments have no description, so the "
+    "answer may be in them (see the note above)."
+)
 UNSUPPORTED = (
     "No answer: the model's reply cites no moment it was given, so it is not shown. "
     "The closest moments are listed below."

@@ -67,6 +67,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     searched: int  # moments the filters allowed
     notes: tuple[str, ...]  # what the user should know: why keyword only, what was skipped
+    undescribed: int = 0  # of the moments searched, those with no description (never captioned)
 
 
 def search(
@@ -83,7 +84,14 @@ def search(
     notes: list[str] = []
     match = fts_match(query)
     with store.reading():
-        searched = store.count(filters)
+        searched, undescribed = store.count(filters)
+        if undescribed:
+            notes.append(
+                f"{undescribed} of {searched} moments have no description (their keyframes were not "
+                "captioned: no model server when they were analysed, or the model failed on them), so "
+                "only their video's name, speech and text on screen can match; analyse those videos "
+                "again with the server running"
+            )
         keyword = _keyword(store, match, filters)
         similarity = _by_meaning(store, embedder, query, filters, notes) if query.strip() else None
         meaning = similarity or {}
@@ -110,7 +118,7 @@ def search(
             f"({', '.join(sorted(gone)[:3])}{', ...' if len(gone) > 3 else ''}); `vidscan index` drops them"
         )
     mode = "hybrid" if similarity is not None else "keyword"
-    return SearchResult(query, mode, tuple(hits), searched, tuple(notes))
+    return SearchResult(query, mode, tuple(hits), searched, tuple(notes), undescribed)
 
 
 def _keyword(store: LibraryStore, match: str | None, filters: SearchFilters) -> list[int]:
@@ -131,7 +139,7 @@ def _by_meaning(
         return None
     vectors = store.vectors(embedder.model, filters)
     if not len(vectors):
-        if store.count(filters):
+        if store.count(filters)[0]:
             notes.append(
                 f"keyword search only: the index holds no embeddings from {embedder.model!r}"
                 f" (run `vidscan index --embed-model {embedder.model}` to make them)"

@@ -353,12 +353,16 @@ class LibraryStore:
         ).fetchall()
         return np.asarray([r[0] for r in rows], dtype=np.int64)
 
-    def count(self, filters: SearchFilters) -> int:
+    def count(self, filters: SearchFilters) -> tuple[int, int]:
+        """The moments the filters allow, and how many of them have no description (their keyframe was
+        not captioned: the video was analysed without a model server, or the model failed on it)."""
         where, params = filter_clause(filters)
         row = self._db.execute(
-            f"SELECT COUNT(*) FROM moments m JOIN videos v ON v.id = m.video_id WHERE {where}", params
+            f"SELECT COUNT(*), COALESCE(SUM(m.description = ''), 0) FROM moments m "
+            f"JOIN videos v ON v.id = m.video_id WHERE {where}",
+            params,
         ).fetchone()
-        return int(row[0])
+        return int(row[0]), int(row[1])
 
     def moment_rows(self, ids: Sequence[int]) -> dict[int, MomentRow]:
         rows: dict[int, MomentRow] = {}
