@@ -349,3 +349,20 @@ def test_doctor(fake_ollama: FakeOllama) -> None:
         url = server.url
     down = run_cli("doctor", "--host", url)
     assert down.code == 1 and "ollama serve" in down.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--min-coverage", "-1"], "--min-coverage must be 0 (off) or more"),
+        (["--heartbeat", "-5"], "--heartbeat must be 0 (off) or more"),
+        (["--iframes-first", "--keyframes", "text"], "it does not go with --keyframes text"),
+    ],
+)
+def test_options_that_cannot_be_are_bad_usage(args: list[str], said: str, tmp_path: Path) -> None:
+    """Exit 2, as for any other bad usage (the README's exit codes), and nothing written."""
+    result = run_cli("keyframes", str(BIKES), *args)
+    assert result.code == 2 and said in result.stderr, result.stderr
+    result = run_cli("analyze", str(BIKES), "--out", str(tmp_path / "out"), *args)
+    assert result.code == 2 and said in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()

@@ -192,7 +192,7 @@ def test_index_reads_only_what_changed_and_names_what_it_skipped(
     texts = len(fake_ollama.embedded_texts)
     assert texts == 9
 
-    second = run_cli("index", str(out), "--host", fake_ollama.url)
+    second = run_cli("index", "--out", str(out), "--host", fake_ollama.url)  # as search and ask name it
     assert "indexed 0 reports (0 new, 0 changed), 3 unchanged" in second.stdout
     assert len(fake_ollama.embedded_texts) == texts  # nothing read again, nothing embedded again
 
@@ -303,6 +303,17 @@ def test_an_unreadable_index_is_set_aside_and_rebuilt(fake_ollama: FakeOllama, t
     assert found.code == 0, found.stderr
     assert "unreadable" in found.stderr and "street.mp4  0:09.0" in found.stdout
     assert list(out.glob("library.sqlite3.unreadable-*"))
+
+
+def test_an_index_of_words_only_says_how_to_add_meaning(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    out = small_library(tmp_path / "out")
+    assert run_cli("index", str(out), "--embed-model", "none", "--host", fake_ollama.url).code == 0
+    found = run_cli("search", "white van", "--out", str(out), "--host", fake_ollama.url)
+    assert found.code == 0 and "street.mp4  0:09.0" in found.stdout
+    # The command to run names the folder, which is not the default one here.
+    assert f"(run `vidscan index {out} --embed-model embeddinggemma` to make them)" in found.stderr
+    two = run_cli("index", str(out), "--out", str(tmp_path / "elsewhere"))
+    assert two.code == 2 and "two folders given" in two.stderr
 
 
 def test_without_the_embedding_model_search_says_it_matches_words_only(tmp_path: Path) -> None:

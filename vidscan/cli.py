@@ -332,8 +332,14 @@ def build_parser() -> _Parser:
 
     index = sub.add_parser("index", help="build or refresh the library index of the reports in a folder")
     index.add_argument(
-        "dir", nargs="?", type=Path, default=Path("vidscan-out"), metavar="DIR", help="default: vidscan-out"
+        "dir",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder of reports (default: vidscan-out)",
     )
+    index.add_argument("--out", type=Path, help="the same folder, named as search and ask name it")
     _add_library_options(index)
 
     find = sub.add_parser("search", help='find moments in every analyzed video: vidscan search "a red car"')
@@ -386,11 +392,11 @@ def _progress(args: argparse.Namespace) -> Progress:
 
 def _check_keyframe_args(args: argparse.Namespace) -> None:
     if args.min_coverage < 0:
-        raise VidscanError("--min-coverage must be 0 (off) or more")
+        raise UsageError("--min-coverage must be 0 (off) or more")
     if args.heartbeat < 0:
-        raise VidscanError("--heartbeat must be 0 (off) or more")
+        raise UsageError("--heartbeat must be 0 (off) or more")
     if args.iframes_first and args.keyframes == "text":
-        raise VidscanError("--iframes-first cannot follow text changes; it does not go with --keyframes text")
+        raise UsageError("--iframes-first cannot follow text changes; it does not go with --keyframes text")
 
 
 def _keyframe_options(args: argparse.Namespace, profile_strategy: str = "auto") -> KeyframeOptions:
@@ -594,7 +600,9 @@ def _notes(notes: tuple[str, ...]) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     from .library.text import index_lines
 
-    with _library(args, args.dir) as library:
+    if args.dir is not None and args.out is not None and args.dir != args.out:
+        raise UsageError(f"two folders given ({args.dir} and --out {args.out}): name one")
+    with _library(args, args.out or args.dir or Path("vidscan-out")) as library:
         summary = library.refresh()
         lines = index_lines(summary, library.path)
     print("\n".join(lines))

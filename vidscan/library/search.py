@@ -11,6 +11,7 @@ Vectors are compared by brute force with numpy: 10,000 moments take a few millis
 from __future__ import annotations
 
 import re
+import shlex
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,8 @@ def _by_meaning(
         if store.count(filters)[0]:
             notes.append(
                 f"keyword search only: the index holds no embeddings from {embedder.model!r}"
-                f" (run `vidscan index --embed-model {embedder.model}` to make them)"
+                f" (run `vidscan index {shlex.quote(str(store.root))} --embed-model {embedder.model}`"
+                " to make them)"
             )
         return None
     wanted = embedder.query_vector(query)
