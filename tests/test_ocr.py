@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 
+from tests.conftest import shared_video
 from tests.lecture_video import cached_lecture_video, render_slide
 from vidscan.media import grab_frame, probe
-from vidscan.ocr import ENGINES, TextBox, available_engine, read_text, reading_order
+from vidscan.ocr import ENGINES, TextBox, available_engine, read_text, reading_order, spaced
 
 
 def installed(engine: str) -> bool:
@@ -63,3 +64,28 @@ def test_the_lecture_video_slides_are_legible_to_ocr() -> None:
     frame = grab_frame(probe(str(lecture.path)), (slide.start + slide.end) / 2).image
     text = read_text(frame, engine=engine)
     assert all(word in text for word in slide.slide_words), text
+
+
+def test_words_the_recogniser_ran_together_are_spaced_again() -> None:
+    """RapidOCR's bundled model reads the course intro's slide as "Mappingandspatialanalysis" and
+    "Howtomakeagoodmap"; the notes and the search index get the words apart."""
+    need("rapidocr")
+    course = probe(str(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_6.mp4")))
+    lines = read_text(grab_frame(course, 23.0).image, engine="rapidocr").splitlines()
+    assert "Mapping and spatial analysis" in lines and "How to make a good map" in lines, lines
+
+
+def test_only_runs_of_common_words_are_split() -> None:
+    assert spaced("Youwilllearnabout...") == "You will learn about..."
+    assert spaced("Newways to see theworld") == "New ways to see the world"
+    # Names and terms that are no run of common words, identifiers, prompts, addresses, other languages
+    for line in (
+        "kubernetes and ffmpeg",
+        "Lalani",
+        "getUserName()",
+        "faressoft at home in ~ $",
+        "http://localhost:8080",
+        "Datenschutzgrundverordnung",
+        "Stream ciphers are semantically secure",
+    ):
+        assert spaced(line) == line

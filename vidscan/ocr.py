@@ -16,6 +16,8 @@ import csv
 import functools
 import importlib.util
 import io
+import math
+import re
 import shutil
 import subprocess
 import threading
@@ -118,8 +120,66 @@ def _rapidocr_boxes(image: Image.Image) -> list[TextBox]:
         xs = [float(p[0]) for p in corners]
         ys = [float(p[1]) for p in corners]
         if str(text).strip() and float(score) >= MIN_SCORE:
-            boxes.append(TextBox(str(text).strip(), min(xs), min(ys), max(xs), max(ys)))
+            boxes.append(TextBox(spaced(str(text).strip()), min(xs), min(ys), max(xs), max(ys)))
     return boxes
+
+
+# RapidOCR's recognition model in the wheel learnt mostly Chinese, which has no spaces: on an English
+# slide it often runs words together ("Youwilllearnabout...", "Mappingandspatialanalysis"), which the notes
+# then show and a search for "spatial analysis" cannot match. A run of letters is split where it reads as
+# common English words: the split of least cost under Zipf's law over word frequencies (wordninja's
+# model, built from Wikipedia), kept only when every piece is a common word, so that names and terms it
+# does not know (kubernetes, ffmpeg, a user name) stay whole.
+# One token of letters, capitalised at most (CamelCase is an identifier), between any signs around it.
+_RUN = re.compile(r"^([^A-Za-z]*)([A-Z]?[a-z]{5,})([^A-Za-z]*)$")
+# A line with the signs of code, a path, a prompt or an address is left as it is: identifiers and host
+# names run words together on purpose.
+_CODE = re.compile(r"[$~/\\_=<>{}\[\]@#|`:*]")
+_COMMON = 20_000  # rank among English words: a piece must be this common ("spatial" is 16,277th)
+_COMMON_SHORT = 2_000  # and a piece of two or three letters more so ("map" 1,933th): OCR's fragments of
+# names ("ku", "ff", "tes") rank lower
+_ONE_LETTER = ("a", "i")
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> tuple[Any, dict[str, float], float] | None:
+    """wordninja's model, its costs by word, and the log of its word count (None without it)."""
+    try:
+        import wordninja
+    except ImportError:
+        return None
+    model = wordninja.DEFAULT_LANGUAGE_MODEL
+    costs: dict[str, float] = model._wordcost  # log((rank + 1) * log(words))
+    return model, costs, math.log(len(costs))
+
+
+def _rank(word: str, costs: dict[str, float], log_words: float) -> float:
+    cost = costs.get(word.lower())
+    return math.inf if cost is None else math.exp(cost) / log_words - 1
+
+
+def spaced(line: str) -> str:
+    """`line` with the spaces put back between English words run together (see _RUN); as it is without
+    wordninja, or where nothing reads as common words."""
+    english = _english()
+    if english is None or _CODE.search(line):
+        return line
+    model, costs, log_words = english
+    out = []
+    for token in line.split(" "):
+        run = _RUN.match(token)
+        if run is None or _rank(run.group(2), costs, log_words) <= _COMMON:
+            out.append(token)  # not a run of letters, or a word in itself
+            continue
+        pieces = model.split(run.group(2))
+        common = len(pieces) > 1 and all(
+            piece.lower() in _ONE_LETTER
+            if len(piece) == 1
+            else _rank(piece, costs, log_words) <= (_COMMON_SHORT if len(piece) <= 3 else _COMMON)
+            for piece in pieces
+        )
+        out.append(run.group(1) + " ".join(pieces) + run.group(3) if common else token)
+    return " ".join(out)
 
 
 # --- tesseract ------------------------------------------------------------------------------------------
