@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests import synthetic
 from tests.conftest import SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import DEFAULT_MODELS, FakeOllama
 from vidscan import Options, analyze
 
 BIKES = SAMPLE_VIDEOS / "bikes.mp4"
@@ -349,6 +349,20 @@ def test_doctor(fake_ollama: FakeOllama) -> None:
         url = server.url
     down = run_cli("doctor", "--host", url)
     assert down.code == 1 and "ollama serve" in down.stdout
+    # What a run can do besides: search by meaning, slide text, speech, long footage read in-process.
+    assert "ok    search model   embeddinggemma is pulled" in ok.stdout
+    for feature in ("slide text", "speech", "long footage"):
+        assert re.search(rf"^(ok  |note)  {feature} ", ok.stdout, re.M), ok.stdout
+
+
+def test_doctor_notes_what_runs_go_without(tmp_path: Path) -> None:
+    """A missing embedding model is a note, not a failure: search matches words only, runs go on."""
+    models = {k: v for k, v in DEFAULT_MODELS.items() if not k.startswith("embeddinggemma")}
+    with FakeOllama(models=models) as server:
+        result = run_cli("doctor", "--host", server.url)
+    assert result.code == 0, result.stdout
+    note = r"^note  search model   .*embeddinggemma.*search matches words only"
+    assert re.search(note, result.stdout, re.M), result.stdout
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,8 @@ def test_doctor_with_openai(fake_ollama: FakeOllama) -> None:
     result = run_cli("doctor", "--backend", "openai", "--host", f"{fake_ollama.url}/v1")
     assert result.code == 0, result.stdout
     assert "OpenAI-compatible" in result.stdout
+    # Ollama's /v1 lists "embeddinggemma:latest": the name without a tag is that model, as Ollama serves it.
+    assert "ok    search model   embeddinggemma is pulled" in result.stdout
 
 
 def test_several_hosts_share_the_work_and_survive_one_dying(tmp_path: Path) -> None:

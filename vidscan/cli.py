@@ -378,8 +378,12 @@ def build_parser() -> _Parser:
     ask.add_argument("--json", action="store_true", help="print JSON to stdout")
     _add_library_options(ask)
 
-    doc = sub.add_parser("doctor", help="check ffmpeg, the Ollama server and the models")
+    doc = sub.add_parser(
+        "doctor",
+        help="check ffmpeg, the Ollama server and the models, and which optional features are installed",
+    )
     _add_model_options(doc)
+    _add_embed_option(doc)
     _add_common(doc)
     return parser
 
@@ -545,14 +549,17 @@ def _say_what_has_no_keyframe(selection: KeyframeSelection) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import run_checks
+    from .doctor import feature_checks, run_checks
 
     checks: list = []
     for host in args.host or [None]:
-        checks += run_checks(host, args.vlm, args.llm, args.backend, args.api_key)
+        checks += run_checks(host, args.vlm, args.llm, args.backend, args.api_key, args.embed_model)
+    checks += feature_checks()
     for check in checks:
-        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<14} {check.detail}")
-    return 0 if all(c.ok for c in checks) else EXIT_FAILED
+        mark = "ok  " if check.ok else "note" if check.optional else "FAIL"
+        print(f"{mark}  {check.name:<14} {check.detail}")
+    # A missing optional feature is a note: runs go on without it, and their reports say what is missing.
+    return 0 if all(c.ok or c.optional for c in checks) else EXIT_FAILED
 
 
 def _library(args: argparse.Namespace, root: Path):  # -> vidscan.library.Library (imported lazily)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -15,6 +16,46 @@ class Check:
     name: str
     ok: bool
     detail: str
+    optional: bool = False  # a feature a run does without (the report says what it lacks): no failure
+
+
+def _feature_checks() -> list[Check]:
+    """The optional features, found without importing them (doctor answers at once)."""
+    from .ocr import available_engine
+
+    def installed(module: str) -> bool:
+        return importlib.util.find_spec(module) is not None
+
+    ocr = available_engine()
+    return [
+        Check(
+            "slide text",
+            ocr is not None,
+            f"OCR with {ocr}"
+            if ocr
+            else "no OCR engine: the lecture profile's notes get no slide text; "
+            "pip install 'vidscan[ocr]' (or apt-get install tesseract-ocr)",
+            optional=True,
+        ),
+        Check(
+            "speech",
+            installed("faster_whisper"),
+            "faster-whisper (the Whisper model is fetched on first use, or give a folder: --whisper-model)"
+            if installed("faster_whisper")
+            else "no speech-to-text: the lecture profile's notes get no transcript; "
+            "pip install 'vidscan[audio]'",
+            optional=True,
+        ),
+        Check(
+            "long footage",
+            installed("av"),
+            "PyAV: --iframes-first reads the file once, in-process"
+            if installed("av")
+            else "no PyAV: --iframes-first starts an ffmpeg per stretch, about half as fast on quiet camera "
+            "footage; pip install 'vidscan[pyav]'",
+            optional=True,
+        ),
+    ]
 
 
 def _ffmpeg_check() -> Check:
@@ -28,17 +69,32 @@ def _ffmpeg_check() -> Check:
 
 
 def run_checks(
-    host: str | None, vlm: str, llm: str | None, backend_name: str = "ollama", api_key: str | None = None
+    host: str | None,
+    vlm: str,
+    llm: str | None,
+    backend_name: str = "ollama",
+    api_key: str | None = None,
+    embed_model: str | None = None,
 ) -> list[Check]:
     # `ffmpeg -version` takes 0.1 s to load a shared build's libraries: it runs while the server is asked.
     with ThreadPoolExecutor(max_workers=1) as pool:
         ffmpeg_check = pool.submit(_ffmpeg_check)
-        server_checks = _server_checks(host, vlm, llm, backend_name, api_key)
+        server_checks = _server_checks(host, vlm, llm, backend_name, api_key, embed_model)
         return [ffmpeg_check.result(), *server_checks]
 
 
+def feature_checks() -> list[Check]:
+    """What this machine's vidscan can do besides the model server's part (once, whatever the hosts)."""
+    return _feature_checks()
+
+
 def _server_checks(
-    host: str | None, vlm: str, llm: str | None, backend_name: str, api_key: str | None
+    host: str | None,
+    vlm: str,
+    llm: str | None,
+    backend_name: str,
+    api_key: str | None,
+    embed_model: str | None,
 ) -> list[Check]:
     checks: list[Check] = []
     backend = make_backend(backend_name, host, timeout=30, api_key=api_key)
@@ -57,4 +113,11 @@ def _server_checks(
             checks.append(Check(role, True, f"{model} is pulled (capabilities: {caps})"))
         except VidscanError as exc:
             checks.append(Check(role, False, str(exc)))
+    if embed_model:
+        # Search by meaning: without the model, search and ask match words only.
+        try:
+            backend.require(embed_model)
+            checks.append(Check("search model", True, f"{embed_model} is pulled", optional=True))
+        except VidscanError as exc:
+            checks.append(Check("search model", False, f"{exc}; search matches words only", optional=True))
     return checks

@@ -23,12 +23,12 @@ import subprocess
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from .errors import VidscanError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ENGINES = ("rapidocr", "tesseract")
 MIN_SCORE = 0.5  # RapidOCR boxes it is less sure of are mostly noise (textures, faces)
@@ -111,6 +111,8 @@ def _rapidocr() -> Any:
 
 
 def _rapidocr_boxes(image: Image.Image) -> list[TextBox]:
+    import numpy as np  # here: `vidscan doctor` asks which engine is installed without loading it
+
     bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
     # One frame at a time: the engine keeps per-call state, and onnxruntime already uses every core.
     with _rapidocr_lock:

@@ -51,6 +51,9 @@ class OpenAIBackend(Backend):
 
     def show(self, model: str) -> ModelInfo:
         models = {m.get("id"): m for m in self._models()}
+        if model not in models and f"{model}:latest" in models:
+            # Ollama's /v1 lists each model with its tag, and serves a name without one as its latest.
+            models[model] = models[f"{model}:latest"]
         if model not in models:
             served = ", ".join(sorted(str(k) for k in models)) or "none"
             raise ModelNotFound(f"model {model!r} is not served by {self.host} (it serves: {served})")
