@@ -73,6 +73,10 @@ def test_words_the_recogniser_ran_together_are_spaced_again() -> None:
     course = probe(str(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_6.mp4")))
     lines = read_text(grab_frame(course, 23.0).image, engine="rapidocr").splitlines()
     assert "Mapping and spatial analysis" in lines and "How to make a good map" in lines, lines
+    # The same model writes a full-width comma on the pen lecture's slide ("adversaryA，3aPRG").
+    pen = probe(str(shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4")))
+    text = read_text(grab_frame(pen, 12.4).image, engine="rapidocr")
+    assert "adversary" in text and "," in text and "\uff0c" not in text, text
 
 
 def test_only_runs_of_common_words_are_split() -> None:

@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -122,7 +123,10 @@ def _rapidocr_boxes(image: Image.Image) -> list[TextBox]:
         xs = [float(p[0]) for p in corners]
         ys = [float(p[1]) for p in corners]
         if str(text).strip() and float(score) >= MIN_SCORE:
-            boxes.append(TextBox(spaced(str(text).strip()), min(xs), min(ys), max(xs), max(ys)))
+            # NFKC: the model, trained mostly on Chinese, writes the full-width forms of Latin punctuation
+            # and letters ("，", "Ａ") where an English slide has the plain ones.
+            line = unicodedata.normalize("NFKC", str(text)).strip()
+            boxes.append(TextBox(spaced(line), min(xs), min(ys), max(xs), max(ys)))
     return boxes
 
 
