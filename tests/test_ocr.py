@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from tests.conftest import shared_video
 from tests.lecture_video import cached_lecture_video, render_slide
 from vidscan.media import grab_frame, probe
-from vidscan.ocr import ENGINES, TextBox, available_engine, read_text, reading_order, spaced
+from vidscan.ocr import (
+    ENGINES,
+    TextBox,
+    _without_stray_cjk,
+    available_engine,
+    read_text,
+    reading_order,
+    spaced,
+)
 
 
 def installed(engine: str) -> bool:
@@ -93,3 +102,15 @@ def test_only_runs_of_common_words_are_split() -> None:
         "Stream ciphers are semantically secure",
     ):
         assert spaced(line) == line
+
+
+def test_an_english_screens_icons_are_not_read_as_chinese() -> None:
+    """RapidOCR's bundled model reads JupyterLab's toolbar icons as "哭口" and "并"; an English screen's
+    text has none of them, while a Chinese slide keeps its own."""
+    need("rapidocr")
+    screencast = probe(str(shared_video("screen_lecture/gh-scoped-creds_screencast.mp4")))
+    text = read_text(grab_frame(screencast, 1.0).image, engine="rapidocr")
+    assert "File Edit View" in text and "Download" in text, text
+    assert not re.search(r"[\u3400-\u9fff]", text), text
+    chinese = [TextBox("机器学习简介", 0, 0, 9, 1), TextBox("监督学习 supervised", 0, 2, 9, 3)]
+    assert _without_stray_cjk(chinese) == chinese

@@ -23,7 +23,7 @@ import subprocess
 import threading
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import VidscanError
@@ -127,7 +127,29 @@ def _rapidocr_boxes(image: Image.Image) -> list[TextBox]:
             # and letters ("，", "Ａ") where an English slide has the plain ones.
             line = unicodedata.normalize("NFKC", str(text)).strip()
             boxes.append(TextBox(spaced(line), min(xs), min(ys), max(xs), max(ys)))
-    return boxes
+    return _without_stray_cjk(boxes)
+
+
+# Chinese, Japanese and Korean characters. The bundled model reads an English screen's icons, arrows and
+# bullets as one (a toolbar's buttons as "哭口", a "⇒" as "二"): where they are under a twentieth of a
+# frame's letters, they are such misreadings, not text, and are left out. A slide in those languages, or
+# mixing them with English terms, has far more.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_STRAY_CJK = 0.05
+
+
+def _without_stray_cjk(boxes: list[TextBox]) -> list[TextBox]:
+    text = "".join(box.text for box in boxes)
+    cjk = len(_CJK.findall(text))
+    letters = cjk + sum(c.isascii() and c.isalpha() for c in text)
+    if not cjk or cjk >= _STRAY_CJK * letters:
+        return boxes
+    out = []
+    for box in boxes:
+        cleaned = " ".join(_CJK.sub(" ", box.text).split())
+        if any(c.isalnum() for c in cleaned):  # not a box of the misread alone, or of signs around it
+            out.append(replace(box, text=cleaned))
+    return out
 
 
 # RapidOCR's recognition model in the wheel learnt mostly Chinese, which has no spaces: on an English
