@@ -148,3 +148,36 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def open_at_once(opener: str, tmp_path: Path, processes: int = 4, rounds: int = 10) -> None:
+    """Run `opener` (Python, after `import pathlib, sys`; sys.argv[1] is a new folder) in `processes`
+    processes that start it at the same moment, `rounds` times: each must exit 0."""
+    script = (
+        "import pathlib, sys\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()\n" + opener  # all at once: when the test says go
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for round_ in range(rounds):
+        folder = tmp_path / f"round{round_}"
+        folder.mkdir()
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(folder)],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(processes)
+        ]
+        for run in runs:
+            assert run.stdout is not None and run.stdout.readline() == b"ready\n"
+        for run in runs:
+            assert run.stdin is not None
+            run.stdin.write(b"go\n")
+            run.stdin.flush()
+        for run in runs:
+            _, stderr = run.communicate(timeout=120)
+            assert run.returncode == 0, stderr.decode()

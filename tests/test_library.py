@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, SAMPLE_VIDEOS, run_cli, wait_until
+from tests.conftest import REPO, SAMPLE_VIDEOS, open_at_once, run_cli, wait_until
 from tests.fake_ollama import DEFAULT_MODELS, FakeOllama
 from tests.library_fixtures import STREET, Frame, small_library, write_report
 from vidscan.library import Library, LibraryOptions, SearchFilters
@@ -259,36 +259,8 @@ def test_two_processes_indexing_at_once(tmp_path: Path) -> None:
 def test_processes_that_create_the_index_at_once_all_open_it(tmp_path: Path) -> None:
     """The first processes to open a folder's index race to set it up (SQLite's WAL mode answers the
     loser "database is locked" at once, not after a wait): every one of them opens it."""
-    opener = (
-        "import pathlib, sys\n"
-        "from vidscan.library.store import LibraryStore\n"
-        "print('ready', flush=True)\n"
-        "sys.stdin.readline()\n"  # all at once: when the test says go
-        "LibraryStore(pathlib.Path(sys.argv[1])).close()\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    for round_ in range(10):
-        folder = tmp_path / f"round{round_}"
-        folder.mkdir()
-        runs = [
-            subprocess.Popen(
-                [sys.executable, "-c", opener, str(folder)],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(4)
-        ]
-        for run in runs:
-            assert run.stdout is not None and run.stdout.readline() == b"ready\n"
-        for run in runs:
-            assert run.stdin is not None
-            run.stdin.write(b"go\n")
-            run.stdin.flush()
-        for run in runs:
-            _, stderr = run.communicate(timeout=120)
-            assert run.returncode == 0, stderr.decode()
+    opener = "from vidscan.library.store import LibraryStore\nLibraryStore(pathlib.Path(sys.argv[1])).close()"
+    open_at_once(opener, tmp_path)
 
 
 def test_kill_9_while_indexing_leaves_a_usable_index(tmp_path: Path) -> None:

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE_VIDEOS, Shot, make_video, run_cli, shared_video, start_cli, wait_until
+from tests.conftest import (
+    REPO,
+    SAMPLE_VIDEOS,
+    Shot,
+    make_video,
+    open_at_once,
+    run_cli,
+    shared_video,
+    start_cli,
+    wait_until,
+)
 from tests.fake_ollama import ERR_RUNNER_STOPPED, ERR_SERVER_BUSY, FakeOllama
 from vidscan import Options, analyze
 from vidscan.cache import ReplyCache
@@ -89,6 +99,12 @@ def test_cache_is_bounded_least_recently_used_first(tmp_path: Path) -> None:
     assert info.bytes <= 2000
     assert cache.get("k0") is not None and cache.get("k1") is None and cache.get("k9") is not None
     cache.close()
+
+
+def test_processes_that_create_the_cache_at_once_all_open_it(tmp_path: Path) -> None:
+    """Parallel first runs on a machine (a batch script's jobs) race to create the reply cache: each
+    opens it, none stops with "database is locked"."""
+    open_at_once("from vidscan.cache import ReplyCache\nReplyCache(pathlib.Path(sys.argv[1]))", tmp_path)
 
 
 def test_cache_cli_info_and_clear(fake_ollama: FakeOllama, tmp_path: Path) -> None:

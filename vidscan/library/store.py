@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..databases import set_wal
 from .moments import Moment, VideoEntry
 from .vectors import VectorSet, from_rows, quantize
 
@@ -105,22 +106,6 @@ class MomentRow:
     verdicts: tuple[str, ...]
 
 
-def _wal(db: sqlite3.Connection) -> None:
-    """Put the index in WAL mode (kept by the file once set). Two processes that create the index at once
-    race to set it, and SQLite answers the one that loses "database is locked" at once, without the wait
-    a transaction gets (1 pair in 10 here): it tries again, up to BUSY_SECONDS."""
-    deadline, pause = time.monotonic() + BUSY_SECONDS, 0.01
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(pause)
-            pause = min(2 * pause, 0.5)
-
-
 class LibraryStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -143,7 +128,7 @@ class LibraryStore:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
         try:
-            _wal(db)
+            set_wal(db, BUSY_SECONDS)
             db.execute("PRAGMA synchronous=NORMAL")
             self._db = db
             with self.writing():
