@@ -19,14 +19,13 @@ class Check:
     optional: bool = False  # a feature a run does without (the report says what it lacks): no failure
 
 
-def _feature_checks() -> list[Check]:
-    """The optional features, found without importing them (doctor answers at once)."""
+def feature_checks() -> list[Check]:
+    """The optional features this machine's vidscan has (whatever the model hosts), found without
+    importing them: doctor answers at once."""
     from .ocr import available_engine
 
-    def installed(module: str) -> bool:
-        return importlib.util.find_spec(module) is not None
-
     ocr = available_engine()
+    whisper, pyav = (importlib.util.find_spec(module) is not None for module in ("faster_whisper", "av"))
     return [
         Check(
             "slide text",
@@ -39,18 +38,18 @@ def _feature_checks() -> list[Check]:
         ),
         Check(
             "speech",
-            installed("faster_whisper"),
+            whisper,
             "faster-whisper (the Whisper model is fetched on first use, or give a folder: --whisper-model)"
-            if installed("faster_whisper")
+            if whisper
             else "no speech-to-text: the lecture profile's notes get no transcript; "
             "pip install 'vidscan[audio]'",
             optional=True,
         ),
         Check(
             "long footage",
-            installed("av"),
+            pyav,
             "PyAV: --iframes-first reads the file once, in-process"
-            if installed("av")
+            if pyav
             else "no PyAV: --iframes-first starts an ffmpeg per stretch, about half as fast on quiet camera "
             "footage; pip install 'vidscan[pyav]'",
             optional=True,
@@ -81,11 +80,6 @@ def run_checks(
         ffmpeg_check = pool.submit(_ffmpeg_check)
         server_checks = _server_checks(host, vlm, llm, backend_name, api_key, embed_model)
         return [ffmpeg_check.result(), *server_checks]
-
-
-def feature_checks() -> list[Check]:
-    """What this machine's vidscan can do besides the model server's part (once, whatever the hosts)."""
-    return _feature_checks()
 
 
 def _server_checks(
