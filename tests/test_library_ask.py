@@ -145,6 +145,14 @@ def test_when_the_text_model_cannot_be_asked(fake_ollama: FakeOllama, tmp_path: 
     assert down.code == 3, down.stderr
     assert down.stdout.startswith("No answer: the text model could not be asked")
     assert "street.mp4  0:15.0" in down.stdout and "cannot reach" in down.stderr
+    # Once the index has its embeddings, search by meaning and the text model both need the server: the
+    # reason it cannot be reached is given once.
+    assert run_cli("index", str(out), "--host", fake_ollama.url).code == 0
+    down = run_cli(
+        "ask", "who carries luggage?", "--out", str(out), "--host", f"http://127.0.0.1:{_closed_port()}"
+    )
+    assert down.code == 3 and down.stderr.count("cannot reach") == 1, down.stderr
+    assert "could not ask 'qwen2.5vl:3b': the same reason as above" in down.stderr, down.stderr
     missing = ask(fake_ollama.url, out, "who carries luggage?", "--llm", "llama9:1b")
     assert missing.code == 1
     assert missing.stderr.strip().splitlines() == [

@@ -600,7 +600,14 @@ def _filters(args: argparse.Namespace, reports: tuple[str, ...] = ()):  # -> Sea
 
 
 def _notes(notes: tuple[str, ...]) -> None:
+    """Each note on a line; a reason given in full already (the server down, behind both "keyword search
+    only" and "could not ask") is not given again."""
+    given: set[str] = set()
     for note in notes:
+        what, colon, why = note.partition(": ")
+        if colon and why and why in given:
+            note = f"{what}: the same reason as above"
+        given.add(why)
         print(f"vidscan: note: {note}", file=sys.stderr)
 
 
