@@ -380,3 +380,12 @@ def test_options_that_cannot_be_are_bad_usage(args: list[str], said: str, tmp_pa
     result = run_cli("analyze", str(BIKES), "--out", str(tmp_path / "out"), *args)
     assert result.code == 2 and said in result.stderr, result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_an_address_is_no_file_and_the_error_says_so(tmp_path: Path) -> None:
+    """Everything runs on this machine: a URL gets one line saying to download it, not "no such file"."""
+    url = "https://example.com/clip.mp4"
+    for args in (("analyze", url, "--out", str(tmp_path / "out")), ("keyframes", url)):
+        result = run_cli(*args)
+        said = f"vidscan: error: {url}: vidscan reads video files on this machine; download it first"
+        assert result.code == 1 and result.stderr.strip().splitlines() == [said], result.stderr

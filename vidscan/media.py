@@ -96,6 +96,8 @@ def check_readable(path: str) -> Path:
     """One-line errors for the input problems a user can fix, before ffmpeg sees the file."""
     p = Path(path)
     if not p.exists():
+        if re.match(r"^[a-z][a-z0-9+.-]*://", path, re.I):  # an address, not a file
+            raise InputError(f"{path}: vidscan reads video files on this machine; download it first")
         raise InputError(f"{path}: no such file")
     if p.is_dir():
         raise InputError(f"{path}: is a directory, not a video file")
