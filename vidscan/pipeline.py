@@ -248,17 +248,14 @@ def add_to_library(
     except (VidscanError, OSError, sqlite3.Error) as exc:
         progress.message(f"the library index in {root} was not updated: {exc}")
         return
-    if summary.keyword_only and summary.keyword_only not in _said:
-        _said.add(summary.keyword_only)  # once a run, not once a video of a batch
+    if summary.keyword_only:
+        # Said once a run, not once a video of a batch: progress prints a message only the first time.
         reason = summary.keyword_only
         progress.message(
             f"search will match words only: {reason}"
             if not progress.shown(reason)
             else "search will match words only, for the reason above"
         )
-
-
-_said: set[str] = set()
 
 
 def select_with_progress(

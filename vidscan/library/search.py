@@ -94,7 +94,7 @@ def search(
                 "again with the server running"
             )
         keyword = _keyword(store, match, filters)
-        similarity = _by_meaning(store, embedder, query, filters, notes) if query.strip() else None
+        similarity = _by_meaning(store, embedder, query, filters, searched, notes) if query.strip() else None
         meaning = similarity or {}
         fused = _fuse(keyword, sorted(meaning, key=lambda i: -meaning[i]))
         # Taken with room to spare: hits whose report is gone are left out below.
@@ -132,15 +132,20 @@ def _keyword(store: LibraryStore, match: str | None, filters: SearchFilters) -> 
 
 
 def _by_meaning(
-    store: LibraryStore, embedder: Embedder, query: str, filters: SearchFilters, notes: list[str]
+    store: LibraryStore,
+    embedder: Embedder,
+    query: str,
+    filters: SearchFilters,
+    searched: int,
+    notes: list[str],
 ) -> dict[int, float] | None:
     """The similarity of the moments that stand out by meaning, by id; None (and a note saying why)
-    when meaning cannot be compared."""
+    when meaning cannot be compared. `searched`: the moments the filters allow."""
     if embedder.model is None:  # turned off by the user: the mode says it, no note needed
         return None
     vectors = store.vectors(embedder.model, filters)
     if not len(vectors):
-        if store.count(filters)[0]:
+        if searched:
             notes.append(
                 f"keyword search only: the index holds no embeddings from {embedder.model!r}"
                 f" (run `vidscan index {shlex.quote(str(store.root))} --embed-model {embedder.model}`"
