@@ -60,6 +60,9 @@ class CacheInfo:
     max_bytes: int
 
 
+_BUSY_SECONDS = 30.0  # how long a process waits for another's write, or to set the file up
+
+
 class ReplyCache:
     """Thread-safe: one connection, guarded by a lock (SQLite serializes writers anyway)."""
 
@@ -68,8 +71,10 @@ class ReplyCache:
         self.path = directory / "replies.sqlite3"
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-        set_wal(self._db, 30)
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, timeout=_BUSY_SECONDS, isolation_level=None
+        )
+        set_wal(self._db, _BUSY_SECONDS)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, model TEXT, value TEXT NOT NULL,"
