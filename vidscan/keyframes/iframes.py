@@ -30,12 +30,17 @@ from .quiet_stretches import QuietStretches
 from .scenes import hsv_change
 
 CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
-_AHEAD = 2  # stretches decoded at once, beside the keyframes' own decode
+_WORKERS = 2  # stretches decoded at once, beside the keyframes' own decode
+# Stretches decoded, or queued to be, ahead of the detectors. At 2 (one per worker) a worker sat idle while
+# the detectors looked at the stretch before, and the hour of benchmarks/longcamera.py took 10.4 s; at 6,
+# 9.5 s with the same keyframes (8 and more: no faster).
+_WAITING = 6
 _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting in memory until the
 # detectors take them. Neighbouring differing stretches are joined up to this length; a longer one (a long
 # GOP, the tail) is decoded when its turn comes instead.
-_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _AHEAD such stretches and the
-# one being read wait at once, so a busy hour of 25 frames/s footage does not hold 10 s of frames three times
+_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _WAITING such stretches and the
+# one being read wait at once (38 MB at most), so a busy hour of 25 frames/s footage does not hold 10 s of
+# frames seven times
 _LONG_AHEAD = 16  # frames of a stretch too long to hold decoded ahead of the detectors (1.4 MB)
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
@@ -242,8 +247,8 @@ def sparse_frames(
     """The video's keyframes (marked `keyframe`) and, between two keyframes that differ (`comparison`),
     every frame; in time order, numbered by their place in the whole video (time x fps).
 
-    Stretches are decoded on worker threads while the keyframes are still being read, at most `_AHEAD`
-    at a time, so the two cores stay busy and few frames wait in memory."""
+    Stretches are decoded on `_WORKERS` threads while the keyframes are still being read, at most
+    `_WAITING` ahead of the detectors, so the two cores stay busy and few frames wait in memory."""
     fps = info.frame_rate
     threshold = comparison.threshold
     held = min(_HELD, _HELD_FRAMES / fps)  # seconds of frames a stretch decoded ahead may hold
@@ -252,13 +257,13 @@ def sparse_frames(
 
     def ready(end: bool = False) -> Iterator[media.DecodedFrame]:
         """Yield the waiting frames in order, up to the first stretch still being decoded (or all of
-        them when `_AHEAD` stretches are already waiting, or at the `end`)."""
+        them when `_WAITING` stretches are already waiting, or at the `end`)."""
         nonlocal spans_waiting
         while waiting:
             head = waiting[0]
             frames: Iterable[media.DecodedFrame]
             if isinstance(head, Future):
-                if not head.done() and spans_waiting < _AHEAD and not end:
+                if not head.done() and spans_waiting < _WAITING and not end:
                     return
                 frames = head.result()
                 spans_waiting -= 1
@@ -282,7 +287,7 @@ def sparse_frames(
     source = _Source(info, long_side, hardware, gate)
     if source.reader is not None:
         counts.not_recorded = source.reader.cadence.gaps
-    with ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="vidscan-span") as pool:
+    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="vidscan-span") as pool:
 
         def decode(
             first: float, last: tuple[float, np.ndarray | None], packets: media_pyav.Packets | None
