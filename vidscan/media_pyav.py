@@ -2,11 +2,12 @@
 for I-frames first (keyframes/iframes.py): the file is read once for the whole run.
 
 One ffmpeg copies the video's packets to a pipe (media.video_packets: it holds the file's index, not
-vidscan). A thread reads every packet in order, has a thread of its own decode the keyframes alone (as
-`ffmpeg -skip_frame nokey` does) and keeps the compressed packets of the stretch since the last keyframe
-(a few hundred kB for 2 s of 1080p), handing each keyframe over with the packets of the stretch before it. A stretch worth
-seeing is decoded from those packets by a decoder of its own: no ffmpeg is started and no index read
-again per stretch (0.1 s for an hour's MP4, 0.3 s for a day's), and the file is never read twice.
+vidscan). A thread reads every packet in order, has another decode the keyframes alone (as `ffmpeg
+-skip_frame nokey` does) and keeps the compressed packets of the stretch since the last keyframe (a few
+hundred kB for 2 s of 1080p), handing each keyframe over with the packets of the stretch before it. A
+stretch worth seeing is decoded from those packets by a decoder of its own: no ffmpeg is started and no
+index read again per stretch (0.1 s for an hour's MP4, 0.3 s for a day's), and the file is never read
+twice.
 
 media.decode_small's ffmpeg is the fallback: without PyAV (`pip install 'vidscan[pyav]'`), with
 VIDSCAN_PYAV=0, for a rotated video or a hardware decode, for a stretch too large to hold, and from the
@@ -14,6 +15,7 @@ point where PyAV fails."""
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -72,7 +74,10 @@ class Packets:
 
 
 class KeyframeGate(Protocol):
-    """Asked before each keyframe is decoded (keyframes/quiet_stretches.py)."""
+    """Asked before each keyframe is decoded (keyframes/quiet_stretches.py). Its decisions wait for what
+    the detectors found up to `behind` keyframes before: those are handed over by then."""
+
+    behind: int
 
     def decode(self, time: float, bits: int | None = None, size: int | None = None) -> bool: ...
 
@@ -114,9 +119,10 @@ class KeyframeReader:
         self._gate = gate
         self.cadence = Cadence(1.0 / info.frame_rate)  # and the stretches not recorded, as read
         # The keyframes are decoded on a thread of their own, beside the reading of the packets after
-        # them: on a quiet camera, reading an hour's packets and decoding a keyframe every 20 s cost about
-        # the same, and one thread doing both in turn was half the pass.
-        self._keyframe_decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidscan-keyframe")
+        # them: on a quiet camera whose stretches' sizes leave most keyframes undecoded, reading an hour's
+        # packets cost 0.7 s and decoding the rest (one in ten) 2.5 s, and one thread doing both in turn
+        # held up the detectors.
+        self._keyframe_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidscan-keyframe")
         self._keyframes = read_ahead(self._demux(), _AHEAD, "vidscan-keyframes")
 
     def __iter__(self) -> Iterator[tuple[DecodedFrame, Packets | None]]:
@@ -148,7 +154,7 @@ class KeyframeReader:
 
     def close(self) -> None:
         self._keyframes.close()  # ends the reading thread
-        self._keyframe_decoder.shutdown(cancel_futures=True)
+        self._keyframe_thread.shutdown(cancel_futures=True)
         self._container.close()
         self._end_remux()
 
@@ -180,11 +186,14 @@ class KeyframeReader:
         ended: tuple[tuple[av.Packet, ...] | None, list[av.Packet]] | None = None
         decoded: list[tuple[int | None, DecodedFrame]] = []  # keyframes waiting for their stretch
         undecoded: set[int | None] = set()  # keyframes the gate left out, their stretches not yet ended
-        # Keyframes being decoded (see __init__), in order. Before the gate is asked about a keyframe, all
-        # but the last are decoded and handed over: the gate waits for what the detectors found up to
-        # quiet_stretches._BEHIND keyframes before, and the same file gives the same decisions.
-        decoding: deque[Future[list[tuple[int | None, DecodedFrame]]]] = deque()
+        # Keyframes being decoded (see __init__), in order, by their place among the stream's keyframes.
+        # Before the gate is asked about a keyframe, those `behind` it or more are decoded and handed over:
+        # its decision waits for what the detectors found in them, and the same file gives the same
+        # decisions however the threads run.
+        decoding: deque[tuple[int, Future[list[tuple[int | None, DecodedFrame]]]]] = deque()
+        keys = 0  # keyframes in the stream so far
         gate = self._gate
+        behind = gate.behind if gate is not None else _AHEAD
         last_dts = None
         last_key, since_key = -1.0, 0  # the last keyframe's time, and the packets from it on
 
@@ -202,13 +211,18 @@ class KeyframeReader:
                 Packets(before, tuple(lead) if len(lead) > 1 else (), start) if before else None
             )
 
-        def decode(packet: av.Packet | None) -> list[tuple[int | None, DecodedFrame]]:
-            return [(frame.pts, self._frame(frame)) for frame in decoder.decode(packet)]
+        def decode(packet: av.Packet) -> list[tuple[int | None, DecodedFrame]]:
+            """The keyframe `packet` decoded alone: drained (a decoder that reorders would hold it back
+            until the next ones), then reset for the next, as a seek resets it."""
+            frames = [*decoder.decode(packet), *decoder.decode(None)]
+            decoder.flush_buffers()
+            return [(frame.pts, self._frame(frame)) for frame in frames]
 
-        def collect(running: int) -> None:
-            """Into `decoded`, the keyframes decoded so far, waiting for all but the last `running`."""
-            while decoding and (len(decoding) > running or decoding[0].done()):
-                decoded.extend(decoding.popleft().result())
+        def collect(before: float = 0) -> None:
+            """Into `decoded`, the keyframes decoded so far, waiting for those before the stream's
+            keyframe number `before`."""
+            while decoding and (decoding[0][0] < before or decoding[0][1].done()):
+                decoded.extend(decoding.popleft()[1].result())
 
         def hand_over(final: bool = False) -> Iterator[tuple[DecodedFrame, Packets | None]]:
             """The keyframes decoded whose stretch is complete. One the decoder did not give (a damaged
@@ -245,14 +259,15 @@ class KeyframeReader:
             if ended is not None and not _shown_before(packet, ended[1][0]):
                 close_stretch()
             if packet.is_keyframe:
-                collect(running=1)
+                collect(before=keys - behind + 1)
                 yield from hand_over()
                 bits = own_bytes - own_key if own_bytes >= 0 else None
                 wanted = gate is None or gate.decode(self._seconds(packet.pts), bits, packet.size)
                 if wanted:
                     # The keyframe's packet alone: the decoder would skip the others (skip_frame), at
                     # the cost of a call each.
-                    decoding.append(self._keyframe_decoder.submit(decode, packet))
+                    decoding.append((keys, self._keyframe_thread.submit(decode, packet)))
+                keys += 1
                 if own_bytes >= 0:
                     ended = (tuple(own) if own_bytes <= _LARGEST else None, [packet])
                     if not wanted:
@@ -268,12 +283,11 @@ class KeyframeReader:
                     own = []  # too many to hold: the stretch is left to ffmpeg
                 if ended is not None:
                     ended[1].append(packet)
-            collect(running=len(decoding))
+            collect()
             yield from hand_over()
         if ended is not None:
             close_stretch()
-        decoding.append(self._keyframe_decoder.submit(decode, None))  # the frames the decoder still holds
-        collect(running=0)
+        collect(before=math.inf)
         if 0 <= own_bytes <= _LARGEST:
             self.tail = Packets(tuple(own), (), self._seconds(own[0].pts))
         yield from hand_over(final=True)

@@ -88,6 +88,8 @@ class QuietStretches:
     however the threads run. Into `counts`: the keyframes left undecoded, and the gap between every two
     keyframes of the stream (the ffmpeg path, which reads no sizes, asks too, with none)."""
 
+    behind = _BEHIND  # see media_pyav.KeyframeGate
+
     def __init__(self, counts: SparseCounts) -> None:
         self._counts = counts
         self._lock = threading.Condition()
