@@ -31,16 +31,18 @@ from .scenes import hsv_change
 
 CODECS = ("h264", "hevc")  # keyframes at regular intervals, cheap to decode alone
 _WORKERS = 2  # stretches decoded at once, beside the keyframes' own decode
-# Stretches decoded, or queued to be, ahead of the detectors. At 2 (one per worker) a worker sat idle while
-# the detectors looked at the stretch before, and the hour of benchmarks/longcamera.py took 10.4 s; at 6,
-# 9.5 s with the same keyframes (8 and more: no faster).
-_WAITING = 6
+# Seconds of video decoded ahead of the detectors: a stretch's frames go to them once the keyframes
+# compared have gone this far past its start, whether or not it was decoded sooner, so that what the
+# detectors have seen when two keyframes are compared (a recorder's clock found, cuts) is the same however
+# the threads run. Three of the longest keyframe intervals recorders use (4 s). The hour of
+# benchmarks/longcamera.py (a keyframe every 2 s) took 12.1-12.3 s at 4 s, 8.7-8.8 s at 8 s and 12 s:
+# with the stretches of 4 s of video ahead, a decoder sits idle while the detectors look at the one before.
+_WAITING = 12.0
 _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting in memory until the
 # detectors take them. Neighbouring differing stretches are joined up to this length; a longer one (a long
 # GOP, the tail) is decoded when its turn comes instead.
-_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): up to _WAITING such stretches and the
-# one being read wait at once (38 MB at most), so a busy hour of 25 frames/s footage does not hold 10 s of
-# frames seven times
+_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180), so that the stretches waiting hold
+# at most `_WAITING` seconds' frames and the one being read 64 more
 _LONG_AHEAD = 16  # frames of a stretch too long to hold decoded ahead of the detectors (1.4 MB)
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
@@ -130,6 +132,14 @@ def _span_frames(
                     break
     finally:
         frames.close()  # stops the decoder when it was not read to the end
+
+
+@dataclass(frozen=True)
+class _Decoding:
+    """A stretch decoded on a worker thread."""
+
+    first: float  # seconds: where it begins
+    frames: Future[list[media.DecodedFrame]]
 
 
 @dataclass(frozen=True)
@@ -247,26 +257,24 @@ def sparse_frames(
     """The video's keyframes (marked `keyframe`) and, between two keyframes that differ (`comparison`),
     every frame; in time order, numbered by their place in the whole video (time x fps).
 
-    Stretches are decoded on `_WORKERS` threads while the keyframes are still being read, at most
-    `_WAITING` ahead of the detectors, so the two cores stay busy and few frames wait in memory."""
+    Stretches are decoded on `_WORKERS` threads while the keyframes are still being read, up to
+    `_WAITING` seconds ahead of the detectors, so the two cores stay busy and few frames wait in
+    memory."""
     fps = info.frame_rate
     threshold = comparison.threshold
     held = min(_HELD, _HELD_FRAMES / fps)  # seconds of frames a stretch decoded ahead may hold
-    waiting: deque[Future[list[media.DecodedFrame]] | _LongSpan | media.DecodedFrame] = deque()
-    spans_waiting = 0
+    waiting: deque[_Decoding | _LongSpan | media.DecodedFrame] = deque()
 
-    def ready(end: bool = False) -> Iterator[media.DecodedFrame]:
-        """Yield the waiting frames in order, up to the first stretch still being decoded (or all of
-        them when `_WAITING` stretches are already waiting, or at the `end`)."""
-        nonlocal spans_waiting
+    def ready(now: float) -> Iterator[media.DecodedFrame]:
+        """Yield the waiting frames in order, up to the first stretch that begins within `_WAITING`
+        seconds of `now`, the keyframe compared last (all of them at the end: infinity)."""
         while waiting:
             head = waiting[0]
             frames: Iterable[media.DecodedFrame]
-            if isinstance(head, Future):
-                if not head.done() and spans_waiting < _WAITING and not end:
+            if isinstance(head, _Decoding):
+                if now - head.first < _WAITING:
                     return
-                frames = head.result()
-                spans_waiting -= 1
+                frames = head.frames.result()
             elif isinstance(head, _LongSpan):
                 # Decoded on a thread while the detectors look (PyAV decodes in this process).
                 stretch_frames = _span_frames(source, head.first, head.last, threshold, head.packets)
@@ -292,13 +300,12 @@ def sparse_frames(
         def decode(
             first: float, last: tuple[float, np.ndarray | None], packets: media_pyav.Packets | None
         ) -> None:
-            nonlocal spans_waiting
             if last[0] - first > held:
                 waiting.append(_LongSpan(first, last, packets))
             else:
-                spans_waiting += 1
                 # The generator runs (and decodes) on the worker thread, as list() reads it.
-                waiting.append(pool.submit(list, _span_frames(source, first, last, threshold, packets)))
+                decoding = pool.submit(list, _span_frames(source, first, last, threshold, packets))
+                waiting.append(_Decoding(first, decoding))
 
         def submit() -> None:
             nonlocal stretch
@@ -337,15 +344,15 @@ def sparse_frames(
                     waiting.append(key)
                 alike = previous is not None and neighbours and not differs
                 previous = (key.time, picture)
-                yield from ready()
+                yield from ready(key.time)
             submit()
             if previous is None or info.duration > previous[0] + 1.0 / fps:
                 # After the last keyframe: nothing to compare with, so every frame.
                 decode(previous[0] if previous else 0.0, (info.duration + 1.0, None), source.tail())
             counts.frames = source.frames()
-            yield from ready(end=True)  # every stretch, however long it takes
+            yield from ready(math.inf)  # every stretch, however long it takes
         finally:
             for item in waiting:
-                if isinstance(item, Future):
-                    item.cancel()
+                if isinstance(item, _Decoding):
+                    item.frames.cancel()
             source.close()
