@@ -142,9 +142,9 @@ def test_ffmpeg_takes_over_where_pyav_cannot(h264_b_frames: Path, monkeypatch: p
     with monkeypatch.context() as patch:
         patch.setattr(media_pyav.KeyframeReader, "_frame", fail_at_the_fourth)
         failed = _keyframes(h264_b_frames)
-    # PyAV was used up to there, and not after (the next keyframe may have been decoding meanwhile on
-    # the keyframe decoder's thread)
-    assert len(calls) in (4, 5)
+    # PyAV was used up to there (keyframes read after it may have been decoding meanwhile on PyAV's
+    # keyframe thread; their pictures are dropped with the reader)
+    assert len(calls) >= 4
     assert _summary(failed) == _summary(with_pyav) and failed.frames_decoded == with_pyav.frames_decoded
 
 

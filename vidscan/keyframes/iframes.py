@@ -41,8 +41,8 @@ _WAITING = 12.0
 _HELD = 10.0  # seconds: the longest stretch decoded ahead, its frames waiting in memory until the
 # detectors take them. Neighbouring differing stretches are joined up to this length; a longer one (a long
 # GOP, the tail) is decoded when its turn comes instead.
-_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180), so that the stretches waiting hold
-# at most `_WAITING` seconds' frames and the one being read 64 more
+_HELD_FRAMES = 64  # and at most this many frames (5.5 MB at 320x180): the stretches waiting hold the frames
+# of `_WAITING` seconds at most (26 MB at 25 frames/s), the one being read 64 more
 _LONG_AHEAD = 16  # frames of a stretch too long to hold decoded ahead of the detectors (1.4 MB)
 _WINDOW = 3  # frames decoded past a cut: PySceneDetect's AdaptiveDetector compares 2 on either side
 
