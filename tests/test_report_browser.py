@@ -175,6 +175,11 @@ def open_page(driver: webdriver.Chrome, page: Path, fragment: str = "") -> None:
     )
 
 
+# Every picture `s` holds has loaded: thumbnails load lazily, after the page's own load (on a loaded
+# machine, a moment later).
+THUMBNAILS_LOADED = "s.every(i => i.complete && i.naturalWidth > 0)"
+
+
 def wait_for(driver: webdriver.Chrome, script: str, *args: Any, timeout: float = 5) -> Any:
     return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script, *args))
 
@@ -417,8 +422,7 @@ def test_ten_second_timeline_labels_seconds(driver: webdriver.Chrome, site: Path
 
 def test_index_page_links_reports_and_loads_thumbnails(driver: webdriver.Chrome, site: Path) -> None:
     open_page(driver, site / "index.html")
-    loaded = driver.execute_script("return [...document.images].map(i => i.complete && i.naturalWidth > 0)")
-    assert loaded == [True, True]
+    assert wait_for(driver, f"const s = [...document.images]; return s.length === 2 && {THUMBNAILS_LOADED}")
     assert severe_logs(driver) == []
     driver.find_element(By.LINK_TEXT, "warehouse-walkthrough.mp4").click()
     WebDriverWait(driver, 5).until(lambda d: d.current_url.endswith("report/report.html"))
@@ -471,7 +475,7 @@ def test_batch_index_of_a_real_run(driver: webdriver.Chrome, fake_ollama: FakeOl
         ["notes.mp4", "failed"],
     ]
     assert rows[0][2] >= 2 and rows[1][2] >= 1 and rows[2][2] == 0
-    assert driver.execute_script("return [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert wait_for(driver, f"const s = [...document.images]; return {THUMBNAILS_LOADED}")
     assert not driver.find_elements(By.LINK_TEXT, "notes.mp4")  # a failed video has no report to link
     driver.find_element(By.LINK_TEXT, "alpha.mp4").click()
     WebDriverWait(driver, 5).until(lambda d: d.current_url == (out / "alpha" / "report.html").as_uri())
