@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from .types import KeyframeSelection
 
 
+DEFAULT_OUT = Path("vidscan-out")  # the folder analyze writes to, and index, search and ask read
+
+
 class _Parser(argparse.ArgumentParser):
     commands: Mapping[str, argparse.ArgumentParser]  # the subcommands' parsers, on the top-level one
 
@@ -292,9 +295,7 @@ def build_parser() -> _Parser:
 
     run = sub.add_parser("analyze", help="video in, report.html + report.json out")
     run.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
-    run.add_argument(
-        "--out", type=Path, default=Path("vidscan-out"), help="output directory (default: vidscan-out)"
-    )
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: vidscan-out)")
     _add_model_options(run)
     _add_keyframe_options(run)
     run.add_argument(
@@ -345,7 +346,7 @@ def build_parser() -> _Parser:
     find = sub.add_parser("search", help='find moments in every analyzed video: vidscan search "a red car"')
     find.add_argument("query", metavar="QUERY", help="any words; quotes and symbols are taken as text")
     find.add_argument(
-        "--out", type=Path, default=Path("vidscan-out"), help="the folder of reports (default: vidscan-out)"
+        "--out", type=Path, default=DEFAULT_OUT, help="the folder of reports (default: vidscan-out)"
     )
     _add_filter_options(find)
     find.add_argument(
@@ -616,7 +617,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     if args.dir is not None and args.out is not None and args.dir != args.out:
         raise UsageError(f"two folders given ({args.dir} and --out {args.out}): name one")
-    with _library(args, args.out or args.dir or Path("vidscan-out")) as library:
+    with _library(args, args.out or args.dir or DEFAULT_OUT) as library:
         summary = library.refresh()
         lines = index_lines(summary, library.path)
     print("\n".join(lines))
@@ -651,7 +652,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     *target, question = args.targets
     folder = _report_folder(target[0]) if target else None
-    root = args.out or (folder.parent if folder else Path("vidscan-out"))
+    root = args.out or (folder.parent if folder else DEFAULT_OUT)
     with _library(args, root) as library:
         reports = (library.report_for(target[0]),) if target else ()
         answer = library.ask(question, _filters(args, reports), args.moments)
