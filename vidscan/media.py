@@ -24,7 +24,6 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from time import sleep
 from typing import IO, TYPE_CHECKING, Protocol
 
 from .errors import FfmpegError, InputError
@@ -1000,14 +999,18 @@ _SILENCE = 60  # seconds a live ffmpeg may keep the next frame's time: far beyon
 
 class _ShowinfoTimes:
     """The time of each frame, from ffmpeg's showinfo lines on stderr (the other lines are kept in
-    `tail`, for error messages). A thread reads them in chunks, napping 10 ms between reads so that a
-    read gets the lines of many frames: woken for every line (two a frame), it cost a third of the
-    pass's reading, for frames that are in the pipe long before they are needed."""
+    `tail`, for error messages). A thread reads them in chunks, napping up to 10 ms between reads so
+    that a read gets the lines of many frames: woken for every line (two a frame), it cost a third of
+    the pass's reading, for frames that are in the pipe long before they are needed. The nap ends once
+    every time read has been asked for: ffmpeg runs only as far ahead as the frames its pipe holds
+    (a dozen at 320x180), so a full nap kept the pass waiting for times already written, 1.2 ms per
+    dozen frames."""
 
     def __init__(self, stderr: IO[bytes], tail: deque[str]) -> None:
         self._chunks: queue.Queue[list[float] | None] = queue.Queue()
         self._ready: deque[float] = deque()
         self._ended = False
+        self._wanted = threading.Event()  # the pass waits for a time: no nap
         self.reader = threading.Thread(target=self._read, args=(stderr.fileno(), tail), daemon=True)
 
     def _read(self, fd: int, tail: deque[str]) -> None:
@@ -1018,7 +1021,7 @@ class _ShowinfoTimes:
             times = showinfo.times(lines, tail.append)
             if times:
                 self._chunks.put(times)
-            sleep(0.01)
+            self._wanted.wait(0.01)
         if rest.strip():
             tail.append(rest.decode("utf-8", "replace").strip())
         self._chunks.put(None)
@@ -1036,13 +1039,21 @@ class _ShowinfoTimes:
         return self._ready.popleft() if self._ready else None
 
     def _next_chunk(self) -> list[float] | None:
-        for _ in range(_SILENCE):
-            try:
-                return self._chunks.get(timeout=1.0)
-            except queue.Empty:
-                if not self.reader.is_alive() and self._chunks.empty():
-                    return None  # it ended without its last word (it always puts None last)
-        return None  # a minute of silence from a live ffmpeg: no time will come
+        try:
+            return self._chunks.get_nowait()
+        except queue.Empty:
+            pass
+        self._wanted.set()
+        try:
+            for _ in range(_SILENCE):
+                try:
+                    return self._chunks.get(timeout=1.0)
+                except queue.Empty:
+                    if not self.reader.is_alive() and self._chunks.empty():
+                        return None  # it ended without its last word (it always puts None last)
+            return None  # a minute of silence from a live ffmpeg: no time will come
+        finally:
+            self._wanted.clear()
 
 
 def _last_error(stderr: str) -> str:
