@@ -226,12 +226,15 @@ def pen_strokes(
     fps: int = 15,
     along: bool = False,
     erase: float | None = None,
+    lossless: bool = False,
 ) -> Path:
     """A lecturer's pen on a white slide with a title and one line: stroke i is a red line drawn left
     to right in 0.6 s from strokes[i], sloping down a little as a hand's does, each under the one
     before (a word underlined twice), or with `along`, under the next words of the same line; the
     slide stands still between strokes. With `erase`, the last stroke is rubbed out from that time, a
-    piece every 0.25 s (1.5 s in all), as a pen's eraser takes ink away."""
+    piece every 0.25 s (1.5 s in all), as a pen's eraser takes ink away. `lossless`: the slide comes
+    out the same to the pixel while it stands still, as a screen recorder's does (x264 at its default
+    quality refines a still picture by a grey level a frame)."""
     parts = [_text("Stream ciphers", 60, 40, 40, 0.0), _text("E is sem. sec. and so is F", 80, 130, 26, 0.0)]
     for i, start in enumerate(strokes):
         for step in range(6):  # the pen's tip moves on six times in the stroke's 0.6 s
@@ -243,7 +246,11 @@ def pen_strokes(
             parts.append(f"drawbox=x={x}:y={y}:w=20:h=6:c=0xd01010:t=fill:enable='{drawn}'")
     graph = f"[0:v]{','.join(parts)}"
     return encode(
-        path, ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"], graph, fps * 2
+        path,
+        ["-f", "lavfi", "-i", f"color=c=white:s=1280x720:r={fps}:d={seconds}"],
+        graph,
+        fps * 2,
+        ["-qp", "0"] if lossless else None,
     )
 
 
