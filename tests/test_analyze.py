@@ -104,6 +104,38 @@ def test_a_server_that_is_down_is_explained_once_per_run(tmp_path: Path) -> None
     assert quiet.stderr.count("vidscan: warning: cannot reach the Ollama server") == 1, quiet.stderr
 
 
+def test_speech_that_could_not_be_transcribed_is_explained_once(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    """The lecture profile with a Whisper model that cannot be loaded: the speech stage's last line says
+    why, and the warning after the report's line does not say it again (with -q, where no stage line is
+    printed, the warning says it)."""
+    clip = tmp_path / "tone.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=3"]
+        + ["-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:v", "libx264", "-c:a", "aac", str(clip)],
+        check=True,
+    )
+    args = (
+        "analyze",
+        str(clip),
+        "--profile",
+        "lecture",
+        "--whisper-model",
+        "nosuch",
+        "--host",
+        fake_ollama.url,
+    )
+    result = run_cli(*args, "--out", str(tmp_path / "said"))
+    assert result.code == 3, result.stderr  # partial: no transcript
+    why = re.search(r"^vidscan: speech: not transcribed: (.+)$", result.stderr, re.M)
+    assert why and "nosuch" in why.group(1), result.stderr
+    assert result.stderr.count(why.group(1)) == 1, result.stderr
+    quiet = run_cli(*args, "-q", "--out", str(tmp_path / "quiet"))
+    assert quiet.stderr.count(f"vidscan: warning: no transcript: {why.group(1)}") == 1, quiet.stderr
+    assert quiet.stderr.count(why.group(1)) == 1, quiet.stderr
+
+
 def test_a_video_that_shows_nothing_gets_no_keyframe_and_says_so(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:

@@ -31,8 +31,11 @@ class Stage:
         stream: TextIO,
         unit: str = "",
         clock: bool = False,
+        said: set[str] | None = None,
     ) -> None:
+        """`said`: the run's lines printed so far (Progress.shown), to which the last line is added."""
         self.name, self.total, self.mode, self.stream = name, total, mode, stream
+        self._said = said if said is not None else set()
         self.unit = unit
         self.clock = clock
         self.done: float = 0
@@ -112,6 +115,7 @@ class Stage:
                 self._bar.leave = False
                 self._bar.close()
             print(f"vidscan: {outcome}", file=self.stream, flush=True)
+            self._said.add(outcome)
         elif self._bar is not None:
             if self.total is not None and self._bar.n < self.total:
                 self._bar.update(self.total - self._bar.n)
@@ -133,10 +137,10 @@ class Progress:
         if mode == "auto":
             mode = "bar" if self.stream.isatty() else "log"
         self.mode = mode
-        self._shown: set[str] = set()  # messages printed this run
+        self._shown: set[str] = set()  # lines printed this run that later ones may point back to
 
     def stage(self, name: str, total: float | None = None, unit: str = "", clock: bool = False) -> Stage:
-        return Stage(name, total, self.mode, self.stream, unit, clock)
+        return Stage(name, total, self.mode, self.stream, unit, clock, self._shown)
 
     def message(self, text: str, again: str | None = None) -> None:
         """Print `text`; once it has been printed this run (the same server down for each video of a
@@ -157,8 +161,13 @@ class Progress:
             print(f"vidscan: {text}", file=self.stream, flush=True)
 
     def shown(self, text: str) -> bool:
-        """Whether `text` was printed as a message this run."""
-        return text in self._shown
+        """Whether `text` was printed this run, as a message or a stage's last line, or its reason was:
+        what follows its first ": " ended such a line (a stage that could not finish says why: "speech:
+        not transcribed: <why>", the run's problem "no transcript: <why>")."""
+        if text in self._shown:
+            return True
+        why = text.partition(": ")[2]
+        return bool(why) and any(line.endswith(f": {why}") for line in self._shown)
 
 
 QUIET = Progress("quiet")
