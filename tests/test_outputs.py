@@ -313,6 +313,8 @@ def test_one_line_per_clip() -> None:
         "UNCERTAIN unsure.mp4   c2 uncertain at 0:12",
         "UNCERTAIN crashed.mp4  no verdicts (the analysis did not finish)",
     ]
+    one_check = [clip("one.mp4", ("c1", "pass", "lid on"))]
+    assert verdict_table(one_check) == "PASS      one.mp4  the check passes\n"
 
 
 def test_every_writer_copes_with_an_empty_report() -> None:

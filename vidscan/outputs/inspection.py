@@ -108,7 +108,8 @@ def verdict_table(reports: Sequence[Mapping[str, Any]]) -> str:
             for row in rows
             if row["verdict"] != "pass"
         ]
-        detail = "; ".join(problems) if problems else f"all {len(rows)} checks pass"
+        every = "the check passes" if len(rows) == 1 else f"all {len(rows)} checks pass"
+        detail = "; ".join(problems) if problems else every
         if verdict == ERROR:
             detail = f"not analysed: {rows[0]['reason']}"
         elif not rows:
