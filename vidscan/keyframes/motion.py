@@ -465,7 +465,7 @@ class MotionDetector:
         self.clock = Clock(self._rate)  # a recorder's clock over the picture, once found
         self._stabiliser = Stabiliser(self._rate)  # a camera that sways, registered onto one view
         self._bounds = (0, 0, 0, 0)  # left, top, right, bottom of the picture in the last look
-        self._learnt: np.ndarray | None = None  # the picture the background model last learnt, when
+        self._learnt_picture: np.ndarray | None = None  # the picture the background model last learnt, when
         # the scene held nothing in front of it then (see _rests)
         self._owed = 0.0  # looks the model rested through since (see _rests)
 
@@ -520,7 +520,7 @@ class MotionDetector:
                 return
             self.moved.append(0)
             blobs = _objects(above(mask, 200), self._min_blob, self._bounds)
-            self._learnt = grey if not blobs and not self._tracks and model.steady else None
+            self._learnt_picture = grey if not blobs and not self._tracks and model.steady else None
             if blobs:
                 blobs = _in_front(blobs, mask, grey, model.picture())
             self.activity.append(sum(b.area for b in blobs) / mask.size)
@@ -557,9 +557,9 @@ class MotionDetector:
         would learn nothing new and mark no foreground. The looks it rests through are learnt with the
         next one it takes, at most _REST seconds later: one look for n at the compounded rate gives
         the background's mode the weight n looks would (MOG2 is a third of this detector's time)."""
-        if self._learnt is None or self._owed + looks > _REST * self._rate:
+        if self._learnt_picture is None or self._owed + looks > _REST * self._rate:
             return False
-        if cv2.norm(grey, self._learnt, cv2.NORM_INF):
+        if cv2.norm(grey, self._learnt_picture, cv2.NORM_INF):
             return False
         self._owed += looks
         return True
@@ -587,7 +587,7 @@ class MotionDetector:
         self._stabiliser.restart()
         self._model = self._new_model()
         self._model.apply(grey, 1.0)
-        self._learnt, self._owed = None, 0.0
+        self._learnt_picture, self._owed = None, 0.0
         self._exposed = None
         self._tracks = []
         self._lagged.clear()
