@@ -303,6 +303,29 @@ def test_keyframes_says_why_a_black_video_has_none(tmp_path: Path) -> None:
     assert data["blank"][0][0] == 0.0 and data["blank"][0][1] == pytest.approx(3.0, abs=0.1), data
 
 
+def test_keyframes_of_many_clips_in_one_process_each_on_its_own(tmp_path: Path) -> None:
+    """An inspection line's clips: a folder and a file in one command. Each clip gets its keyframes as
+    alone; a file that is no video is said and stops no other; the exit code says one failed."""
+    folder = tmp_path / "line"
+    folder.mkdir()
+    make_video(folder / "a_red_then_blue.mp4", [Shot("red", 2.0), Shot("blue", 2.0)])
+    (folder / "b_broken.mp4").write_text("not a video")
+    alone = run_cli("keyframes", str(BIKES), "--json", "-q").json()
+    many = run_cli("keyframes", str(folder), str(BIKES), "--json", "-q")
+    assert many.code == 1, many.stderr
+    first, broken, bikes = many.json()
+    assert first["path"] == str(folder / "a_red_then_blue.mp4") and len(first["keyframes"]) == 2
+    assert broken["path"] == str(folder / "b_broken.mp4") and "not a video file" in broken["error"]
+    assert bikes == {"path": str(BIKES), **alone}
+    assert many.stderr.count("vidscan: error: ") == 1, many.stderr
+    # As text: each clip's keyframes under its name, progress saying whose turn it is.
+    text = run_cli("keyframes", str(folder), str(BIKES))
+    assert text.code == 1
+    assert re.findall(r"^== (.+)$", text.stdout, re.M) == [str(folder / "a_red_then_blue.mp4"), str(BIKES)]
+    turns = re.findall(r"^vidscan: \[(\d)/3\] ", text.stderr, re.M)
+    assert turns == ["1", "2", "3"], text.stderr
+
+
 def test_progress_ends_at_the_frames_really_decoded_and_counts_one_keyframe_singular(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:

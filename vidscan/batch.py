@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .cache import ReplyCache
 from .errors import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, VidscanError
+from .inputs import expand_inputs
 from .outputs import BATCH_OUTPUTS
 from .outputs.inspection import any_fail
 from .outputs.security import fails
@@ -20,26 +21,6 @@ from .pipeline import Options, analyze, open_cache
 from .profiles import Profile
 from .progress import QUIET, Progress
 from .report import write_atomic
-
-VIDEO_SUFFIXES = {
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts",
-    ".m2ts", ".3gp", ".ogv", ".mxf", ".vob", ".dv",
-}  # fmt: skip
-
-
-def expand_inputs(inputs: list[str]) -> list[str]:
-    """Files as given (in order); folders are searched recursively for video files (sorted)."""
-    videos: list[str] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-            if not found:
-                raise VidscanError(f"{item}: no video files in this folder")
-            videos += [str(p) for p in found]
-        else:
-            videos.append(item)
-    return videos
 
 
 def report_dirs(videos: list[str], out: Path) -> list[Path]:

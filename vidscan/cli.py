@@ -321,7 +321,13 @@ def build_parser() -> _Parser:
     _add_common(run)
 
     kf = sub.add_parser("keyframes", help="keyframe selection only, no model involved")
-    kf.add_argument("video", metavar="VIDEO")
+    kf.add_argument(
+        "videos",
+        metavar="VIDEO",
+        nargs="+",
+        help="video files, or folders searched for videos; many run in one process, each clip's probe "
+        "and decoder started while the one before is analysed",
+    )
     kf.add_argument("--json", action="store_true", help="print JSON to stdout")
     _add_keyframe_options(kf)
     _add_common(kf)
@@ -499,41 +505,70 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def cmd_keyframes(args: argparse.Namespace) -> int:
-    from .pipeline import probe_and_select
+    from .inputs import expand_inputs
+    from .pipeline import probe_and_select, select_each
 
     options = _keyframe_options(args)
-    selection = probe_and_select(args.video, options, _progress(args))
+    progress = _progress(args)
+    if len(args.videos) == 1 and not Path(args.videos[0]).is_dir():
+        selection = probe_and_select(args.videos[0], options, progress)
+        if args.json:
+            print(json.dumps(_selection_json(selection), indent=2))
+        else:
+            _print_selection(selection)
+        return 0
+    # Many clips (an inspection line's hundreds): one process, one clip's failure stops no other.
+    videos = expand_inputs(args.videos)
+    results: list[dict] = []
+    failed = False
+
+    def starting(number: int, video: str) -> None:
+        progress.message(f"[{number}/{len(videos)}] {video}")
+
+    for video, found in select_each(videos, options, progress, starting):
+        if isinstance(found, VidscanError):
+            failed = True
+            print(f"vidscan: error: {found}", file=sys.stderr)
+            results.append({"path": video, "error": str(found)})
+        elif args.json:
+            results.append({"path": video, **_selection_json(found)})
+        else:
+            print(f"== {video}")
+            _print_selection(found)
     if args.json:
-        out = {
-            "video": {
-                **asdict(selection.video),
-                # where a file cut short claims to end (its pictures end at "duration")
-                "claimed_duration": selection.claimed_duration,
-            },
-            "strategy": selection.strategy,
-            # stretches the file has no pictures for (a camera recorded with gaps)
-            "gaps": [list(g) for g in selection.gaps],
-            # stretches that showed nothing worth a picture (black, blank): no keyframe stands for them
-            "blank": [list(b) for b in selection.blank],
-            "keyframes": [
-                {
-                    "index": k.index,
-                    "time": k.time,
-                    "reason": k.reason,
-                    "segment": list(k.segment),
-                    "duplicate_of": k.duplicate_of,
-                }
-                for k in selection.keyframes
-            ],
-        }
-        print(json.dumps(out, indent=2))
-    else:
-        for k in selection.keyframes:
-            print(
-                f"{k.index:4d}  {k.time:10.3f}s  {k.reason:<9} segment {k.segment[0]:.2f}-{k.segment[1]:.2f}s"
-            )
-        _say_what_has_no_keyframe(selection)
-    return 0
+        print(json.dumps(results, indent=2))
+    return EXIT_FAILED if failed else 0
+
+
+def _selection_json(selection: KeyframeSelection) -> dict:
+    return {
+        "video": {
+            **asdict(selection.video),
+            # where a file cut short claims to end (its pictures end at "duration")
+            "claimed_duration": selection.claimed_duration,
+        },
+        "strategy": selection.strategy,
+        # stretches the file has no pictures for (a camera recorded with gaps)
+        "gaps": [list(g) for g in selection.gaps],
+        # stretches that showed nothing worth a picture (black, blank): no keyframe stands for them
+        "blank": [list(b) for b in selection.blank],
+        "keyframes": [
+            {
+                "index": k.index,
+                "time": k.time,
+                "reason": k.reason,
+                "segment": list(k.segment),
+                "duplicate_of": k.duplicate_of,
+            }
+            for k in selection.keyframes
+        ],
+    }
+
+
+def _print_selection(selection: KeyframeSelection) -> None:
+    for k in selection.keyframes:
+        print(f"{k.index:4d}  {k.time:10.3f}s  {k.reason:<9} segment {k.segment[0]:.2f}-{k.segment[1]:.2f}s")
+    _say_what_has_no_keyframe(selection)
 
 
 def _say_what_has_no_keyframe(selection: KeyframeSelection) -> None:

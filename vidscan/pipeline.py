@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -183,17 +183,23 @@ def probe_and_select(video: str, options: KeyframeOptions, progress: Progress = 
 
 
 def select_each(
-    videos: Sequence[str], options: KeyframeOptions, progress: Progress = QUIET
+    videos: Sequence[str],
+    options: KeyframeOptions,
+    progress: Progress = QUIET,
+    starting: Callable[[int, str], None] | None = None,
 ) -> Iterator[tuple[str, KeyframeSelection | VidscanError]]:
     """probe_and_select for each video in turn, with the next video's ffprobe and ffmpeg started while
     this one's pass runs: in a batch a clip then costs its pass, not also a probe and an ffmpeg start-up.
-    Yields (video, its selection or the error that stopped it): one video's failure stops no other."""
+    Yields (video, its selection or the error that stopped it): one video's failure stops no other.
+    `starting(number, video)` is called as each one's turn comes (numbered from 1)."""
     ahead = _Opening(videos[0], options) if videos else None
     try:
         for number, video in enumerate(videos):
             opening = ahead
             ahead = _Opening(videos[number + 1], options) if number + 1 < len(videos) else None
             assert opening is not None
+            if starting is not None:
+                starting(number + 1, video)
             try:
                 yield video, select_with_progress(opening.info(), options, progress, waiting=opening.waiting)
             except VidscanError as exc:
