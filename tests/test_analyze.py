@@ -324,6 +324,8 @@ def test_keyframes_of_many_clips_in_one_process_each_on_its_own(tmp_path: Path) 
     assert re.findall(r"^== (.+)$", text.stdout, re.M) == [str(folder / "a_red_then_blue.mp4"), str(BIKES)]
     turns = re.findall(r"^vidscan: \[(\d)/3\] ", text.stderr, re.M)
     assert turns == ["1", "2", "3"], text.stderr
+    tally = f"vidscan: keyframes of 2 of 3 videos; could not read 1: {folder / 'b_broken.mp4'}"
+    assert text.stderr.rstrip().splitlines()[-1] == tally, text.stderr
 
 
 def test_progress_ends_at_the_frames_really_decoded_and_counts_one_keyframe_singular(

@@ -520,14 +520,14 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
     # Many clips (an inspection line's hundreds): one process, one clip's failure stops no other.
     videos = expand_inputs(args.videos)
     results: list[dict] = []
-    failed = False
+    failed: list[str] = []
 
     def starting(number: int, video: str) -> None:
         progress.message(f"[{number}/{len(videos)}] {video}")
 
     for video, found in select_each(videos, options, progress, starting):
         if isinstance(found, VidscanError):
-            failed = True
+            failed.append(video)
             print(f"vidscan: error: {found}", file=sys.stderr)
             results.append({"path": video, "error": str(found)})
         elif args.json:
@@ -537,6 +537,10 @@ def cmd_keyframes(args: argparse.Namespace) -> int:
             _print_selection(found)
     if args.json:
         print(json.dumps(results, indent=2))
+    # The tally, after hundreds of clips' lines: which could not be read, if any (each said why above).
+    named = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+    unread = f"; could not read {len(failed)}: {named}" if failed else ""
+    progress.message(f"keyframes of {len(videos) - len(failed)} of {len(videos)} videos{unread}")
     return EXIT_FAILED if failed else 0
 
 
