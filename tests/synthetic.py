@@ -530,6 +530,23 @@ def crossing(
     return encode(path, inputs, graph, fps * 2, extra)
 
 
+def emerging(path: Path, emerge: float, seconds: float, fps: int = 15) -> Path:
+    """A fixed camera at 720x480 over a textured scene with sensor noise, where a dark figure 60x120 px
+    steps out from behind a pillar in the middle of the picture at `emerge` and walks left at 160 px/s
+    (wholly out from behind it after 0.4 s); nothing else moves."""
+    inputs = [
+        *["-f", "lavfi", "-i", f"mandelbrot=s=720x480:rate={fps}:end_pts=1"],
+        *["-f", "lavfi", "-i", f"color=c=0x302820:s=60x120:r={fps}:d={seconds}"],
+    ]
+    walk = f"if(lt(t,{emerge}),600,600-(t-{emerge})*160)"  # behind the pillar (600-700) before
+    graph = (
+        f"[0:v]trim=end_frame=1,loop=loop=-1:size=1,trim=duration={seconds},setpts=N/{fps}/TB[scene];"
+        f"[scene][1:v]overlay=x='{walk}':y=260,drawbox=x=600:y=100:w=100:h=380:c=0xb0a898:t=fill,"
+        "noise=alls=8:allf=t"
+    )
+    return encode(path, inputs, graph, fps * 2, ["-crf", "26"])
+
+
 def recorder_export(
     path: Path,
     source: Path,

@@ -286,6 +286,22 @@ def test_a_small_figure_crossing_a_noisy_fixed_camera_is_an_event(tmp_path: Path
     assert not [k for k in selection.keyframes if k.reason in EVENTS and k.time < 4.0]
 
 
+@pytest.mark.parametrize("emerge", [7.6, None])
+def test_someone_stepping_into_view_as_the_video_ends_is_an_event(
+    tmp_path: Path, emerge: float | None
+) -> None:
+    # From behind a pillar in the middle of the picture, 0.4 s before the end: no time to cross the
+    # picture or to be seen for the half second a track needs mid-clip, and not from the picture's edge.
+    # Without anyone (emerge past the end), the same noise there is nothing.
+    path = synthetic.emerging(tmp_path / "pillar.mp4", emerge=emerge or 9.0, seconds=8.0)
+    selection = _select(path)
+    events = [k for k in selection.keyframes if k.reason in EVENTS]
+    if emerge is None:
+        assert not events, _times(selection)
+    else:
+        assert [k.time > emerge for k in events] == [True], _times(selection)
+
+
 def test_wind_in_the_trees_of_an_empty_street_is_no_event() -> None:
     # A residential street: the road is empty from 30.6 s to the end; foliage sways in the foreground.
     selection = _select(shared_video("surveillance/ahmetozlu-vehicle_counting_tensorflow_input_video.mp4"))

@@ -43,6 +43,8 @@ _MIN_LIFE = 0.5  # seconds: a track seen for less is a flicker (a car passing cl
 # longer)
 _TRAVEL = 0.5  # a track whose centre moved less than this share of its own size only shook in place
 _SEEN = 0.5  # share of the looks of its life a track must be seen in: specks flicker
+_CONFIRM = 3  # looks in a row that confirm a track the video's end cut short (a tracker's usual
+# confirmation, as SORT's): less than _MIN_LIFE, but not one flicker
 _STRAIGHT = 0.5  # a track's way from where it began over its path: more than back and forth
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
 _SPECK = np.ones((2, 2), np.uint8)
@@ -225,6 +227,18 @@ class _Track:
         enough, in most looks, grown to twice its first size, as something coming into the picture does
         (its centre moves less than its size grows, so it has not travelled yet)."""
         return self._entered(width, height, self.samples[-1][1])
+
+    def appeared(self) -> bool:
+        """For a track the video's end cut short: something still coming into view when the video
+        ended, from the picture's edge or from behind something (a wall, a parked car), which had no
+        time to travel or to be seen for `_MIN_LIFE`: it stood out, was seen in every look since it was
+        first seen, `_CONFIRM` looks or more, grew to twice its first size and was at its largest in
+        its last `_LOST` seconds. Specks flicker; a flicker that keeps its place does not double."""
+        looks = (self.last - self.first - self.unlooked) * self.rate + 1
+        every_look = len(self.samples) >= max(_CONFIRM, round(looks))
+        largest = max(area for _, area, _ in self.samples)
+        growing = max(area for t, area, _ in self.samples if t >= self.last - _LOST) == largest
+        return self.stood_out and every_look and growing and self.samples[-1][1] >= 2 * self.samples[0][1]
 
     def reached_in(self, width: int, height: int) -> bool:
         """Something that came into the picture and may have gone back the way it came (a hand taking
@@ -727,14 +741,14 @@ class MotionDetector:
         return min(starts) - _LOST - 1.0 / self._rate
 
     def _came_in(self, track: _Track) -> bool:
-        """Whether a track the video's end cut short came into the picture after the background model
-        had `fixed_camera_min` seconds to learn the scene (what moves in the first looks after a cut
-        was there before it)."""
+        """Whether a track the video's end cut short came into the picture (or into view from behind
+        something: _Track.appeared) after the background model had `fixed_camera_min` seconds to learn
+        the scene (what moves in the first looks after a cut was there before it)."""
         settled = (
             self._model_since is not None
             and track.first - self._model_since >= self._options.fixed_camera_min
         )
-        return settled and track.came_in(*self._picture_size)
+        return settled and (track.came_in(*self._picture_size) or track.appeared())
 
     def finish(self) -> list[Candidate]:
         end = max([self._last_keyframe, *(track.last for track in self._tracks)])
