@@ -70,7 +70,7 @@ def test_the_captions_line_says_how_many_got_a_caption_and_why_not_all(tmp_path:
     """No model server: the last line of the captions says none was captioned and why, not 6/6 done."""
     with FakeOllama() as server:
         url = server.url
-    result = run_cli("analyze", str(BIKES), "--out", str(tmp_path / "down"), "--host", url)
+    result = run_cli("analyze", str(BIKES), "-o", str(tmp_path / "down"), "--host", url)
     n = len(_report(tmp_path / "down", "bikes")["keyframes"])
     assert _last_line(result.stderr, "keyframes") == (
         f"keyframes: 0 of {n} captioned: the model server is unreachable"

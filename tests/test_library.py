@@ -71,7 +71,7 @@ def test_analyze_adds_its_video_and_search_finds_its_moments(fake_ollama: FakeOl
     assert index_rows(out) == (1, keyframes, keyframes)
     assert fake_ollama.embed_calls >= 1  # embedded when published
 
-    found = run_cli("search", "gray frame", "--out", str(out), "--host", fake_ollama.url, "--json")
+    found = run_cli("search", "gray frame", "-o", str(out), "--host", fake_ollama.url, "--json")
     assert found.code == 0, found.stderr
     result = found.json()
     assert result["mode"] == "hybrid" and result["searched"] == keyframes

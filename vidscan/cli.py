@@ -295,7 +295,9 @@ def build_parser() -> _Parser:
 
     run = sub.add_parser("analyze", help="video in, report.html + report.json out")
     run.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
-    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: vidscan-out)")
+    run.add_argument(
+        "-o", "--out", type=Path, default=DEFAULT_OUT, help="output directory (default: vidscan-out)"
+    )
     _add_model_options(run)
     _add_keyframe_options(run)
     run.add_argument(
@@ -346,13 +348,13 @@ def build_parser() -> _Parser:
         metavar="DIR",
         help="the folder of reports (default: vidscan-out)",
     )
-    index.add_argument("--out", type=Path, help="the same folder, named as search and ask name it")
+    index.add_argument("-o", "--out", type=Path, help="the same folder, named as search and ask name it")
     _add_library_options(index)
 
     find = sub.add_parser("search", help='find moments in every analyzed video: vidscan search "a red car"')
     find.add_argument("query", metavar="QUERY", help="any words; quotes and symbols are taken as text")
     find.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="the folder of reports (default: vidscan-out)"
+        "-o", "--out", type=Path, default=DEFAULT_OUT, help="the folder of reports (default: vidscan-out)"
     )
     _add_filter_options(find)
     find.add_argument(
@@ -370,6 +372,7 @@ def build_parser() -> _Parser:
         help="a video, its report folder or report.json (default: every video in --out), then the question",
     )
     ask.add_argument(
+        "-o",
         "--out",
         type=Path,
         help="the folder of reports (default: the report's own, else vidscan-out)",
