@@ -532,7 +532,7 @@ def crossing(
 
 def emerging(path: Path, emerge: float, seconds: float, fps: int = 15) -> Path:
     """A fixed camera at 720x480 over a textured scene with sensor noise, where a dark figure 60x120 px
-    steps out from behind a pillar in the middle of the picture at `emerge` and walks left at 160 px/s
+    steps out from behind a pillar (clear of the picture's edge) at `emerge` and walks left at 160 px/s
     (wholly out from behind it after 0.4 s); nothing else moves."""
     inputs = [
         *["-f", "lavfi", "-i", f"mandelbrot=s=720x480:rate={fps}:end_pts=1"],

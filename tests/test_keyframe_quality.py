@@ -290,7 +290,7 @@ def test_a_small_figure_crossing_a_noisy_fixed_camera_is_an_event(tmp_path: Path
 def test_someone_stepping_into_view_as_the_video_ends_is_an_event(
     tmp_path: Path, emerge: float | None
 ) -> None:
-    # From behind a pillar in the middle of the picture, 0.4 s before the end: no time to cross the
+    # From behind a pillar clear of the picture's edge, 0.4 s before the end: no time to cross the
     # picture or to be seen for the half second a track needs mid-clip, and not from the picture's edge.
     # Without anyone (emerge past the end), the same noise there is nothing.
     path = synthetic.emerging(tmp_path / "pillar.mp4", emerge=emerge or 9.0, seconds=8.0)
