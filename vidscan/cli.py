@@ -294,7 +294,7 @@ def build_parser() -> _Parser:
     parser.commands = sub.choices
 
     run = sub.add_parser("analyze", help="video in, report.html + report.json out")
-    run.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
+    run.add_argument("videos", nargs="+", metavar="VIDEO", help="video files, or folders searched for videos")
     run.add_argument(
         "-o", "--out", type=Path, default=DEFAULT_OUT, help="output directory (default: vidscan-out)"
     )
