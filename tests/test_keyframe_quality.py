@@ -302,6 +302,18 @@ def test_someone_stepping_into_view_as_the_video_ends_is_an_event(
         assert [k.time > emerge for k in events] == [True], _times(selection)
 
 
+def test_a_lit_edge_breaking_up_in_low_light_as_the_video_ends_is_no_event(tmp_path: Path) -> None:
+    # The bottle clip in low light (benchmarks.clips' `dim`): in its last second the table's lit edge,
+    # foreground in the noise, breaks in two and joins again. The piece grows back to the whole, as
+    # something coming into view would, but it is a piece of what was followed already.
+    dim = "eq=contrast=0.33:brightness=-0.3,noise=alls=3:allf=t+u"
+    bottles = shared_video("inspection/intel_bottle-detection.mp4")
+    selection = _select(synthetic.filtered(bottles, tmp_path / "dim.mp4", dim))
+    events = ("activity-start", "activity-peak")
+    late = [k for k in selection.keyframes if k.reason in events and k.time > 39.0]
+    assert not late, _times(selection)
+
+
 def test_wind_in_the_trees_of_an_empty_street_is_no_event() -> None:
     # A residential street: the road is empty from 30.6 s to the end; foliage sways in the foreground.
     selection = _select(shared_video("surveillance/ahmetozlu-vehicle_counting_tensorflow_input_video.mp4"))

@@ -184,7 +184,7 @@ class _View:
 class _Track:
     """A blob followed from look to look."""
 
-    def __init__(self, blob: _Blob, t: float, rate: float) -> None:
+    def __init__(self, blob: _Blob, t: float, rate: float, split: bool = False) -> None:
         self.rate = rate  # looks per second
         self.path = 0.0  # length of the way its centre went, look by look
         self.first = self.last = t
@@ -197,6 +197,8 @@ class _Track:
         self.came_from_edge = not blob.whole  # first seen at the picture's edge
         self.stood_out = blob.surround <= _CLUTTER  # from its surroundings, in some look
         self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
+        self.box = blob.box  # where it was last seen
+        self.split = split  # first seen mostly within where another track was: a piece of it
 
     def predict(self, t: float) -> tuple[float, float]:
         dt = t - self.last
@@ -208,6 +210,7 @@ class _Track:
         self.vy = 0.5 * self.vy + 0.5 * (blob.y - self.y) / dt
         self.path += math.hypot(blob.x - self.x, blob.y - self.y)
         self.x, self.y, self.last = blob.x, blob.y, t
+        self.box = blob.box
         self.size = max(self.size, blob.size)
         self.stood_out = self.stood_out or blob.surround <= _CLUTTER
         self.travel = max(self.travel, math.hypot(blob.x - self.x0, blob.y - self.y0))
@@ -233,12 +236,15 @@ class _Track:
         ended, from the picture's edge or from behind something (a wall, a parked car), which had no
         time to travel or to be seen for `_MIN_LIFE`: it stood out, was seen in every look since it was
         first seen, `_CONFIRM` looks or more, grew to twice its first size and was at its largest in
-        its last `_LOST` seconds. Specks flicker; a flicker that keeps its place does not double."""
+        its last `_LOST` seconds. Specks flicker; a flicker that keeps its place does not double; a
+        piece of a blob already followed (in low light a lit edge breaks up and joins again) grows back
+        to the whole, and is left out."""
         looks = (self.last - self.first - self.unlooked) * self.rate + 1
         every_look = len(self.samples) >= max(_CONFIRM, round(looks))
         largest = max(area for _, area, _ in self.samples)
         growing = max(area for t, area, _ in self.samples if t >= self.last - _LOST) == largest
-        return self.stood_out and every_look and growing and self.samples[-1][1] >= 2 * self.samples[0][1]
+        grown = self.samples[-1][1] >= 2 * self.samples[0][1]
+        return self.stood_out and not self.split and every_look and growing and grown
 
     def reached_in(self, width: int, height: int) -> bool:
         """Something that came into the picture and may have gone back the way it came (a hand taking
@@ -325,6 +331,15 @@ def _objects(mask: np.ndarray, min_area: int, bounds: tuple[int, int, int, int] 
                 )
             )
     return out
+
+
+def _mostly_within(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
+    """Whether half of `box` or more lies within `other` (boxes as left, top, width, height)."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    overlap_w = min(x + w, ox + ow) - max(x, ox)
+    overlap_h = min(y + h, oy + oh) - max(y, oy)
+    return overlap_w > 0 and overlap_h > 0 and 2 * overlap_w * overlap_h >= w * h
 
 
 def _at_edge(box: tuple[int, int, int, int], bounds: tuple[int, int, int, int]) -> bool:
@@ -613,6 +628,7 @@ class MotionDetector:
         """Match blobs to tracks (nearest predicted position within the larger of their sizes), start
         tracks for the rest, end tracks unseen for _LOST seconds."""
         free = list(self._tracks)
+        boxes = [track.box for track in self._tracks]  # where each was last seen
         for blob in sorted(blobs, key=lambda b: -b.area):
             best, best_distance = None, math.inf
             for track in free:
@@ -621,7 +637,8 @@ class MotionDetector:
                 if distance <= max(blob.size, track.size) and distance < best_distance:
                     best, best_distance = track, distance
             if best is None:
-                self._tracks.append(_Track(blob, t, self._rate))
+                split = any(_mostly_within(blob.box, box) for box in boxes)
+                self._tracks.append(_Track(blob, t, self._rate, split))
             else:
                 best.update(blob, t)
                 free.remove(best)
