@@ -184,7 +184,7 @@ class _View:
 class _Track:
     """A blob followed from look to look."""
 
-    def __init__(self, blob: _Blob, t: float, rate: float, split: bool = False) -> None:
+    def __init__(self, blob: _Blob, t: float, rate: float, attached: bool = False) -> None:
         self.rate = rate  # looks per second
         self.path = 0.0  # length of the way its centre went, look by look
         self.first = self.last = t
@@ -198,7 +198,7 @@ class _Track:
         self.stood_out = blob.surround <= _CLUTTER  # from its surroundings, in some look
         self.unlooked = 0.0  # seconds of its life the detector did not look at (I-frames first)
         self.box = blob.box  # where it was last seen
-        self.split = split  # first seen mostly within where another track was: a piece of it
+        self.attached = attached  # first seen where another track was: a piece of it, its trail
 
     def predict(self, t: float) -> tuple[float, float]:
         dt = t - self.last
@@ -236,15 +236,16 @@ class _Track:
         ended, from the picture's edge or from behind something (a wall, a parked car), which had no
         time to travel or to be seen for `_MIN_LIFE`: it stood out, was seen in every look since it was
         first seen, `_CONFIRM` looks or more, grew to twice its first size and was at its largest in
-        its last `_LOST` seconds. Specks flicker; a flicker that keeps its place does not double; a
-        piece of a blob already followed (in low light a lit edge breaks up and joins again) grows back
-        to the whole, and is left out."""
+        its last `_LOST` seconds, and its box first met no other track's. Specks flicker; a flicker
+        that keeps its place does not double; what comes off something already followed grows as it
+        comes too (in low light a lit edge that breaks up and joins again, the ground a car uncovers),
+        and is left out."""
         looks = (self.last - self.first - self.unlooked) * self.rate + 1
         every_look = len(self.samples) >= max(_CONFIRM, round(looks))
         largest = max(area for _, area, _ in self.samples)
         growing = max(area for t, area, _ in self.samples if t >= self.last - _LOST) == largest
         grown = self.samples[-1][1] >= 2 * self.samples[0][1]
-        return self.stood_out and not self.split and every_look and growing and grown
+        return self.stood_out and not self.attached and every_look and growing and grown
 
     def reached_in(self, width: int, height: int) -> bool:
         """Something that came into the picture and may have gone back the way it came (a hand taking
@@ -333,13 +334,11 @@ def _objects(mask: np.ndarray, min_area: int, bounds: tuple[int, int, int, int] 
     return out
 
 
-def _mostly_within(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
-    """Whether half of `box` or more lies within `other` (boxes as left, top, width, height)."""
+def _overlap(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
+    """Whether two boxes (left, top, width, height) share a pixel."""
     x, y, w, h = box
     ox, oy, ow, oh = other
-    overlap_w = min(x + w, ox + ow) - max(x, ox)
-    overlap_h = min(y + h, oy + oh) - max(y, oy)
-    return overlap_w > 0 and overlap_h > 0 and 2 * overlap_w * overlap_h >= w * h
+    return min(x + w, ox + ow) > max(x, ox) and min(y + h, oy + oh) > max(y, oy)
 
 
 def _at_edge(box: tuple[int, int, int, int], bounds: tuple[int, int, int, int]) -> bool:
@@ -637,8 +636,8 @@ class MotionDetector:
                 if distance <= max(blob.size, track.size) and distance < best_distance:
                     best, best_distance = track, distance
             if best is None:
-                split = any(_mostly_within(blob.box, box) for box in boxes)
-                self._tracks.append(_Track(blob, t, self._rate, split))
+                attached = any(_overlap(blob.box, box) for box in boxes)
+                self._tracks.append(_Track(blob, t, self._rate, attached))
             else:
                 best.update(blob, t)
                 free.remove(best)
