@@ -375,9 +375,9 @@ def test_works_with_only_the_ffmpeg_from_imageio(fake_ollama: FakeOllama, tmp_pa
         (["keyframes"], 2, "VIDEO"),
         # An option the command does not have: the hint names the command's help, not the top level's.
         (
-            ["analyze", str(BIKES), "-o", "out"],
+            ["analyze", str(BIKES), "--output", "out"],
             2,
-            "unrecognized arguments: -o out (see `vidscan analyze --help`)",
+            "unrecognized arguments: --output out (see `vidscan analyze --help`)",
         ),
     ],
 )

@@ -64,8 +64,13 @@ def test_synthetic_cuts_are_found_at_their_exact_times(tmp_path: Path) -> None:
     path = make_video(tmp_path / "cuts.mp4", [Shot("red", 2.0), Shot("blue", 2.0), Shot("green", 2.0)])
     selection = select_keyframes(media.probe(str(path)))
     assert [round(c, 2) for c in selection.cuts] == [2.0, 4.0]
-    assert [k.reason for k in selection.keyframes] == ["start", "cut", "cut"]
-    for kf, (lo, hi) in zip(selection.keyframes, [(0, 2), (2, 4), (4, 6)], strict=True):
+    # One keyframe per shot. The test pattern's animation is motion the fixed-camera detector sees (the
+    # cuts between flat colours look like changes of exposure to it): a band that grows in the last half
+    # second is something still coming into view as the video ends, and may add an activity keyframe.
+    shots = [k for k in selection.keyframes if k.reason in ("start", "cut")]
+    assert [k.reason for k in shots] == ["start", "cut", "cut"], selection.keyframes
+    assert all(k.reason == "activity-start" and k.time > 5.0 for k in selection.keyframes if k not in shots)
+    for kf, (lo, hi) in zip(shots, [(0, 2), (2, 4), (4, 6)], strict=True):
         assert lo + 0.4 <= kf.time <= hi - 0.4  # from the middle part of the shot
         assert kf.segment[0] == lo
 
