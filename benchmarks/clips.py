@@ -272,6 +272,9 @@ VARIANTS = {
     # frame (bars above and below, an eighth of the height each).
     "pillarbox": ["-vf", "pad=trunc(iw*4/3/2)*2:ih:(ow-iw)/2:0:black"],
     "letterbox": ["-vf", "pad=iw:trunc(ih*4/3/2)*2:0:(oh-ih)/2:black"],
+    # A recorder that writes more frames than its camera captures: a DVR filling 30 frames/s from a
+    # camera at 12.5, each picture repeated two or three times (a screen recorder's still screen alike).
+    "padded": ["-vf", "fps=12.5,fps=30", "-fps_mode", "cfr"],
 }
 # Variants made from a second input besides the clip.
 VARIANT_INPUTS = {

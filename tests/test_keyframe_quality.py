@@ -314,6 +314,27 @@ def test_a_lit_edge_breaking_up_in_low_light_as_the_video_ends_is_no_event(tmp_p
     assert not late, _times(selection)
 
 
+def test_a_camera_whose_recorder_repeats_each_picture_is_still_a_camera(tmp_path: Path) -> None:
+    # A DVR writing 30 frames/s from a camera at 12.5: each picture two or three times, coded again. The
+    # repeats change next to nothing, and against them a car moving stood out as cuts: the camera was
+    # taken for edited footage, and the car park's visits got no events.
+    clip = "surveillance/intel_car-detection.mp4"
+    selection = _select(synthetic.filtered(shared_video(clip), tmp_path / "padded.mp4", "fps=30"))
+    assert not selection.cuts and "motion" in selection.strategy, _times(selection)
+    assert _missed_units(clip, selection) == [], _times(selection)
+    events = [k for k in selection.keyframes if k.reason in EVENTS]
+    assert len(events) == 3, _times(selection)
+
+
+def test_a_film_whose_recorder_repeats_each_picture_has_only_its_own_cuts(tmp_path: Path) -> None:
+    # Big Buck Bunny's opening at 12.5 pictures a second written at 30 frames/s: its cuts are where the
+    # shots change, and none while the meadow fades in from black.
+    film = shared_video("shot_boundary/moviepy_big_buck_bunny_0_30.webm")
+    selection = _select(synthetic.filtered(film, tmp_path / "padded.mp4", "fps=12.5,fps=30"))
+    cuts = [c for c in selection.cuts if c > 1.0]  # after the first second, which is black
+    assert cuts == pytest.approx([11.795, 15.670, 22.961], abs=0.08), selection.cuts
+
+
 def test_wind_in_the_trees_of_an_empty_street_is_no_event() -> None:
     # A residential street: the road is empty from 30.6 s to the end; foliage sways in the foreground.
     selection = _select(shared_video("surveillance/ahmetozlu-vehicle_counting_tensorflow_input_video.mp4"))

@@ -19,6 +19,23 @@ from .pyscenedetect import AdaptiveDetector, FrameTimecode, ThresholdDetector
 from .scores import coloured, hsv_change
 from .scroll import jumped
 
+# A recorder that writes more frames than its camera captured (a DVR writing 25 or 30 frames/s from a
+# camera at 12.5, a screen recorder's fixed rate) repeats each picture until the next, coded again with
+# its compression's touch-ups. The cut detector weighs a frame's change against the frames around it, and
+# those repeats, changing next to nothing, made any movement stand out as a cut. A frame is such a repeat
+# when it changed by less than a tenth of the last frame the cut detector weighed (a repeat's touch-ups:
+# a hundredth of a moving picture's change) within a quarter second of it (cameras capture 4 frames/s or
+# more). A change the size of a cut counts as the least a cut changes (min_content), so that the frames
+# after a cut are not taken for its repeats. A still picture is no repeat: its frames count (a slide
+# after a pause is a cut). Nor is the frame after a cut-sized change out of a still picture (one that
+# changed by less than a grey level: compression's and a sensor's noise): a page's jump out of a rest is
+# weighed against it as against the rest before it, even when the next jump comes a fifth of a second
+# later (a mouse wheel's notches, a terminal scrolling in bursts), where a camera's movement begins
+# smaller than a cut.
+_REPEAT = 0.1
+_PADDING = 0.25
+_STILL = 1.0
+
 
 class FastAdaptiveDetector(AdaptiveDetector):
     """PySceneDetect's AdaptiveDetector with its frame score computed by OpenCV (the mean absolute
@@ -29,6 +46,8 @@ class FastAdaptiveDetector(AdaptiveDetector):
 
     # The previous frame: its picture, in HSV, and its colours.
     _last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    # The frame measured last (measure) and its change from the frame before it.
+    _measured: tuple[np.ndarray, float] | None = None
 
     def __init__(self, flashes: bool = True, **kwargs: Any) -> None:
         """`flashes`: filter flashes (below); not for frames seconds apart (I-frames first), where the
@@ -70,24 +89,37 @@ class FastAdaptiveDetector(AdaptiveDetector):
                 self.jumps.update(cut.frame_num for cut in cuts)
         return cuts
 
+    def measure(self, frame_img: np.ndarray) -> float:
+        """How much `frame_img` changed from the frame measured before it (its content score), whether or
+        not it is then given to process_frame, which takes the score measured here. inf where the score
+        needs the frame's timecode (edges, a stats manager)."""
+        weights = self._weights
+        if weights.delta_edges > 0.0 or self.stats_manager is not None:
+            return math.inf
+        last = self._last
+        if last is not None and frame_img is last[0]:
+            change = 0.0  # the same picture, shared by FrameView.same_picture_as: nothing changed
+        else:
+            hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
+            mask = coloured(hsv)
+            self._last = frame_img, hsv, mask
+            change = 0.0
+            if last is not None:
+                components = (weights.delta_hue, weights.delta_sat, weights.delta_lum)
+                change = hsv_change(hsv, last[1], components, (mask, last[2]))
+        self._measured = frame_img, change
+        return change
+
     def _calculate_frame_score(self, timecode: FrameTimecode, frame_img: np.ndarray) -> float:
         weights = self._weights
         if weights.delta_edges > 0.0 or self.stats_manager is not None:
             return float(super()._calculate_frame_score(timecode, frame_img))
+        measured = self._measured
+        change = measured[1] if measured is not None and measured[0] is frame_img else self.measure(frame_img)
         last = self._last
-        if last is not None and frame_img is last[0]:
-            if self._recent.maxlen:
-                self._recent.append(self._recent[-1])
-            return 0.0  # the same picture, shared by FrameView.same_picture_as: nothing changed
-        hsv = cv2.cvtColor(frame_img, cv2.COLOR_BGR2HSV)
-        mask = coloured(hsv)
-        self._last = frame_img, hsv, mask
-        self._recent.append((hsv, mask, self._frame))
-        if last is None:
-            return 0.0
-        return hsv_change(
-            hsv, last[1], (weights.delta_hue, weights.delta_sat, weights.delta_lum), (mask, last[2])
-        )
+        if last is not None:
+            self._recent.append((last[1], last[2], self._frame))
+        return change
 
 
 class SceneDetector:
@@ -113,6 +145,7 @@ class SceneDetector:
         self._fade_rate = FrameTimecode(0, self._fps / step)
         self._fade_timecode = self._fade_rate
         self._min_shot = options.min_shot
+        self._min_content = options.min_content
         # Frames are counted for PySceneDetect's minimum scene length; sparse frames (I-frames first) are
         # far apart, so there the shortest shot is kept by time only (see _boundaries).
         min_len = 1 if sparse else max(1, int(round(options.min_shot * self._fps)))
@@ -128,6 +161,11 @@ class SceneDetector:
         self._dissolves = DissolveDetector(self._fps / step, options.min_content)
         self.transitions: list[tuple[float, float]] = []  # (start, end) of dissolves, filled by finish()
         self._content: list[FrameTimecode] = []
+        # The time of the last frame the cut detector weighed (not a repeat, _REPEAT) and the change a
+        # repeat is measured against; the numbers of the last few: cuts are reported `window_width` late.
+        self._weighed = (-math.inf, 0.0)
+        self._out_of_still = False  # the last frame weighed changed by a cut's size out of a still picture
+        self._fed: deque[int] = deque(maxlen=self._cut_detector.window_width + 2)
         self._fades: list[FrameTimecode] = []
         self._timecode = self._rate
         # (time, "cut" | "fade" | "dissolve" | "page-jump"), filled by finish()
@@ -135,7 +173,9 @@ class SceneDetector:
 
     def process(self, frame: FrameView) -> None:
         self._timecode = FrameTimecode(len(self.times), self._rate)
-        self._content += self._cut_detector.process_frame(self._timecode, frame.half, frame)
+        if not self._repeat(frame.time, self._cut_detector.measure(frame.half)):
+            self._fed.append(len(self.times))
+            self._content += self._cut_detector.process_frame(self._timecode, frame.half, frame)
         if len(self.times) % self._step == 0:
             self._fade_timecode = FrameTimecode(len(self._fade_times), self._fade_rate)
             self._fade_times.append(frame.time)
@@ -143,6 +183,20 @@ class SceneDetector:
             self._fades += self._fade_detector.process_frame(self._fade_timecode, frame.mean_colour)
             self._dissolves.process(frame.time, self._inside_bars(frame.half))
         self.times.append(frame.time)
+
+    def _repeat(self, time: float, change: float) -> bool:
+        """Whether the frame at `time`, which changed by `change`, repeats the picture the cut detector
+        weighed last (_REPEAT): a recorder's padding, which it does not count as a frame. The frame after
+        a cut-sized change out of a still picture always counts."""
+        weighed, weighed_change = self._weighed
+        if self._out_of_still:
+            self._out_of_still = False
+            return False
+        if time - weighed <= _PADDING and change < _REPEAT * weighed_change:
+            return True
+        self._out_of_still = change >= self._min_content and weighed_change < _STILL
+        self._weighed = (time, min(change, max(weighed_change, self._min_content)))
+        return False
 
     def _inside_bars(self, half: np.ndarray) -> np.ndarray:
         """`half` (the frame at half the analysis size) inside its black bars: the bars take no part in a
@@ -175,13 +229,14 @@ class SceneDetector:
         return shots
 
     def horizon(self) -> float:
-        """No cut found later will lie before this time: cuts are reported `window_width` frames late,
-        and a fade's cut lies between its fade-out and fade-in."""
+        """No cut found later will lie before this time: cuts are reported `window_width` frames late
+        (of those the cut detector weighed: not a recorder's repeats), and a fade's cut lies between its
+        fade-out and fade-in."""
         times = self.times
         if not len(times):
             return 0.0
-        frame = self._timecode.frame_num - self._cut_detector.window_width - 1
-        horizon = times[max(0, min(frame, len(times) - 1))] if frame >= 0 else 0.0
+        fed = self._fed
+        horizon = times[fed[0]] if len(fed) == fed.maxlen else 0.0
         fade = self._fade_detector.last_fade
         if fade.get("type") == "out" and fade.get("frame") is not None:
             fade_frame = fade["frame"].frame_num - 1
