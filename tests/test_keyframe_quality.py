@@ -335,6 +335,20 @@ def test_a_film_whose_recorder_repeats_each_picture_has_only_its_own_cuts(tmp_pa
     assert cuts == pytest.approx([11.795, 15.670, 22.961], abs=0.08), selection.cuts
 
 
+def test_a_terminal_recorded_at_a_fixed_rate_keeps_every_state(tmp_path: Path) -> None:
+    # thefuck's demo (a GIF's 4.7 pictures a second, each held as long as it stood) written at 30 frames/s,
+    # as a screen recorder writes: each picture repeated, coded again. Against the repeats the terminal
+    # scrolling as Python starts stood out as a page's jump 0.7 s after the suggestion "python" settled,
+    # and the jump took the suggestion's keyframe with it, then the banner's.
+    clip = "screen_lecture/thefuck_example.mp4"
+    selection = _select(synthetic.filtered(shared_video(clip), tmp_path / "fixed.mp4", "fps=12.5,fps=30"))
+    # At 12.5 pictures a second each state comes and goes up to a picture (0.08 s) later than in the GIF.
+    units = json.loads((SHARED_VIDEOS / "units.json").read_text())[clip]["units"]
+    times = [k.time for k in selection.keyframes]
+    missed = [u for u in units if not any(u[0] <= t <= u[1] + 0.08 for t in times)]
+    assert not missed, (missed, _times(selection))
+
+
 def test_wind_in_the_trees_of_an_empty_street_is_no_event() -> None:
     # A residential street: the road is empty from 30.6 s to the end; foliage sways in the foreground.
     selection = _select(shared_video("surveillance/ahmetozlu-vehicle_counting_tensorflow_input_video.mp4"))

@@ -179,10 +179,12 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
     """Candidates in time order, at most one per `min_gap` seconds (the one with the strongest reason);
     one that extends the candidate before it (typed into) is merged with it however far apart. Two
     screen states, or two events, are never merged for being close: their detector proposes each for
-    a state or an object the other does not show (a terminal demo's output stands half a second)."""
+    a state or an object the other does not show (a terminal demo's output stands half a second); nor
+    is a screen state with the page's jump or the cut that ends it (_distinct)."""
     kept: list[Candidate] = []
+    states: list[bool] = []  # whether each kept candidate's frame is taken from a text-change's stretch
     for cand in sorted(candidates, key=lambda c: c.start):
-        close = kept and cand.start - kept[-1].start < min_gap and not _distinct(kept[-1], cand)
+        close = kept and cand.start - kept[-1].start < min_gap and not _distinct(kept[-1], cand, states[-1])
         if close and kept[-1].reason in EVENTS and cand.reason in _BOUNDARIES:
             # An event just before a cut is of the shot the cut ends: the new shot is shown.
             kept[-1] = cand
@@ -194,19 +196,27 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
             # A screen that settles after a cut (a page still loading) is best shown once it has
             # settled: the stronger reason stands, with the frame taken where the weaker one settled.
             # Likewise an event merged with the start of its shot: the moment the object is in view.
-            pick = weaker.pick if weaker.reason in (*_SETTLED, *EVENTS) else stronger.pick
+            shown = weaker if weaker.reason in (*_SETTLED, *EVENTS) else stronger
             if all(c.reason in _SHOTS for c in (cand, kept[-1])):
                 # Two shot boundaries under min_gap apart (a fade-in's black, a flash): the first shot
                 # is a sliver, and the keyframe shows the shot after it, from its middle half.
-                pick = cand.pick
-            kept[-1] = replace(stronger, start=kept[-1].start, pick=pick, extends=False)
+                shown = cand
+            states[-1] = states[-1] if shown is kept[-1] else shown.reason == "text-change"
+            kept[-1] = replace(stronger, start=kept[-1].start, pick=shown.pick, extends=False)
             continue
         kept.append(cand)
+        states.append(cand.reason == "text-change")
     return kept
 
 
-def _distinct(a: Candidate, b: Candidate) -> bool:
-    return all(c.reason == "text-change" for c in (a, b)) or all(c.reason in EVENTS for c in (a, b))
+def _distinct(a: Candidate, b: Candidate, state: bool) -> bool:
+    """Whether `a` and the candidate after it, `b`, stand for two things to show however close: two
+    events, two screen states (`state`: `a` shows one, a text-change's, whatever its reason after
+    merging), or a screen state that settled before a boundary (a page's jump, a cut) ends it: its frame
+    is taken before the boundary, the boundary's after it."""
+    if all(c.reason in EVENTS for c in (a, b)):
+        return True
+    return state and (b.reason == "text-change" or (b.reason in _BOUNDARIES and a.pick[1] <= b.start))
 
 
 def _pick(stats: FrameStats, lo: int, hi: int, rendered: bool) -> int | None:
