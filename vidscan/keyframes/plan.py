@@ -187,7 +187,7 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
         close = kept and cand.start - kept[-1].start < min_gap and not _distinct(kept[-1], cand, states[-1])
         if close and kept[-1].reason in EVENTS and cand.reason in _BOUNDARIES:
             # An event just before a cut is of the shot the cut ends: the new shot is shown.
-            kept[-1] = cand
+            kept[-1], states[-1] = cand, False
             continue
         if kept and (close or cand.extends):
             stronger, weaker = (cand, kept[-1])

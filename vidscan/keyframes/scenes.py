@@ -145,7 +145,6 @@ class SceneDetector:
         self._fade_rate = FrameTimecode(0, self._fps / step)
         self._fade_timecode = self._fade_rate
         self._min_shot = options.min_shot
-        self._min_content = options.min_content
         # Frames are counted for PySceneDetect's minimum scene length; sparse frames (I-frames first) are
         # far apart, so there the shortest shot is kept by time only (see _boundaries).
         min_len = 1 if sparse else max(1, int(round(options.min_shot * self._fps)))
@@ -194,8 +193,9 @@ class SceneDetector:
             return False
         if time - weighed <= _PADDING and change < _REPEAT * weighed_change:
             return True
-        self._out_of_still = change >= self._min_content and weighed_change < _STILL
-        self._weighed = (time, min(change, max(weighed_change, self._min_content)))
+        cut_size = self._cut_detector.min_content_val
+        self._out_of_still = change >= cut_size and weighed_change < _STILL
+        self._weighed = (time, min(change, max(weighed_change, cut_size)))
         return False
 
     def _inside_bars(self, half: np.ndarray) -> np.ndarray:
