@@ -398,6 +398,27 @@ def test_no_picture_sent_is_a_damaged_frame() -> None:
         assert damaged < 400, (keyframe.time, damaged)
 
 
+@pytest.mark.parametrize(
+    "encode",
+    [
+        ["-crf", "38"],  # a camera streamed at a starved bitrate
+        ["-vf", "pad=trunc(iw*4/3/2)*2:ih:(ow-iw)/2:0:black"],  # framed by black bars at the sides
+    ],
+    ids=["starved", "pillarboxed"],
+)
+def test_each_item_on_a_belt_gets_a_picture_while_it_is_in_view(tmp_path: Path, encode: list[str]) -> None:
+    # Intel's conveyor clip, encoded as a plant's camera may deliver it: the four items ride the belt
+    # one after another, the next coming in at the right while the last goes out at the left. An item
+    # that went out at the picture's edge is gone, not hidden: a keyframe between its last look and
+    # the next item's arrival shows neither (the apple, in both).
+    clip = "inspection/intel-sample-videos_fruit-and-vegetable-detection.mp4"
+    encoded = tmp_path / "encoded.mp4"
+    command = ["ffmpeg", "-v", "error", "-i", str(shared_video(clip)), "-c:v", "libx264", *encode]
+    subprocess.run([*command, "-preset", "veryfast", "-fps_mode", "vfr", str(encoded)], check=True)
+    selection = _select(encoded)
+    assert not _missed_units(clip, selection), _times(selection)
+
+
 def test_an_event_is_shown_with_its_object_wholly_in_the_picture() -> None:
     # Intel's conveyor clip: an apple, broccoli, a cauliflower and an orange ride the belt from right
     # to left, coming in and going out at the picture's edges; the belt is empty at about 3.5 s. The

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -174,11 +174,15 @@ class _Blob:
 @dataclass(frozen=True)
 class _View:
     """Where a keyframe shows an event: from `start` to `end`, best within `whole` (the object
-    wholly in the picture), where there is such a stretch."""
+    wholly in the picture), where there is such a stretch. `before` and `after`: the seconds the object
+    may be in view unseen on either side (hidden, merged with another blob): `_LOST`, but where it came
+    in or went out at the picture's edge, no further than where it was first or last seen."""
 
     start: float
     end: float
     whole: tuple[float, float] | None
+    before: float = _LOST
+    after: float = _LOST
 
 
 class _Track:
@@ -271,7 +275,8 @@ class _Track:
     def views(self, window: float) -> list[_View]:
         """Per `window` seconds of its life, the stretch where it was seen at half its largest size
         or more (entering and leaving the picture, it is seen only in part), and within it the looks
-        where it was wholly in the picture."""
+        where it was wholly in the picture. Before it came in at the picture's edge, and after it was
+        last seen there, it was not in view: its views reach no further (_View.before, after)."""
         out = []
         start = self.first
         while start <= self.last:
@@ -282,6 +287,10 @@ class _Track:
                 whole = [t for t, is_whole in good if is_whole]
                 out.append(_View(good[0][0], good[-1][0], (whole[0], whole[-1]) if whole else None))
             start += window
+        if out and self.came_from_edge:
+            out[0] = replace(out[0], before=min(_LOST, out[0].start - self.first))
+        if out and not self.samples[-1][2]:
+            out[-1] = replace(out[-1], after=min(_LOST, self.last - out[-1].end))
         return out
 
 
@@ -657,15 +666,17 @@ class MotionDetector:
         events as possible (greedy interval stabbing, earliest end first). Views are taken up once no
         open track can share their keyframe."""
         horizon = now if final else min([now, *(track.first for track in self._tracks)])
-        views = sorted(self._views, key=lambda v: v.end)
+        # A view is widened by the time its object may be in view unseen (_View.before, after): the
+        # pieces of one person (a blob that splits and joins) share one keyframe; the next part on a
+        # belt, come in after the last went out, does not.
+        views = sorted(self._views, key=lambda v: v.end + v.after)
         while views and views[0].end < horizon:
-            # A view is widened by the time a track may go unseen: an object is still in view then,
-            # and the pieces of one person (a blob that splits and joins) share one keyframe.
-            end = views[0].end + _LOST
-            shared = [v for v in views if v.start - _LOST <= end]
-            # Where the views themselves meet (or the gap between them, under a second).
+            end = views[0].end + views[0].after
+            shared = [v for v in views if v.start - v.before <= end]
+            # Where the views themselves meet (or the gap between them), within the widened views.
             latest_start, earliest_end = max(v.start for v in shared), min(v.end for v in shared)
             start, stop = sorted((latest_start, earliest_end))
+            start, stop = max(start, *(v.start - v.before for v in shared)), min(stop, end)
             # The frame is best taken where every object is wholly in the picture, if they all are at
             # some time there.
             pick_from, pick_to = start, stop
@@ -678,7 +689,7 @@ class MotionDetector:
             reason = "activity-start" if start - self._last_event > _LOST else "activity-peak"
             self._emit(reason, start, (pick_from, pick_to + 1e-3), 1.5)
             self._last_event = end
-            views = [v for v in views if v.start - _LOST > end]
+            views = [v for v in views if v.start - v.before > end]
         self._views = views
 
     def _settle(self, t: float, moving: bool, grey: np.ndarray) -> None:
