@@ -275,7 +275,15 @@ VARIANTS = {
     # A recorder that writes more frames than its camera captures: a DVR filling 30 frames/s from a
     # camera at 12.5, each picture repeated two or three times (a screen recorder's still screen alike).
     "padded": ["-vf", "fps=12.5,fps=30", "-fps_mode", "cfr"],
+    # The recording begins later: its first third cut off, so that it starts in the middle of what was
+    # going on (a person already in view, a slide half annotated), as a camera's file begins when the
+    # recorder rolled over, not when the scene was empty. Units are moved to the new start; one that
+    # had ended by then, or keeps under half a second after it, is left out.
+    "late": [],
 }
+# Share of each clip's duration cut off at its start (and its units moved back by as much).
+VARIANT_SKIP = {"late": 1 / 3}
+_UNIT_LEFT = 0.5  # seconds of a unit the cut start must leave for it to count: what labelling is sure of
 # Variants made from a second input besides the clip.
 VARIANT_INPUTS = {
     "webcam": [
@@ -289,14 +297,19 @@ VARIANT_INPUTS = {
 
 
 def variant(clip: Clip, name: str) -> Clip:
-    """`clip` encoded as VARIANTS[name] says (H.264 into the cache), with the same units."""
+    """`clip` encoded as VARIANTS[name] says (H.264 into the cache), with the same units (moved back by
+    what VARIANT_SKIP cuts off the start)."""
     from vidscan import media
 
     options = VARIANTS[name]
+    skip = (
+        round(media.probe(str(clip.path())).duration * VARIANT_SKIP[name], 3) if name in VARIANT_SKIP else 0.0
+    )
 
     def make(path: Path) -> Path:
         tmp = path.with_suffix(".part.mp4")
-        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip.path())]
+        seek = ["-ss", f"{skip:.3f}"] if skip else []
+        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *seek, "-i", str(clip.path())]
         cmd += VARIANT_INPUTS.get(name, [])
         args = options
         if name in VARIANT_INPUTS:
@@ -308,4 +321,12 @@ def variant(clip: Clip, name: str) -> Clip:
         tmp.rename(path)
         return path
 
-    return replace(clip, path=_cached(f"variants/{name}/{clip.name}.mp4", make))
+    def moved(units: Units) -> Units:
+        return tuple((max(0.0, a - skip), b - skip) for a, b in units if b - skip >= _UNIT_LEFT)
+
+    return replace(
+        clip,
+        units=moved(clip.units),
+        useless=moved(clip.useless),
+        path=_cached(f"variants/{name}/{clip.name}.mp4", make),
+    )
