@@ -479,22 +479,52 @@ def test_a_new_slide_is_shown_clean_before_the_pen_writes_on_it() -> None:
     assert any(114.6 <= k.time <= 120.6 for k in selection.keyframes), _times(selection)
 
 
-def test_a_fixed_camera_whose_lights_come_on_is_still_a_fixed_camera(tmp_path: Path) -> None:
-    # The room's lights come on at 2 s: the picture jumps at once, as at a cut. One such "cut" does not
-    # make a short clip edited footage: the visits after it are still events.
-    lit = tmp_path / "lights.mp4"
+def _visits_in_the_dark(path: Path, dark: str) -> KeyframeSelection:
+    """The first minute of the visits clip with the room's light down while `dark` (an ffmpeg `enable`
+    expression of t) holds."""
     source = shared_video("surveillance/intel_one-by-one-person-detection.mp4")
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-t", "60"]
-        + ["-vf", "eq=brightness=-0.25:contrast=0.6:enable='lt(t,2)'", "-c:v", "libx264", str(lit)],
+        + ["-vf", f"eq=brightness=-0.25:contrast=0.6:enable='{dark}'", "-c:v", "libx264", str(path)],
         check=True,
     )
-    selection = _select(lit)
-    assert 1.9 <= selection.cuts[0] <= 2.1 and len(selection.cuts) == 1, selection.cuts
+    return _select(path)
+
+
+def _assert_visits_are_events(selection: KeyframeSelection) -> None:
     assert "motion" in selection.strategy, selection.strategy
     visits = [(6.6, 20.3), (23.0, 45.3), (50.4, 60.0)]
     events = [k.time for k in selection.keyframes if k.reason in EVENTS]
     assert all(any(lo <= t <= hi for t in events) for lo, hi in visits), _times(selection)
+
+
+def test_a_fixed_camera_whose_lights_come_on_is_still_a_fixed_camera(tmp_path: Path) -> None:
+    # The room's lights come on at 2 s: the picture jumps at once, as at a cut. One such "cut" does not
+    # make a short clip edited footage: the visits after it are still events.
+    selection = _visits_in_the_dark(tmp_path / "lights.mp4", "lt(t,2)")
+    assert 1.9 <= selection.cuts[0] <= 2.1 and len(selection.cuts) == 1, selection.cuts
+    _assert_visits_are_events(selection)
+
+
+def test_a_fixed_camera_whose_lights_go_out_and_come_back_is_still_a_fixed_camera(tmp_path: Path) -> None:
+    # The room goes dark at 2 s and the lights come back at 4 s: two jumps of the whole picture, as at
+    # two cuts, but the view after them is the view before. The visits are still events.
+    selection = _visits_in_the_dark(tmp_path / "dark.mp4", "between(t,2,4)")
+    assert len(selection.cuts) == 2, selection.cuts
+    _assert_visits_are_events(selection)
+
+
+def test_a_film_excerpt_with_two_cuts_gets_a_keyframe_for_each_shot(tmp_path: Path) -> None:
+    # Popeye from 20 s on: three shots, each drawn over a still background with the figures moving on
+    # it, and two cuts. Three different views one after another are editing, not a fixed camera: a
+    # keyframe for each shot, none for each move within them (there were 20).
+    film = shared_video("shot_boundary/showorder-popeye_p1.mkv")
+    selection = _select(
+        synthetic.filtered(film, tmp_path / "excerpt.mp4", "trim=start=20,setpts=PTS-STARTPTS")
+    )
+    assert [round(c) for c in selection.cuts] == [7, 20], selection.cuts
+    assert "motion" not in selection.strategy, selection.strategy
+    assert [k.reason for k in selection.keyframes] == ["start", "cut", "cut"], _times(selection)
 
 
 def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:

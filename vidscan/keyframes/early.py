@@ -113,7 +113,7 @@ class EarlyKeyframes:
         if self._options.strategy != "auto":
             return min([now, *horizons.values()])
         kinds = shot_kinds(p.stats, p.camera_moved(), shots, self._options, now)
-        is_edited = edited(shots, now, self._options)
+        is_edited = edited(shots, now, self._options, p.stats)
         limit = min(now, horizons["scenes"])
         starts = [s.start for s in shots]
         for name in ("motion", "text", "scroll"):

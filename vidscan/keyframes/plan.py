@@ -72,15 +72,56 @@ _PRIORITY = {
 
 
 # Cuts a video needs before it can count as edited, however short: a camera's clip with one or two "cuts"
-# (a light switched on, an auto-exposure jump, a slide deck's instant changes) is still one camera.
+# (a light switched on, an auto-exposure jump, a slide deck's instant changes) is still one camera, unless
+# its two cuts join three different views (see _three_views).
 EDITED_CUTS = 3
 
 
-def edited(shots: Sequence[Candidate], seconds: float, options: KeyframeOptions) -> bool:
+# Two cuts between three different views are editing too. A fixed camera's jumps of the whole picture keep
+# its view (a light switched off: the same room in other light), or return to it (a truck filling the
+# picture and driving on). Two pictures show different views when their perceptual hashes differ in a
+# quarter of their bits or more: unrelated pictures differ in half (32 of 64; the shared films' cuts
+# 26-36), the same view in other light or with a few new details in a few (a counter's digits: 4-8; two
+# slides of one template: 16-22). The pictures compared lie _AROUND either side of each cut: past the
+# first frames of the new shot, which an encoder sharpens over a few, and too close for much to move.
+# A view held for _HELD seconds or more is a camera's (a lecture filmed, slides built on one after
+# another), not a shot: films cut every few seconds (an average shot lasts 4-10 s), so a minute is far
+# past all but the rarest shot.
+_OTHER_VIEW = 16
+_AROUND = 0.5
+_HELD = 60.0
+
+
+def edited(
+    shots: Sequence[Candidate], seconds: float, options: KeyframeOptions, stats: FrameStats | None = None
+) -> bool:
     """Whether footage of `shots` (their candidates) over `seconds` is edited: auto then uses no motion
-    keyframes."""
-    cuts = sum(shot.reason in _EDITS for shot in shots)
-    return cuts >= EDITED_CUTS and cuts > options.edited_cuts * max(seconds, 1.0) / 60.0
+    keyframes. `stats`: the pictures' hashes, to tell two cuts between three views."""
+    edits = [shot for shot in shots if shot.reason in _EDITS]
+    cuts = [shot.start for shot in edits if shot.reason == "cut"]
+    many = len(edits) >= EDITED_CUTS or (
+        stats is not None
+        and len(edits) == len(cuts) == EDITED_CUTS - 1
+        and _three_views(stats, cuts, seconds)
+    )
+    return many and len(edits) > options.edited_cuts * max(seconds, 1.0) / 60.0
+
+
+def _three_views(stats: FrameStats, cuts: list[float], seconds: float) -> bool:
+    """Whether two cuts join three different shots: none held for _HELD seconds, and the pictures either
+    side of each cut differ (see _OTHER_VIEW), and so do the one before the first and the one after the
+    second."""
+    first, second = cuts
+    if not len(stats.hashes) or max(first, second - first, seconds - second) >= _HELD:
+        return False
+    around = min(_AROUND, (second - first) / 2)
+
+    def at(t: float) -> int:
+        return stats.hashes[min(len(stats.hashes) - 1, stats.index_at(t))]
+
+    before, after = at(first - around), at(second + around)
+    pairs = ((before, at(first + around)), (at(second - around), after), (before, after))
+    return all(hamming(a, b) >= _OTHER_VIEW for a, b in pairs)
 
 
 def _rendered(stats: FrameStats, lo: int, hi: int) -> bool:
@@ -99,7 +140,7 @@ def shot_kinds(
     # hard-compressed still camera stands still as often.
     unchanged = np.frombuffer(stats.still, np.uint8).astype(bool)
     # Edited footage (regular cuts) has still shots with things moving in them; a fixed camera has no cuts.
-    is_edited = edited(shots, end, options)
+    is_edited = edited(shots, end, options, stats)
     kinds = []
     for i, shot in enumerate(shots):
         stop = shots[i + 1].start if i + 1 < len(shots) else end
