@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests import synthetic
 from tests.conftest import SAMPLE_VIDEOS, shared_video
 from tests.fake_ollama import FakeOllama, describe_image
 from vidscan import Options, analyze, probe, select_keyframes
@@ -108,3 +109,43 @@ def test_captioning_starts_before_the_pass_ends_and_nothing_is_described_twice(
     assert json.dumps(late.data["keyframes"], sort_keys=True) == json.dumps(
         result.data["keyframes"], sort_keys=True
     )
+
+
+class _Counts(Progress):
+    """Records each count and total the caption stage shows."""
+
+    def __init__(self) -> None:
+        super().__init__("quiet")
+        self.counts: list[tuple[float, float | None]] = []
+
+    def stage(self, name: str, total: float | None = None, unit: str = "", clock: bool = False) -> Stage:
+        stage = super().stage(name, total, unit, clock)
+        if name == "keyframes captioned":
+            update = stage.update
+
+            def shown(done: float, total: float | None = None) -> None:
+                update(done, total)
+                self.counts.append((stage.done, stage.total))
+
+            stage.update = shown  # type: ignore[method-assign]
+        return stage
+
+
+def test_captions_of_a_lost_bet_are_not_counted_against_the_final_selection(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    # Popeye from 20 s on: until its second cut it looks like a fixed camera, and the figures' moves are
+    # described early as events; two cuts between three views then make it edited, three keyframes.
+    # The progress never shows more captioned than there are keyframes (it showed 10/3).
+    excerpt = synthetic.filtered(
+        shared_video("shot_boundary/showorder-popeye_p1.mkv"),
+        tmp_path / "excerpt.mp4",
+        "trim=start=20,setpts=PTS-STARTPTS",
+    )
+    counts = _Counts()
+    result = analyze(str(excerpt), Options(out=tmp_path / "out", host=fake_ollama.url), progress=counts)
+    run = result.data["run"]
+    assert run["unused_captions"] > 0 and len(result.data["keyframes"]) == 3, run
+    final = [(done, total) for done, total in counts.counts if total == 3]
+    assert final and all(done <= total for done, total in final), counts.counts
+    assert final[-1] == (3, 3), counts.counts

@@ -111,7 +111,10 @@ class Captioner:
         self._early_frames: dict[float, tuple[Future[None], str]] = {}  # repeats: frame only
         self._provisional = 9000  # indices of early keyframes, for their provisional frame names
         self._stage: Stage | None = None
-        self._done = 0
+        self._captioned: set[float] = set()  # times of the keyframes captioned so far
+        # The final selection's keyframe times, once known: an early caption it does not contain (a bet
+        # lost) is no progress towards it.
+        self._final: set[float] | None = None
         self._started = 0
         self.unused = 0  # early keyframes the final selection does not contain
 
@@ -150,6 +153,8 @@ class Captioner:
 
     def finish(self, keyframes: Sequence[Keyframe]) -> tuple[list[CaptionResult], bool]:
         """The results for `keyframes` in time order, and whether the server is still up."""
+        with self._lock:
+            self._final = {kf.time for kf in keyframes}
         stage = self._stage_for(len(keyframes))
         by_index: dict[int, CaptionResult] = {}
         futures: dict[int, Future[CaptionResult]] = {}
@@ -196,15 +201,19 @@ class Captioner:
             if self._stage is None:
                 self._stage = self._progress.stage("keyframes captioned", total)
             elif total is not None:
-                self._stage.update(self._done, total)
+                self._stage.update(self._done(), total)
             return self._stage
+
+    def _done(self) -> int:
+        """Keyframes captioned: of the final selection, once it is known (hold the lock)."""
+        return len(self._captioned if self._final is None else self._captioned & self._final)
 
     def _counted(self, result: CaptionResult) -> CaptionResult:
         """The progress counts keyframes that got a caption: a failed one is not done."""
         if result.caption is not None:
             with self._lock:
-                self._done += 1
-                done = self._done
+                self._captioned.add(result.keyframe.time)
+                done = self._done()
             self._stage_for(None).update(done)
         return result
 

@@ -70,7 +70,10 @@ class Stage:
                 self._bar.total = total
         step = done - self.done
         self.done = done
-        if self._bar is not None and step > 0:
+        if self._bar is not None and step < 0:  # revised down: work found not to count after all
+            self._bar.n = done
+            self._bar.refresh()
+        elif self._bar is not None and step > 0:
             if self.clock:
                 self._bar.set_postfix_str(self._count(), refresh=False)
             self._bar.update(step)
