@@ -11,6 +11,7 @@ happening (one keyframe is right, more are false alarms).
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 from collections.abc import Callable
@@ -280,9 +281,14 @@ VARIANTS = {
     # recorder rolled over, not when the scene was empty. Units are moved to the new start; one that
     # had ended by then, or keeps under half a second after it, is left out.
     "late": [],
+    # The recording stops early: its last third cut off, so that it ends in the middle of what goes on
+    # (a person still in view, a command still being typed). Units are cut at the new end; one that
+    # began after it, or has under half a second before it, is left out.
+    "short": [],
 }
-# Share of each clip's duration cut off at its start (and its units moved back by as much).
-VARIANT_SKIP = {"late": 1 / 3}
+# The part of each clip's duration a variant keeps, (start, end) as shares of it: the units are moved
+# back by the start and cut at the end.
+VARIANT_SPAN = {"late": (1 / 3, 1.0), "short": (0.0, 2 / 3)}
 _UNIT_LEFT = 0.5  # seconds of a unit the cut start must leave for it to count: what labelling is sure of
 # Variants made from a second input besides the clip.
 VARIANT_INPUTS = {
@@ -297,18 +303,20 @@ VARIANT_INPUTS = {
 
 
 def variant(clip: Clip, name: str) -> Clip:
-    """`clip` encoded as VARIANTS[name] says (H.264 into the cache), with the same units (moved back by
-    what VARIANT_SKIP cuts off the start)."""
+    """`clip` encoded as VARIANTS[name] says (H.264 into the cache), with the same units (within the part
+    VARIANT_SPAN keeps, moved back by what it cuts off the start)."""
     from vidscan import media
 
     options = VARIANTS[name]
-    skip = (
-        round(media.probe(str(clip.path())).duration * VARIANT_SKIP[name], 3) if name in VARIANT_SKIP else 0.0
-    )
+    skip, stop = 0.0, math.inf
+    if name in VARIANT_SPAN:
+        duration = media.probe(str(clip.path())).duration
+        skip, stop = (round(duration * share, 3) for share in VARIANT_SPAN[name])
 
     def make(path: Path) -> Path:
         tmp = path.with_suffix(".part.mp4")
         seek = ["-ss", f"{skip:.3f}"] if skip else []
+        seek += ["-t", f"{stop - skip:.3f}"] if stop < math.inf else []
         cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *seek, "-i", str(clip.path())]
         cmd += VARIANT_INPUTS.get(name, [])
         args = options
@@ -322,7 +330,8 @@ def variant(clip: Clip, name: str) -> Clip:
         return path
 
     def moved(units: Units) -> Units:
-        return tuple((max(0.0, a - skip), b - skip) for a, b in units if b - skip >= _UNIT_LEFT)
+        kept = ((a, b, max(a, skip) - skip, min(b, stop) - skip) for a, b in units)
+        return tuple((lo, hi) for a, b, lo, hi in kept if hi - lo > 0 and hi - lo >= min(_UNIT_LEFT, b - a))
 
     return replace(
         clip,
