@@ -289,7 +289,7 @@ VARIANTS = {
 # The part of each clip's duration a variant keeps, (start, end) as shares of it: the units are moved
 # back by the start and cut at the end.
 VARIANT_SPAN = {"late": (1 / 3, 1.0), "short": (0.0, 2 / 3)}
-_UNIT_LEFT = 0.5  # seconds of a unit the cut start must leave for it to count: what labelling is sure of
+_UNIT_LEFT = 0.5  # seconds of a unit the cut-off part must leave for it to count: what labelling is sure of
 # Variants made from a second input besides the clip.
 VARIANT_INPUTS = {
     "webcam": [

@@ -598,6 +598,11 @@ def filtered(source: Path, path: Path, video_filter: str) -> Path:
     return path
 
 
+def excerpt(source: Path, path: Path, start: float) -> Path:
+    """A real clip from `start` seconds on, its timestamps starting at zero (see filtered)."""
+    return filtered(source, path, f"trim=start={start},setpts=PTS-STARTPTS")
+
+
 def clock_jump(path: Path, clips: list[Path], jump: float = 600.0) -> Path:
     """The clips as one transport stream whose clock jumps `jump` seconds before each after the first, as
     a recorder's does when it restarts: each clip stream-copied with that offset, the pieces joined."""

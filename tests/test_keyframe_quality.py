@@ -519,9 +519,7 @@ def test_a_film_excerpt_with_two_cuts_gets_a_keyframe_for_each_shot(tmp_path: Pa
     # it, and two cuts. Three different views one after another are editing, not a fixed camera: a
     # keyframe for each shot, none for each move within them (there were 20).
     film = shared_video("shot_boundary/showorder-popeye_p1.mkv")
-    selection = _select(
-        synthetic.filtered(film, tmp_path / "excerpt.mp4", "trim=start=20,setpts=PTS-STARTPTS")
-    )
+    selection = _select(synthetic.excerpt(film, tmp_path / "excerpt.mp4", 20.0))
     assert [round(c) for c in selection.cuts] == [7, 20], selection.cuts
     assert "motion" not in selection.strategy, selection.strategy
     assert [k.reason for k in selection.keyframes] == ["start", "cut", "cut"], _times(selection)

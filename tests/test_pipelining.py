@@ -137,10 +137,8 @@ def test_captions_of_a_lost_bet_are_not_counted_against_the_final_selection(
     # Popeye from 20 s on: until its second cut it looks like a fixed camera, and the figures' moves are
     # described early as events; two cuts between three views then make it edited, three keyframes.
     # The progress never shows more captioned than there are keyframes (it showed 10/3).
-    excerpt = synthetic.filtered(
-        shared_video("shot_boundary/showorder-popeye_p1.mkv"),
-        tmp_path / "excerpt.mp4",
-        "trim=start=20,setpts=PTS-STARTPTS",
+    excerpt = synthetic.excerpt(
+        shared_video("shot_boundary/showorder-popeye_p1.mkv"), tmp_path / "excerpt.mp4", 20.0
     )
     counts = _Counts()
     result = analyze(str(excerpt), Options(out=tmp_path / "out", host=fake_ollama.url), progress=counts)
