@@ -61,6 +61,25 @@ def appearing_object(path: Path, appear: float = 4.0, seconds: float = 10.0, fps
     return encode(path, inputs, graph, fps * 2)
 
 
+def camera_then_shots(
+    path: Path, camera: float = 18.0, appear: tuple[float, ...] = (3.0, 8.0), fps: int = 15
+) -> Path:
+    """A fixed camera on a still room for `camera` seconds, where a box slides in at each of `appear`
+    and stays, then three shots of 2 s each cut in (a test pattern, colour bars, colour stripes): a
+    video that looks like a fixed camera's until its cuts come."""
+    inputs = _room(camera, "320x240", fps)
+    graph = f"[0:v]{_FURNITURE},noise=alls=4:allf=t[v0];"
+    for i, at in enumerate(appear):
+        inputs += ["-f", "lavfi", "-i", f"color=c=0xc02020:s=50x70:r={fps}:d={camera}"]
+        slide = f"if(lt(t,{at}),-80,min({40 + 100 * i},-80+(t-{at})*480))"
+        graph += f"[v{i}][{i + 1}:v]overlay=x='{slide}':y=120[v{i + 1}];"
+    shots = len(appear) + 1
+    for shot in ("testsrc", "smptebars", "rgbtestsrc"):
+        inputs += ["-f", "lavfi", "-i", f"{shot}=s=320x240:r={fps}:d=2"]
+    graph += f"[v{len(appear)}]" + "".join(f"[{shots + k}:v]" for k in range(3)) + "concat=n=4:v=1:a=0"
+    return encode(path, inputs, graph, fps * 2)
+
+
 def noisy_static(path: Path, seconds: float = 12.0, fps: int = 15) -> Path:
     """A still room with sensor noise and a slow brightness drift: nothing happens."""
     graph = f"[0:v]{_FURNITURE},noise=alls=10:allf=t,eq=brightness='0.06*sin(2*PI*t/6)':eval=frame"

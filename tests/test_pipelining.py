@@ -134,16 +134,31 @@ class _Counts(Progress):
 def test_captions_of_a_lost_bet_are_not_counted_against_the_final_selection(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
-    # Popeye from 20 s on: until its second cut it looks like a fixed camera, and the figures' moves are
-    # described early as events; two cuts between three views then make it edited, three keyframes.
-    # The progress never shows more captioned than there are keyframes (it showed 10/3).
+    # A fixed camera for 18 s where two boxes come in, then three shots cut in: until the cuts come it is a
+    # camera's clip, and its first keyframes are described early; the cuts make it edited, four
+    # keyframes. The progress never shows more captioned than there are keyframes (it showed 10/3).
+    video = synthetic.camera_then_shots(tmp_path / "camera_then_shots.mp4")
+    counts = _Counts()
+    result = analyze(str(video), Options(out=tmp_path / "out", host=fake_ollama.url), progress=counts)
+    run = result.data["run"]
+    assert run["unused_captions"] > 0 and len(result.data["keyframes"]) == 4, run
+    final = [(done, total) for done, total in counts.counts if total == 4]
+    assert final and all(done <= total for done, total in final), counts.counts
+    assert final[-1] == (4, 4), counts.counts
+
+
+def test_once_a_cut_has_come_a_films_moves_wait_to_be_events(tmp_path: Path) -> None:
+    # Popeye from 20 s on looks like a fixed camera until its second cut, 11 s in, joins three views. The
+    # figures' moves after the first cut were described early as a camera's events, and lost (four
+    # model calls for nothing); a shot of a video with a cut now waits until it is held for a minute,
+    # as a camera's view is and a film's shot is not, or the video is edited.
     excerpt = synthetic.excerpt(
         shared_video("shot_boundary/showorder-popeye_p1.mkv"), tmp_path / "excerpt.mp4", 20.0
     )
-    counts = _Counts()
-    result = analyze(str(excerpt), Options(out=tmp_path / "out", host=fake_ollama.url), progress=counts)
-    run = result.data["run"]
-    assert run["unused_captions"] > 0 and len(result.data["keyframes"]) == 3, run
-    final = [(done, total) for done, total in counts.counts if total == 3]
-    assert final and all(done <= total for done, total in final), counts.counts
-    assert final[-1] == (3, 3), counts.counts
+    early: list[float] = []
+    selection = select_keyframes(
+        probe(str(excerpt)), KeyframeOptions(), on_stable=lambda kf: early.append(kf.time)
+    )
+    final = {kf.time for kf in selection.keyframes}
+    assert len(final) == 3
+    assert early and set(early) <= final, (sorted(early), sorted(final))

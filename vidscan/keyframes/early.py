@@ -12,7 +12,11 @@ when nothing the pass has still to see can change it:
 The final selection is still made from scratch when the pass ends; early keyframes are a bet that it
 will contain them. The bet is lost only when a later part of the video changes an earlier decision (auto
 counts cuts over the whole video to tell edited footage from a fixed camera): the caller then has
-described a frame the report does not use. `unused` in the caller's results counts those.
+described a frame the report does not use. `unused` in the caller's results counts those. So under auto,
+once a video not edited so far has an edit (one cut on the way to the few that make it edited), the
+keyframes of a shot that is no screen wait until the shot has been held as long as a camera's view is
+and a film's shot is not (plan.HELD): a film's first shots look like a fixed camera's, and every move in
+them like an event. Before its first edit a video is bet to be a camera's: a fixed camera streams.
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ from typing import TYPE_CHECKING
 from ..types import Keyframe
 from .frames import Candidate
 from .options import KeyframeOptions
-from .plan import budget_bin, choose, drop_repeats, edited, keyframes_of, plan_candidates, shot_kinds
+from .plan import (
+    HELD,
+    budget_bin,
+    choose,
+    drop_repeats,
+    edited,
+    edits_of,
+    keyframes_of,
+    plan_candidates,
+    shot_kinds,
+)
 
 if TYPE_CHECKING:
     from .selection import _Pass
@@ -72,7 +86,10 @@ class EarlyKeyframes:
         """The keyframes of the plan over the frames up to `now` that no later frame can change."""
         options, stats = self._options, p.stats
         detected = p.detected(now)
-        limit = self._limit(p, now, detected[0])
+        shots = detected[0]
+        kinds = shot_kinds(stats, p.camera_moved(), shots, options, now) if options.strategy == "auto" else []
+        is_edited = options.strategy == "auto" and edited(shots, now, options, stats)
+        limit = self._limit(p, now, shots, kinds, is_edited)
         candidates, _ = plan_candidates(
             options.strategy, options, stats, p.camera_moved(), detected, now, self._duration, p.gaps
         )
@@ -92,6 +109,8 @@ class EarlyKeyframes:
         kept = drop_repeats(keyframes_of(stats, chosen, now, [*blank, *p.gaps]), options.dedup_distance)
         settled_times = {round(stats.times[at], 6) for _, at in chosen[:settled]}
         sure = [kf for kf in kept if kf.time in settled_times]
+        if kinds and not is_edited and edits_of(shots):
+            sure = [kf for kf in sure if _held_or_screen(kf.time, shots, kinds, now)]
         return [kf for kf in sure if self._within_budget(kf, kept, known_until)]
 
     @staticmethod
@@ -104,7 +123,14 @@ class EarlyKeyframes:
         # open last shot's range (the middle half of the shot) only moves later as the shot goes on.
         return cand.pick[0] >= following.start
 
-    def _limit(self, p: _Pass, now: float, shots: list[Candidate]) -> float:
+    def _limit(
+        self,
+        p: _Pass,
+        now: float,
+        shots: list[Candidate],
+        kinds: list[tuple[bool, bool, bool]],
+        is_edited: bool,
+    ) -> float:
         """The earliest time a detector may still put a candidate at. Under auto, a detector counts only
         where its candidates are used: text in shots that look like screens, motion in long still shots
         of a fixed camera (the open last shot may still turn into one while the video is not edited),
@@ -112,8 +138,6 @@ class EarlyKeyframes:
         horizons = p.horizons(now)
         if self._options.strategy != "auto":
             return min([now, *horizons.values()])
-        kinds = shot_kinds(p.stats, p.camera_moved(), shots, self._options, now)
-        is_edited = edited(shots, now, self._options, p.stats)
         limit = min(now, horizons["scenes"])
         starts = [s.start for s in shots]
         for name in ("motion", "text", "scroll"):
@@ -140,3 +164,16 @@ class EarlyKeyframes:
         rivals = [k for k in kept if budget_bin(k.time, budget, span) == b]
         best = max(rivals, key=lambda k: (k.score, k.segment[1] - k.segment[0]))
         return best.time == kf.time
+
+
+def _held_or_screen(
+    time: float, shots: list[Candidate], kinds: list[tuple[bool, bool, bool]], now: float
+) -> bool:
+    """Whether the shot that holds `time` is a screen's (its keyframes do not depend on the video being
+    edited) or has been held for plan.HELD seconds (to its end, or to `now` for the open last shot)."""
+    starts = [s.start for s in shots]
+    i = max(0, bisect_right(starts, time) - 1)
+    if i >= len(kinds):
+        return False
+    stop = starts[i + 1] if i + 1 < len(starts) else now
+    return kinds[i][0] or stop - starts[i] >= HELD

@@ -84,12 +84,17 @@ EDITED_CUTS = 3
 # 26-36), the same view in other light or with a few new details in a few (a counter's digits: 4-8; two
 # slides of one template: 16-22). The pictures compared lie _AROUND either side of each cut: past the
 # first frames of the new shot, which an encoder sharpens over a few, and too close for much to move.
-# A view held for _HELD seconds or more is a camera's (a lecture filmed, slides built on one after
+# A view held for HELD seconds or more is a camera's (a lecture filmed, slides built on one after
 # another), not a shot: films cut every few seconds (an average shot lasts 4-10 s), so a minute is far
 # past all but the rarest shot.
 _OTHER_VIEW = 16
 _AROUND = 0.5
-_HELD = 60.0
+HELD = 60.0
+
+
+def edits_of(shots: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates of `shots` that are edits (cuts, fades, dissolves; not a page's jump)."""
+    return [shot for shot in shots if shot.reason in _EDITS]
 
 
 def edited(
@@ -97,7 +102,7 @@ def edited(
 ) -> bool:
     """Whether footage of `shots` (their candidates) over `seconds` is edited: auto then uses no motion
     keyframes. `stats`: the pictures' hashes, to tell two cuts between three views."""
-    edits = [shot for shot in shots if shot.reason in _EDITS]
+    edits = edits_of(shots)
     cuts = [shot.start for shot in edits if shot.reason == "cut"]
     many = len(edits) >= EDITED_CUTS or (
         stats is not None
@@ -108,11 +113,11 @@ def edited(
 
 
 def _three_views(stats: FrameStats, cuts: list[float], seconds: float) -> bool:
-    """Whether two cuts join three different shots: none held for _HELD seconds, and the pictures either
+    """Whether two cuts join three different shots: none held for HELD seconds, and the pictures either
     side of each cut differ (see _OTHER_VIEW), and so do the one before the first and the one after the
     second."""
     first, second = cuts
-    if not len(stats.hashes) or max(first, second - first, seconds - second) >= _HELD:
+    if not len(stats.hashes) or max(first, second - first, seconds - second) >= HELD:
         return False
     around = min(_AROUND, (second - first) / 2)
 
