@@ -222,6 +222,9 @@ ALL = REAL + SYNTHETIC
 VARIANTS = {
     "half": ["-vf", "scale=trunc(iw/4)*2:trunc(ih/4)*2"],  # half the pixels each way: a smaller camera
     "double": ["-vf", "scale='min(iw*2,1920)':-2"],  # scaled up, to at most 1920 wide
+    # Sent small and shown large: a third of the size each way, then scaled back up (a screen shared in
+    # a video call and recorded, old footage put online at a larger size): the same picture, soft
+    "upscaled": ["-vf", "scale=trunc(iw/6)*2:trunc(ih/6)*2,scale=trunc(iw*3/2)*2:trunc(ih*3/2)*2"],
     "fps-half": ["-vf", "framestep=2"],  # every other frame: a recorder at half the rate
     "noisy": ["-vf", "noise=alls=8:allf=t+u"],  # a grainy sensor: new noise in every frame
     "crf38": ["-crf", "38"],  # a starved bitrate: blocks and smeared detail

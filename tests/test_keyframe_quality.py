@@ -471,6 +471,18 @@ def test_a_still_camera_recorded_hard_is_not_taken_for_a_screen(tmp_path: Path) 
     assert all(any(lo <= t <= hi for t in times) for lo, hi in visits), _times(selection)
 
 
+def test_a_terminal_shared_soft_is_still_a_screen(tmp_path: Path) -> None:
+    # thefuck's terminal sent at a third of its size and shown at full size again, as a video call
+    # records a shared screen: every block of the picture touches some blurred text, so hardly any is
+    # flat, but the terminal's background still fills most of the picture at one grey level. Taken for
+    # a camera, four of its states had no keyframe.
+    clip = "screen_lecture/thefuck_example.mp4"
+    soft = "scale=trunc(iw/6)*2:trunc(ih/6)*2,scale=trunc(iw*3/2)*2:trunc(ih*3/2)*2"
+    selection = _select(_encoded(shared_video(clip), tmp_path / "soft.mp4", "-vf", soft))
+    assert "text" in selection.strategy, selection.strategy
+    assert not _missed_units(clip, selection), _times(selection)
+
+
 def test_a_new_slide_is_shown_clean_before_the_pen_writes_on_it() -> None:
     # A recorded lecture: the slide changes at 114.4 s (a cut, which the text detector also sees as a
     # new screen) and stands clean until the lecturer starts underlining at 120.7 s. The new slide's

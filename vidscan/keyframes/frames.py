@@ -36,6 +36,13 @@ _CAPTION_BAND = 1 / 8
 # a slide deck made into a dithered GIF has none, and goes to the fixed-camera detector, whose settled
 # states are its slides.
 RENDERED = 0.1
+# Or, share of the picture at its one most common grey level from which it is rendered: a background
+# drawn in one colour shows between the lines of a soft picture (a screen shared in a video call, a
+# recording scaled up) whose blocks all touch some blurred text. A camera's noise spreads its scene over
+# many levels: the most common one holds 1-12% of the shared cameras' pictures, 18% in low light (the
+# keyframe benchmark's dim variant); the shared screen recordings 60-94%, scaled up from a third 60-87%
+# (a dithered GIF deck 12%, which the fixed-camera detector takes, see above).
+BACKGROUND = 1 / 3
 UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 _GRID = 3  # cells a side of the colour layout kept per frame
 _GRID_BYTES = _GRID * _GRID * 3
@@ -315,6 +322,17 @@ def _inside_bars(lit: np.ndarray) -> Box | None:
     return int(left), int(top), int(right - left), int(bottom - top)
 
 
+def background_share(gray: np.ndarray, matte: Matte | None) -> float:
+    """The share of the picture inside the matte at its most common grey level."""
+    if matte is not None and matte.box is not None:
+        left, top, width, height = matte.box
+        gray = gray[top : top + height, left : left + width]
+    if not gray.size:
+        return 0.0
+    counts = cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256])
+    return float(counts.max()) / gray.size
+
+
 def flat_share(flat: np.ndarray, matte: Matte | None) -> float:
     """The share of the blocks of `flat` (see flat_blocks) that are flat, of those inside the matte."""
     if matte is not None and matte.box is not None:
@@ -553,6 +571,7 @@ class FrameStats:
         self.brightness = array("f")
         self.hashes = array("Q")
         self.flat = array("f")  # share of the picture in blocks of exactly one grey level (flat_blocks)
+        self.background = array("f")  # share of the picture at its most common grey level (background_share)
         self.contrast = array("f")  # standard deviation of the grey levels (see FLAT)
         self.faint = array("B")  # what a faint picture (under FLAT) holds: SPREAD, ONE_LINE, FEATURELESS
         # Mean B, G, R of each cell of a 3x3 grid, 27 bytes a frame: flat frames of different colours
@@ -567,7 +586,7 @@ class FrameStats:
         self.times.append(frame.time)
         self.frame_times.append(frame.frame_time)
         if gray is self._previous:  # the same picture as the frame before (FrameView.same_picture_as)
-            for numbers in (self.sharpness, self.brightness, self.flat, self.contrast):
+            for numbers in (self.sharpness, self.brightness, self.flat, self.background, self.contrast):
                 numbers.append(numbers[-1])
             self.faint.append(self.faint[-1])
             self.hashes.append(self.hashes[-1])
@@ -581,6 +600,7 @@ class FrameStats:
         self.brightness.append(cv2.mean(gray)[0])
         flat = flat_blocks(gray)
         self.flat.append(flat_share(flat, self.matte))
+        self.background.append(background_share(gray, self.matte))
         previous = self._previous
         if previous is None or previous.shape != gray.shape:
             self.change.append(0.0)
@@ -619,7 +639,9 @@ class FrameStats:
     def rendered(self, index: int = -1) -> bool:
         """Whether the look at `index` (the latest by default) was a rendered picture's (a screen's, by its
         exactly flat blocks); False before any look."""
-        return -len(self.flat) <= index < len(self.flat) and self.flat[index] >= RENDERED
+        return -len(self.flat) <= index < len(self.flat) and (
+            self.flat[index] >= RENDERED or self.background[index] >= BACKGROUND
+        )
 
     def index_at(self, time: float) -> int:
         """The first frame at or after `time` (len(self) past the end)."""
