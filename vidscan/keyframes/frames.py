@@ -38,11 +38,13 @@ _CAPTION_BAND = 1 / 8
 RENDERED = 0.1
 # Or, share of the picture at its one most common grey level from which it is rendered: a background
 # drawn in one colour shows between the lines of a soft picture (a screen shared in a video call, a
-# recording scaled up) whose blocks all touch some blurred text. A camera's noise spreads its scene over
-# many levels: the most common one holds 1-12% of the shared cameras' pictures, 18% in low light (the
-# keyframe benchmark's dim variant); the shared screen recordings 60-94%, scaled up from a third 60-87%
-# (a dithered GIF deck 12%, which the fixed-camera detector takes, see above).
-BACKGROUND = 1 / 3
+# recording scaled up) whose blocks all touch some blurred text, and under grain, which an encoder smooths
+# away on a flat background. A camera's noise spreads its scene over many levels: the most common one
+# holds 1-12% of the shared cameras' pictures, up to 18% in low light, grain, a starved bitrate or scaled
+# up (the keyframe benchmark's variants); the shared screen recordings 67-94%, scaled up from a third
+# 60-87%, under grain 35-45% (a dithered GIF deck 12%, which the fixed-camera detector takes, see above).
+# A quarter lies as far from either in ratio.
+BACKGROUND = 1 / 4
 UNCHANGED = 0.05 / 255  # mean pixel change under which two frames are the same picture
 _GRID = 3  # cells a side of the colour layout kept per frame
 _GRID_BYTES = _GRID * _GRID * 3
@@ -638,7 +640,7 @@ class FrameStats:
 
     def rendered(self, index: int = -1) -> bool:
         """Whether the look at `index` (the latest by default) was a rendered picture's (a screen's, by its
-        exactly flat blocks); False before any look."""
+        exactly flat blocks or its one-level background); False before any look."""
         return -len(self.flat) <= index < len(self.flat) and (
             self.flat[index] >= RENDERED or self.background[index] >= BACKGROUND
         )
