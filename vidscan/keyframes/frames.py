@@ -324,6 +324,12 @@ def _inside_bars(lit: np.ndarray) -> Box | None:
     return int(left), int(top), int(right - left), int(bottom - top)
 
 
+def renders(flat: float, background: float) -> bool:
+    """Whether a picture with this share of flat blocks (flat_share) and of its picture at one grey level
+    (background_share) is a rendered one."""
+    return flat >= RENDERED or background >= BACKGROUND
+
+
 def background_share(gray: np.ndarray, matte: Matte | None) -> float:
     """The share of the picture inside the matte at its most common grey level."""
     if matte is not None and matte.box is not None:
@@ -641,9 +647,7 @@ class FrameStats:
     def rendered(self, index: int = -1) -> bool:
         """Whether the look at `index` (the latest by default) was a rendered picture's (a screen's, by its
         exactly flat blocks or its one-level background); False before any look."""
-        return -len(self.flat) <= index < len(self.flat) and (
-            self.flat[index] >= RENDERED or self.background[index] >= BACKGROUND
-        )
+        return -len(self.flat) <= index < len(self.flat) and renders(self.flat[index], self.background[index])
 
     def index_at(self, time: float) -> int:
         """The first frame at or after `time` (len(self) past the end)."""

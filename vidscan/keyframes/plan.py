@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..types import Keyframe
-from .frames import BACKGROUND, RENDERED, Candidate, FrameStats, hamming, shows_nothing
+from .frames import Candidate, FrameStats, hamming, renders, shows_nothing
 from .interval import even_candidates, recorded, with_coverage
 from .options import KeyframeOptions
 
@@ -133,10 +133,10 @@ def _rendered(stats: FrameStats, lo: int, hi: int) -> bool:
     """Whether the looks [lo, hi) are a rendered picture's (a screen's), by the share of exactly flat
     blocks most of them have, or of the picture at one grey level (frames.BACKGROUND): one look's share
     is unsure (the first frame after a cut is not yet as flat as the rendered frames after it)."""
-    flat = float(np.median(np.frombuffer(stats.flat, np.float32)[lo:hi]))
-    return (
-        flat >= RENDERED or float(np.median(np.frombuffer(stats.background, np.float32)[lo:hi])) >= BACKGROUND
+    flat, background = (
+        np.median(np.frombuffer(numbers, np.float32)[lo:hi]) for numbers in (stats.flat, stats.background)
     )
+    return renders(float(flat), float(background))
 
 
 def shot_kinds(
