@@ -622,6 +622,26 @@ def excerpt(source: Path, path: Path, start: float) -> Path:
     return filtered(source, path, f"trim=start={start},setpts=PTS-STARTPTS")
 
 
+def montage(
+    path: Path, pieces: list[tuple[Path, float, float]], size: str = "640x360", fps: int = 25
+) -> Path:
+    """Pieces of real clips joined with hard cuts, as a trailer or a music video is cut: each (source,
+    start, seconds) is that many seconds from `start` on, at `fps` and scaled into `size` (black bars
+    where the shape differs). Piece k begins at the sum of the seconds before it, to the frame."""
+    width, height = size.split("x")
+    inputs: list[str] = []
+    graph = ""
+    for k, (source, start, seconds) in enumerate(pieces):
+        inputs += ["-ss", str(start), "-t", str(seconds + 0.5), "-i", str(source)]
+        graph += (
+            f"[{k}:v]fps={fps},trim=end_frame={round(seconds * fps)},setpts=PTS-STARTPTS,"
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1[p{k}];"
+        )
+    graph += "".join(f"[p{k}]" for k in range(len(pieces))) + f"concat=n={len(pieces)}:v=1:a=0"
+    return encode(path, inputs, graph, keyframe_every=2 * fps, extra=["-crf", "20"])
+
+
 def clock_jump(path: Path, clips: list[Path], jump: float = 600.0) -> Path:
     """The clips as one transport stream whose clock jumps `jump` seconds before each after the first, as
     a recorder's does when it restarts: each clip stream-copied with that offset, the pieces joined."""

@@ -53,6 +53,9 @@ def test_a_fade_in_from_black_sends_no_black_frame() -> None:
     info = media.probe(str(clip))
     selection = select_keyframes(info)
     assert selection.keyframes[0].time > 1.0, _times(selection)  # 0-1 s is (near) black
+    # The third of a second before the fade's boundary is black: the first shot's, not a stretch that
+    # "showed nothing" of its own.
+    assert selection.keyframes[0].segment[0] == 0.0 and not selection.blank, selection.blank
     for keyframe in selection.keyframes:
         picture = np.asarray(media.grab_frame(info, keyframe.shown_frame).image.convert("L"), np.float32)
         assert picture.std() >= FLAT, keyframe
@@ -540,6 +543,34 @@ def test_a_film_excerpt_with_two_cuts_gets_a_keyframe_for_each_shot(tmp_path: Pa
     assert [round(c) for c in selection.cuts] == [7, 20], selection.cuts
     assert "motion" not in selection.strategy, selection.strategy
     assert [k.reason for k in selection.keyframes] == ["start", "cut", "cut"], _times(selection)
+
+
+def test_each_shot_of_a_fast_cut_montage_gets_one_keyframe(tmp_path: Path) -> None:
+    # A trailer's pace: twelve shots of 0.52 to 0.8 s, from the six shots of bikes.mp4 and the four of
+    # megamind.avi taken in turn, each piece from inside one shot. Shorter than the second within which
+    # two candidates are one keyframe, each is still a shot of its own, longer than the cut detector's
+    # shortest (min_shot): one keyframe each, inside it.
+    bikes, megamind = SAMPLE_VIDEOS / "bikes.mp4", SAMPLE_VIDEOS / "megamind.avi"
+    pieces = [
+        (bikes, 0.2, 0.8),
+        (megamind, 1.0, 0.6),
+        (bikes, 1.5, 0.72),
+        (megamind, 4.5, 0.52),
+        (bikes, 3.5, 0.64),
+        (megamind, 6.8, 0.8),
+        (bikes, 5.8, 0.56),
+        (megamind, 8.8, 0.68),
+        (bikes, 7.8, 0.6),
+        (megamind, 2.5, 0.76),
+        (bikes, 8.6, 0.52),
+        (megamind, 5.2, 0.64),
+    ]
+    selection = _select(synthetic.montage(tmp_path / "montage.mp4", pieces))
+    starts = np.cumsum([0.0] + [seconds for _, _, seconds in pieces])
+    shots = list(zip(starts[:-1], starts[1:], strict=True))
+    assert len(selection.cuts) == len(pieces) - 1, selection.cuts
+    per_shot = [[k.time for k in selection.keyframes if lo <= k.time < hi] for lo, hi in shots]
+    assert all(len(times) == 1 for times in per_shot), list(zip(shots, per_shot, strict=True))
 
 
 def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:

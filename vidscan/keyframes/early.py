@@ -98,7 +98,7 @@ class EarlyKeyframes:
             # `now` does.
             real = [c.start for c in candidates if c.reason != "coverage"]
             limit = min(limit, real[-1] if real else 0.0)
-        chosen, blank = choose(stats, candidates, now)
+        chosen, blank = choose(stats, candidates, now, options.min_gap)
         settled = 0
         while settled + 1 < len(chosen) and self._settled(chosen[settled][0], chosen[settled + 1][0], limit):
             settled += 1

@@ -37,6 +37,7 @@ EVENTS = ("activity-start", "activity-peak")
 _EDITS = ("cut", "fade", "dissolve")
 _BOUNDARIES = (*_EDITS, "page-jump")
 _SHOTS = ("start", *_BOUNDARIES)  # the candidates of shots (scenes.shot_candidates)
+_OPENED = ("start", *_EDITS)  # where a shot begins (not a page's jump: the same screen, moved on)
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
@@ -227,9 +228,10 @@ def plan_candidates(
 def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
     """Candidates in time order, at most one per `min_gap` seconds (the one with the strongest reason);
     one that extends the candidate before it (typed into) is merged with it however far apart. Two
-    screen states, or two events, are never merged for being close: their detector proposes each for
-    a state or an object the other does not show (a terminal demo's output stands half a second); nor
-    is a screen state with the page's jump or the cut that ends it (_distinct)."""
+    shots, two screen states, or two events, are never merged for being close: their detector proposes
+    each for a shot, a state or an object the other does not show (a trailer's shots of half a second, a
+    terminal demo's output that stands half a second); nor is a screen state with the page's jump or the
+    cut that ends it (_distinct)."""
     kept: list[Candidate] = []
     states: list[bool] = []  # whether each kept candidate's frame is taken from a text-change's stretch
     for cand in sorted(candidates, key=lambda c: c.start):
@@ -247,8 +249,8 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
             # Likewise an event merged with the start of its shot: the moment the object is in view.
             shown = weaker if weaker.reason in (*_SETTLED, *EVENTS) else stronger
             if all(c.reason in _SHOTS for c in (cand, kept[-1])):
-                # Two shot boundaries under min_gap apart (a fade-in's black, a flash): the first shot
-                # is a sliver, and the keyframe shows the shot after it, from its middle half.
+                # A page's jump under min_gap after a shot's start (or before a cut): the first is a
+                # sliver, and the keyframe shows what comes after it, from its middle half.
                 shown = cand
             states[-1] = states[-1] if shown is kept[-1] else shown.reason == "text-change"
             kept[-1] = replace(stronger, start=kept[-1].start, pick=shown.pick, extends=False)
@@ -260,10 +262,12 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
 
 def _distinct(a: Candidate, b: Candidate, state: bool) -> bool:
     """Whether `a` and the candidate after it, `b`, stand for two things to show however close: two
-    events, two screen states (`state`: `a` shows one, a text-change's, whatever its reason after
-    merging), or a screen state that settled before a boundary (a page's jump, a cut) ends it: its frame
-    is taken before the boundary, the boundary's after it."""
-    if all(c.reason in EVENTS for c in (a, b)):
+    shots (each at least the cut detector's min_shot long, a cut's own test that it is no flash; one
+    that shows nothing, as a fade-in's black, gets no keyframe: choose), two events, two screen states
+    (`state`: `a` shows one, a text-change's, whatever its reason after merging), or a screen state that
+    settled before a boundary (a page's jump, a cut) ends it: its frame is taken before the boundary,
+    the boundary's after it."""
+    if all(c.reason in EVENTS for c in (a, b)) or all(c.reason in _OPENED for c in (a, b)):
         return True
     return state and (b.reason == "text-change" or (b.reason in _BOUNDARIES and a.pick[1] <= b.start))
 
@@ -300,13 +304,16 @@ def _pick(stats: FrameStats, lo: int, hi: int, rendered: bool) -> int | None:
 
 
 def choose(
-    stats: FrameStats, candidates: list[Candidate], end: float
+    stats: FrameStats, candidates: list[Candidate], end: float, sliver: float = 0.0
 ) -> tuple[list[tuple[Candidate, int]], list[tuple[float, float]]]:
     """Each candidate with the frame chosen inside its own stretch, and the stretches that showed
-    nothing (every frame flat: black, blank, the dark between two fades), which get no keyframe."""
+    nothing (every frame flat: black, blank, the dark between two fades), which get no keyframe. A
+    shot under `sliver` seconds that shows nothing (a fade-in's black, a few black frames before the
+    first picture) is no stretch of its own: the shot after it begins there."""
     contrast = np.frombuffer(stats.contrast, np.float32)
     chosen: list[tuple[Candidate, int]] = []
     blank: list[tuple[float, float]] = []
+    joined: Candidate | None = None  # a sliver that showed nothing, to begin the next shot
     for i, cand in enumerate(candidates):
         stop = candidates[i + 1].start if i + 1 < len(candidates) else end + 1e-3
         own_lo, own_hi = stats.index_at(cand.start), stats.index_at(stop)
@@ -328,9 +335,21 @@ def choose(
         best = float(contrast[own_lo:own_hi].max())
         if at is None or contrast[at] < 0.5 * best:
             at = _pick(stats, own_lo, own_hi, rendered)
+        after = candidates[i + 1] if i + 1 < len(candidates) else None
+        if (
+            at is None
+            and after
+            and all(c.reason in _OPENED for c in (cand, after))
+            and stop - cand.start < sliver
+        ):
+            joined = joined or cand
+            continue
         if at is None:
             blank.append((round(cand.start, 3), round(min(stop, end), 3)))
             continue
+        if joined:
+            stronger = joined if _PRIORITY[joined.reason] > _PRIORITY[cand.reason] else cand
+            cand, joined = replace(cand, start=joined.start, reason=stronger.reason), None
         chosen.append((cand, at))
     return chosen, blank
 

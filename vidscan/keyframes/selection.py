@@ -487,7 +487,7 @@ def select_keyframes(
         if counts.skipped:
             note += f", {counts.skipped} keyframes left undecoded (their stretches as cheap as quiet ones)"
     strategy += f" ({note})" if note else ""
-    chosen, blank = choose(stats, candidates, duration)
+    chosen, blank = choose(stats, candidates, duration, options.min_gap)
     raw = keyframes_of(stats, chosen, duration, [*blank, *not_recorded])
     final = _renumber(apply_budget(drop_repeats(raw, options.dedup_distance), options.max_frames, duration))
     return KeyframeSelection(
