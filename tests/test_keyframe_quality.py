@@ -565,12 +565,19 @@ def test_each_shot_of_a_fast_cut_montage_gets_one_keyframe(tmp_path: Path) -> No
         (bikes, 8.6, 0.52),
         (megamind, 5.2, 0.64),
     ]
-    selection = _select(synthetic.montage(tmp_path / "montage.mp4", pieces))
-    starts = np.cumsum([0.0] + [seconds for _, _, seconds in pieces])
+    # It opens on 0.6 s of a blank blue screen (a player's "no signal"): nothing to show, and no stretch
+    # of its own either, however it is cut from the first shot: that shot begins at 0.
+    blue = synthetic.encode(
+        tmp_path / "blue.mp4", ["-f", "lavfi", "-i", "color=c=0x1040c0:s=640x360:r=25:d=1"], "[0:v]null", 25
+    )
+    selection = _select(synthetic.montage(tmp_path / "montage.mp4", [(blue, 0.0, 0.6), *pieces]))
+    starts = np.cumsum([0.6] + [seconds for _, _, seconds in pieces])
     shots = list(zip(starts[:-1], starts[1:], strict=True))
-    assert len(selection.cuts) == len(pieces) - 1, selection.cuts
+    assert len(selection.cuts) == len(pieces), selection.cuts
     per_shot = [[k.time for k in selection.keyframes if lo <= k.time < hi] for lo, hi in shots]
     assert all(len(times) == 1 for times in per_shot), list(zip(shots, per_shot, strict=True))
+    assert len(selection.keyframes) == len(pieces) and selection.keyframes[0].segment[0] == 0.0
+    assert not selection.blank, selection.blank
 
 
 def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:

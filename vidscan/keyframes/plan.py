@@ -37,7 +37,10 @@ EVENTS = ("activity-start", "activity-peak")
 _EDITS = ("cut", "fade", "dissolve")
 _BOUNDARIES = (*_EDITS, "page-jump")
 _SHOTS = ("start", *_BOUNDARIES)  # the candidates of shots (scenes.shot_candidates)
-_OPENED = ("start", *_EDITS)  # where a shot begins (not a page's jump: the same screen, moved on)
+# Where a shot begins, for telling two shots apart however close (_distinct). Not a fade's boundary: the
+# stretch on its dark side is the fade's, nothing to show (a fade-in ends a third of a second into a
+# film, and a lecturer's camera in the corner of that black is no picture of it); nor a page's jump.
+_OPENED = ("start", "cut", "dissolve")
 
 # Never merged into the keyframe before them when they look alike. Coverage and heartbeat frames are the
 # floor; a cut or a fade between two alike pictures is still a boundary; a text change is new text (one
@@ -249,8 +252,9 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
             # Likewise an event merged with the start of its shot: the moment the object is in view.
             shown = weaker if weaker.reason in (*_SETTLED, *EVENTS) else stronger
             if all(c.reason in _SHOTS for c in (cand, kept[-1])):
-                # A page's jump under min_gap after a shot's start (or before a cut): the first is a
-                # sliver, and the keyframe shows what comes after it, from its middle half.
+                # A fade's boundary or a page's jump under min_gap after a shot's start (or before a
+                # cut): the first is a sliver (a fade-in's black), and the keyframe shows what comes
+                # after it, from its middle half.
                 shown = cand
             states[-1] = states[-1] if shown is kept[-1] else shown.reason == "text-change"
             kept[-1] = replace(stronger, start=kept[-1].start, pick=shown.pick, extends=False)
@@ -263,10 +267,10 @@ def merge(candidates: list[Candidate], min_gap: float) -> list[Candidate]:
 def _distinct(a: Candidate, b: Candidate, state: bool) -> bool:
     """Whether `a` and the candidate after it, `b`, stand for two things to show however close: two
     shots (each at least the cut detector's min_shot long, a cut's own test that it is no flash; one
-    that shows nothing, as a fade-in's black, gets no keyframe: choose), two events, two screen states
-    (`state`: `a` shows one, a text-change's, whatever its reason after merging), or a screen state that
-    settled before a boundary (a page's jump, a cut) ends it: its frame is taken before the boundary,
-    the boundary's after it."""
+    that shows nothing, as a few black frames before a cut, gets no keyframe: choose), two events, two
+    screen states (`state`: `a` shows one, a text-change's, whatever its reason after merging), or a
+    screen state that settled before a boundary (a page's jump, a cut) ends it: its frame is taken
+    before the boundary, the boundary's after it."""
     if all(c.reason in EVENTS for c in (a, b)) or all(c.reason in _OPENED for c in (a, b)):
         return True
     return state and (b.reason == "text-change" or (b.reason in _BOUNDARIES and a.pick[1] <= b.start))
@@ -308,8 +312,8 @@ def choose(
 ) -> tuple[list[tuple[Candidate, int]], list[tuple[float, float]]]:
     """Each candidate with the frame chosen inside its own stretch, and the stretches that showed
     nothing (every frame flat: black, blank, the dark between two fades), which get no keyframe. A
-    shot under `sliver` seconds that shows nothing (a fade-in's black, a few black frames before the
-    first picture) is no stretch of its own: the shot after it begins there."""
+    shot under `sliver` seconds that shows nothing (a few black frames before a cut, or between two)
+    is no stretch of its own: the shot after it begins there."""
     contrast = np.frombuffer(stats.contrast, np.float32)
     chosen: list[tuple[Candidate, int]] = []
     blank: list[tuple[float, float]] = []
