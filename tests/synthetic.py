@@ -300,6 +300,37 @@ def terminal_session(path: Path, seconds: float = 15.0) -> Path:
     return encode(path, inputs, graph, fps * 2)
 
 
+def typed_without_a_break(path: Path, font: int = 28, seconds: float = 12.5) -> tuple[Path, list[float]]:
+    """A terminal at a presentation's font size (`font` pixels in 640x360, 10 frames/s) where three
+    commands are typed one after the other at 10 letters a second, each answered by a line of output
+    0.3 s after its last letter, and the next typed 0.8 s after that: a letter comes in most frames.
+    Returns the path and when each output appears."""
+    fps, cps, step, line, t = 10, 10.0, round(font * 0.6), round(font * 1.3), 0.3
+    parts = []
+    outputs = []
+    for row, (command, output) in enumerate(TYPED_COMMANDS):
+        y = 10 + 2 * line * row
+        parts.append(_text("$", 10, y, font, 0.0 if not row else t))
+        for i, ch in enumerate(command):
+            if ch != " ":
+                parts.append(_text(ch, 10 + step * (i + 2), y, font, t + i / cps))
+        t += len(command) / cps + 0.3
+        parts.append(_text(output, 10, y + line, font, t))
+        outputs.append(t)
+        t += 0.8
+    graph = f"[0:v]{','.join(parts)}".replace("fontcolor=black", "fontcolor=white")
+    inputs = ["-f", "lavfi", "-i", f"color=c=0x1e1e1e:s=640x360:r={fps}:d={seconds}"]
+    return encode(path, inputs, graph, fps * 2), outputs
+
+
+# Three commands a presenter types (about 3 s each at 10 letters a second) and the line each prints.
+TYPED_COMMANDS = (
+    ("git clone example.org/team/app", "Cloning into app... done"),
+    ("cd app && make test -j2 --quiet", "42 tests passed"),
+    ("./app --version --verbose", "app 2.1.0"),
+)
+
+
 # (line of output, when it appears): the answers of `ls`, `npm install`, `npm test` and `npm run build`
 SPINNER_LINES = (("$ ls", 0.0), ("README.md  package.json  src  test", 0.0), ("$ npm install", 1.5),
                  ("+ Installed 42 packages in 10s", 12.0), ("$ npm test", 14.0), ("12 passing", 15.0),

@@ -580,6 +580,25 @@ def test_each_shot_of_a_fast_cut_montage_gets_one_keyframe(tmp_path: Path) -> No
     assert not selection.blank, selection.blank
 
 
+def test_a_terminal_recording_cut_off_while_typing_is_still_a_screen(tmp_path: Path) -> None:
+    # The terminal demo's first two thirds: a command typed in most of its looks. Its two states in that
+    # part (the session started, the recording saved) each get a keyframe, as in the whole clip.
+    clip = shared_video("screen_lecture/terminalizer_demo.mp4")
+    short = tmp_path / "short.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(clip), "-t", "8.33", "-c", "copy", str(short)], check=True
+    )
+    selection = _select(short)
+    assert "text" in selection.strategy, selection.strategy
+    units = json.loads((SHARED_VIDEOS / "units.json").read_text())["screen_lecture/terminalizer_demo.mp4"][
+        "units"
+    ]
+    shown = [u for u in units if u[1] <= 8.33]
+    assert len(shown) == 2 and not [
+        u for u in shown if not any(u[0] <= k.time <= u[1] for k in selection.keyframes)
+    ], _times(selection)
+
+
 def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:
     # A terminal recording (made from a GIF): after each mistyped command, a one-line suggestion
     # appears alone ("git branch [enter/ctrl+c]" at 21.4 s, "python [enter/ctrl+c]" at 28.7 s) and

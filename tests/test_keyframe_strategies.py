@@ -240,6 +240,22 @@ def test_each_command_output_in_a_terminal_gets_a_keyframe_and_typing_none(tmp_p
         assert output <= keyframe.time < resumes, (output, _times(selection))
 
 
+def test_a_terminal_typed_into_most_of_the_time_is_still_a_screen(tmp_path: Path) -> None:
+    # A live demo at a talk's font size: three commands typed one after the other, each answered by a
+    # line 0.3 s after its last letter and the next typed 0.8 s later. Letters come in most looks, each
+    # changing a letter's worth of the picture: the screen still stands still around them, and each
+    # answer is a state to show.
+    path, outputs = synthetic.typed_without_a_break(tmp_path / "demo.mp4")
+    selection = _select(path)
+    assert "text" in selection.strategy, selection.strategy
+    states = [k for k in selection.keyframes if k.reason == "text-change"]
+    resumes = [output + 0.8 for output in outputs[:-1]] + [selection.video.duration]
+    assert all(any(o <= k.time < r for k in states) for o, r in zip(outputs, resumes, strict=True)), (
+        outputs,
+        _times(selection),
+    )
+
+
 def test_typing_up_to_the_end_of_the_video_still_gives_its_last_state(tmp_path: Path) -> None:
     selection = _select(synthetic.terminal_session(tmp_path / "cut-short.mp4", seconds=10.0))
     last = selection.keyframes[-1]

@@ -366,6 +366,13 @@ _LIVE_SHARE = 0.5  # of the looks: a block changing in more is live
 # blocks moved by over 4 levels in at most a fifth of the looks (by over 0 in up to half), and the
 # inset's blocks where people walk in up to four fifths.
 _LIVE_LEVELS = 4
+# Blocks of a rendered picture that may change in a look while its screen stands still: a letter typed
+# and the cursor moved on, each within 2x2 blocks (16 analysis pixels a side), where the screen's
+# background was (each block one grey level at some look). A film's or a scrolled page's look changes
+# many more (the shared films: 16 blocks or fewer in under 3% of their looks), a terminal typed into
+# without a break a letter's worth in most; a dim camera's blocks that change (clipped black makes
+# a quarter of its picture one level, frames.BACKGROUND) are mostly where its picture was never flat.
+_TYPED = 8
 # Seconds a live block stays left out after it was last live: a lecturer who stands still for a while is
 # still in the corner, and the corner's edges coming back would be no news on the screen.
 _LIVE_HOLD = 60.0
@@ -419,6 +426,8 @@ class LiveArea:
         # it changes, so users can tell a change by identity.
         self.blocks: np.ndarray | None = None
         self._keep: np.ndarray | None = None  # 255 where the picture counts, at the analysis size
+        self._changed: np.ndarray | None = None  # per block, 1 where the last look changed it
+        self._ever_flat: np.ndarray | None = None  # per block, whether it was one grey level at any look
 
     def update(
         self,
@@ -437,6 +446,7 @@ class LiveArea:
             self._rendered = np.zeros((rows, cols), bool)
             self._flat_at = np.full((rows, cols), time)
             self._stirred = np.zeros((rows, cols), np.float32)
+            self._ever_flat = np.zeros((rows, cols), bool)
             self.blocks = self._keep = self._held = self._unflat = None
             self._since = self._time = time
         assert self._live_at is not None and self._rendered is not None and self._flat_at is not None
@@ -444,13 +454,16 @@ class LiveArea:
         if flat is not None and flat.shape == self._rendered.shape:
             self._rendered |= flat
             self._flat_at[flat] = time
+            self._ever_flat |= flat
         if same:
             self._rendered[:] = True
         weight = 1.0 - math.exp(-max(time - self._time, 0.0) / _LIVE_MEMORY)
         self._time = time
+        self._changed = None
         if diff is not None and rows and cols:
             largest = block_largest(diff[: rows * BLOCK, : cols * BLOCK])
             changed = cv2.threshold(np.ascontiguousarray(largest), _LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
+            self._changed = changed
             cv2.accumulateWeighted(changed, self._rate, weight)
             self._rendered |= changed == 0
             stirred = cv2.threshold(np.ascontiguousarray(largest), 0, 1, cv2.THRESH_BINARY)[1]
@@ -511,9 +524,15 @@ class LiveArea:
             return change
         return cv2.mean(diff, mask=self._keep)[0] / 255.0
 
-    def largest_change_outside(self, diff: np.ndarray) -> float:
-        """The largest change of a pixel outside the live area (grey levels)."""
-        return float(cv2.minMaxLoc(diff, mask=self._keep)[1])
+    def typed_at_most(self) -> bool:
+        """Whether the last look changed at most a letter typed and the cursor moved on outside the live
+        area: _TYPED blocks, each by more than _LIVE_LEVELS, each where the background was (_TYPED)."""
+        if self._changed is None or self._ever_flat is None:
+            return True
+        changed = self._changed > 0
+        if self.blocks is not None and self.blocks.shape == changed.shape:
+            changed &= self.blocks == 0
+        return bool(np.count_nonzero(changed) <= _TYPED and not np.any(changed & ~self._ever_flat))
 
 
 def _grown(unflat: np.ndarray, top: int, bottom: int, left: int, right: int) -> tuple[int, int, int, int]:
@@ -626,10 +645,11 @@ class FrameStats:
                 outside = self.live.change_outside(diff, change)
             still = outside < UNCHANGED
             if not still and self.rendered():
-                # A codec that codes a still screen again in every frame (VP8 and VP9 screencasts, as
-                # GNOME's recorder and browsers write them) moves its pixels by a level or two: no
-                # pixel moving by more than a live block's change is a screen standing still.
-                still = self.live.largest_change_outside(diff) <= _LIVE_LEVELS
+                # A screen stands still while somebody types into it (a letter's blocks change on its
+                # background, _TYPED), and while its codec codes it again in every frame (VP8 and VP9
+                # screencasts, as GNOME's recorder and browsers write them, move its pixels by a level
+                # or two: no block changes by more than a live block's change).
+                still = self.live.typed_at_most()
             self.still.append(still)
         self.hashes.append(phash(gray))
         contrast = float(cv2.meanStdDev(gray)[1][0, 0])
