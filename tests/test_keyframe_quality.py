@@ -599,6 +599,22 @@ def test_a_terminal_recording_cut_off_while_typing_is_still_a_screen(tmp_path: P
     ], _times(selection)
 
 
+def test_a_blank_sliver_before_a_blank_stretch_is_one_blank_stretch(tmp_path: Path) -> None:
+    # 0.6 s of blue, 3 s of white, then a shot of bikes.mp4: nothing to see from 0 to the shot, which
+    # keeps its own stretch.
+    def plain(name: str, colour: str) -> Path:
+        return synthetic.encode(
+            tmp_path / name, ["-f", "lavfi", "-i", f"color=c={colour}:s=640x360:r=25:d=4"], "[0:v]null", 25
+        )
+
+    pieces = [(plain("blue.mp4", "0x1040c0"), 0.0, 0.6), (plain("white.mp4", "0xf0f0f0"), 0.0, 3.0)]
+    selection = _select(
+        synthetic.montage(tmp_path / "blank.mp4", [*pieces, (SAMPLE_VIDEOS / "bikes.mp4", 3.5, 1.5)])
+    )
+    assert selection.blank == ((0.0, 3.6),), selection.blank
+    assert [k.segment for k in selection.keyframes] == [(3.6, 5.12)], _times(selection)
+
+
 def test_a_one_line_reply_in_a_terminal_is_a_state_however_small() -> None:
     # A terminal recording (made from a GIF): after each mistyped command, a one-line suggestion
     # appears alone ("git branch [enter/ctrl+c]" at 21.4 s, "python [enter/ctrl+c]" at 28.7 s) and

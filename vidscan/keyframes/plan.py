@@ -348,8 +348,9 @@ def choose(
         ):
             joined = joined or cand
             continue
-        if at is None:
-            blank.append((round(cand.start, 3), round(min(stop, end), 3)))
+        if at is None:  # a sliver before it shows nothing either: one blank stretch from the sliver on
+            blank.append((round((joined or cand).start, 3), round(min(stop, end), 3)))
+            joined = None
             continue
         if joined:
             stronger = joined if _PRIORITY[joined.reason] > _PRIORITY[cand.reason] else cand
