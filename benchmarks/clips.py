@@ -170,6 +170,35 @@ def _base_1080p(path: Path) -> Path:
     return cut_clip(path, 600.0, "1920x1080", 30)
 
 
+def _montage_pieces(films: list[Clip], count: int = 24) -> list[tuple[Path, float, float]]:
+    """A trailer's pace: `count` pieces of 0.52 to 0.84 s (whole frames at 25 frames/s), taken in turn
+    from the labelled films, each from inside one of its shots, a fifth of a second clear of its cuts."""
+    pieces = []
+    for k in range(count):
+        film = films[k % len(films)]
+        first, last = film.units[(k // len(films)) % len(film.units)]
+        seconds = 0.52 + 0.08 * (k % 5)
+        room = max(last - first - seconds - 0.4, 0.0)
+        offset = (0.37 * k) % room if room else 0.0  # a different moment of a shot used again
+        pieces.append((film.path(), first + 0.2 + offset, seconds))
+    return pieces
+
+
+def _montage() -> list[Clip]:
+    """The montage of the shared films' shots as a labelled clip: one unit per piece."""
+    films = [clip for clip in labelled() if clip.kind == "shots"]
+    if not films:
+        return []
+    pieces = _montage_pieces(films)
+    starts = [0.0]
+    for _, _, seconds in pieces:
+        starts.append(starts[-1] + round(seconds * 25) / 25)
+    units = tuple((round(a, 3), round(b, 3)) for a, b in zip(starts, starts[1:], strict=False))
+    return [
+        Clip("syn_montage", "shots", units, _cached("montage.mp4", lambda p: synthetic.montage(p, pieces)))
+    ]
+
+
 SYNTHETIC = [
     Clip(
         "syn_appear", "events", ((0.0, 4.0), (4.5, 10.0)), _cached("appear.mp4", synthetic.appearing_object)
@@ -211,6 +240,7 @@ SYNTHETIC = [
         ),
         long=True,
     ),
+    *_montage(),
 ]
 
 ALL = REAL + SYNTHETIC
