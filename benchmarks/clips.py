@@ -170,8 +170,11 @@ def _base_1080p(path: Path) -> Path:
     return cut_clip(path, 600.0, "1920x1080", 30)
 
 
+_MONTAGE_FPS = 25  # frames a second of the montage: its units are whole frames at this rate
+
+
 def _montage_pieces(films: list[Clip], count: int = 24) -> list[tuple[Path, float, float]]:
-    """A trailer's pace: `count` pieces of 0.52 to 0.84 s (whole frames at 25 frames/s), taken in turn
+    """A trailer's pace: `count` pieces of 0.52 to 0.84 s (whole frames at _MONTAGE_FPS), taken in turn
     from the labelled films, each from inside one of its shots, a fifth of a second clear of its cuts."""
     pieces = []
     for k in range(count):
@@ -186,16 +189,21 @@ def _montage_pieces(films: list[Clip], count: int = 24) -> list[tuple[Path, floa
 
 def _montage() -> list[Clip]:
     """The montage of the shared films' shots as a labelled clip: one unit per piece."""
-    films = [clip for clip in labelled() if clip.kind == "shots"]
+    films = [clip for clip in REAL if clip.kind == "shots"]
     if not films:
         return []
     pieces = _montage_pieces(films)
     starts = [0.0]
     for _, _, seconds in pieces:
-        starts.append(starts[-1] + round(seconds * 25) / 25)
+        starts.append(starts[-1] + round(seconds * _MONTAGE_FPS) / _MONTAGE_FPS)
     units = tuple((round(a, 3), round(b, 3)) for a, b in zip(starts, starts[1:], strict=False))
     return [
-        Clip("syn_montage", "shots", units, _cached("montage.mp4", lambda p: synthetic.montage(p, pieces)))
+        Clip(
+            "syn_montage",
+            "shots",
+            units,
+            _cached("montage.mp4", lambda p: synthetic.montage(p, pieces, fps=_MONTAGE_FPS)),
+        )
     ]
 
 
