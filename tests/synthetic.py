@@ -673,6 +673,40 @@ def montage(
     return encode(path, inputs, graph, keyframe_every=2 * fps, extra=["-crf", "20"])
 
 
+def deck(
+    path: Path,
+    pictures: list[tuple[Path, float]],
+    hold: float,
+    transitions: tuple[str, ...],
+    blend: float,
+    size: str = "1280x720",
+    fps: int = 30,
+) -> Path:
+    """Still pictures of real clips shown as a presentation shows its slides: each (source, time) is the
+    frame at `time`, scaled into `size`, and the next comes in over `blend` seconds by one of ffmpeg's
+    xfade `transitions` in turn (slideleft: pushed in; wipeleft: wiped over; dissolve; fade). Picture k
+    is shown alone from k * hold + blend (the first from 0) to (k + 1) * hold (the last to the end, hold
+    + blend on)."""
+    width, height = size.split("x")
+    frames = round((hold + blend) * fps)
+    inputs: list[str] = []
+    parts = []
+    for k, (source, time) in enumerate(pictures):
+        inputs += ["-ss", str(time), "-i", str(source)]
+        parts.append(
+            f"[{k}:v]trim=end_frame=1,scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+            f"loop=loop={frames - 1}:size=1,setpts=N/{fps}/TB,fps={fps}[s{k}]"
+        )
+    last = "[s0]"
+    for k in range(1, len(pictures)):
+        transition = transitions[(k - 1) % len(transitions)]
+        parts.append(f"{last}[s{k}]xfade=transition={transition}:duration={blend}:offset={k * hold}[x{k}]")
+        last = f"[x{k}]"
+    graph = ";".join(parts)[: -len(last)]  # encode() names the last output
+    return encode(path, inputs, graph, keyframe_every=2 * fps, extra=["-crf", "20"])
+
+
 def clock_jump(path: Path, clips: list[Path], jump: float = 600.0) -> Path:
     """The clips as one transport stream whose clock jumps `jump` seconds before each after the first, as
     a recorder's does when it restarts: each clip stream-copied with that offset, the pieces joined."""

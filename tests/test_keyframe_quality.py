@@ -708,3 +708,43 @@ def test_every_output_in_a_real_terminal_recording_gets_a_keyframe(name: str) ->
     for unit in units:
         found = any(unit["start"] <= k.time <= unit["end"] for k in selection.keyframes)
         assert found, (unit, _times(selection))
+
+
+@pytest.mark.parametrize("transition", ["slideleft", "wipeleft", "dissolve"])
+def test_each_slide_that_comes_in_by_a_transition_gets_one_keyframe_once_it_is_in(
+    tmp_path: Path, transition: str
+) -> None:
+    # A presentation's transitions (pushed in, wiped over, dissolved; 0.8 s) between four pages of a real
+    # screencast: a light notebook, a dark authorization page, an app page, the notebook again. The dark
+    # page has less contrast than the frames of the transition into it, where half the light page still
+    # is: its keyframe must still show it alone, not half of each. The encoder codes each still page
+    # again at every I-frame (every 2 s), a few grey levels off, and the notebook's faint toolbar border
+    # comes and goes with that: no state of its own.
+    screencast = shared_video("screen_lecture/gh-scoped-creds_screencast.mp4")
+    hold, blend = 3.0, 0.8
+    pages = [(screencast, 5.0), (screencast, 17.0), (screencast, 27.0), (screencast, 5.0)]
+    deck = synthetic.deck(tmp_path / "deck.mp4", pages, hold, (transition,), blend)
+    alone = [(k * hold + blend if k else 0.0, (k + 1) * hold) for k in range(len(pages))]
+    alone[-1] = (alone[-1][0], len(pages) * hold + blend)
+    times = [k.time for k in _select(deck).keyframes]
+    assert [sum(lo <= t <= hi for t in times) for lo, hi in alone] == [1] * len(pages), (times, alone)
+
+
+def test_a_pen_stroke_on_a_soft_screen_is_a_state_of_its_own(tmp_path: Path) -> None:
+    # The pen lecture from 110 s, shown soft (scaled to a third and back, as a screen shared in a video
+    # call and recorded): at 124 s a red underline is drawn under "k<-K" on a blue box, a stroke whose
+    # grey levels differ little from the box's. Its state (122.2-125.6 s in units.json) gets a keyframe:
+    # the stroke's soft fringe counts as a change, not as a re-code of the slide.
+    clip = shared_video("screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4")
+    start = 110.0
+    soft = synthetic.filtered(
+        clip,
+        tmp_path / "soft.mp4",
+        f"trim=start={start}:end=128,setpts=PTS-STARTPTS,scale=iw/3:-2,scale=iw*3:-2",
+    )
+    units = json.loads((SHARED_VIDEOS / "units.json").read_text())[
+        "screen_lecture/EKarton-Lecture-Video-to-PDF_input_5.mp4"
+    ]
+    lo, hi = next((a - start, b - start) for a, b in units["units"] if a == 122.2)
+    times = [k.time for k in _select(soft).keyframes]
+    assert any(lo <= t <= hi for t in times), (times, (lo, hi))

@@ -365,7 +365,7 @@ _LIVE_SHARE = 0.5  # of the looks: a block changing in more is live
 # lectures re-encoded at CRF 23 with a camera inset (the keyframe benchmark's busycam variant), text
 # blocks moved by over 4 levels in at most a fifth of the looks (by over 0 in up to half), and the
 # inset's blocks where people walk in up to four fifths.
-_LIVE_LEVELS = 4
+LIVE_LEVELS = 4
 # Blocks of a rendered picture that may change in a look while its screen stands still: a letter typed
 # and the cursor moved on, each within 2x2 blocks (16 analysis pixels a side), where the screen's
 # background was (each block one grey level at some look). A film's or a scrolled page's look changes
@@ -462,7 +462,7 @@ class LiveArea:
         self._changed = None
         if diff is not None and rows and cols:
             largest = block_largest(diff[: rows * BLOCK, : cols * BLOCK])
-            changed = cv2.threshold(np.ascontiguousarray(largest), _LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
+            changed = cv2.threshold(np.ascontiguousarray(largest), LIVE_LEVELS, 1, cv2.THRESH_BINARY)[1]
             self._changed = changed
             cv2.accumulateWeighted(changed, self._rate, weight)
             self._rendered |= changed == 0
@@ -526,7 +526,7 @@ class LiveArea:
 
     def typed_at_most(self) -> bool:
         """Whether the last look changed at most a letter typed and the cursor moved on outside the live
-        area: _TYPED blocks, each by more than _LIVE_LEVELS, each where the background was (_TYPED)."""
+        area: _TYPED blocks, each by more than LIVE_LEVELS, each where the background was (_TYPED)."""
         if self._changed is None or self._ever_flat is None:
             return True
         changed = self._changed > 0

@@ -307,6 +307,14 @@ def _pick(stats: FrameStats, lo: int, hi: int, rendered: bool) -> int | None:
     return int(idx[int(np.argmax(score))])
 
 
+def _settled_contrast(stats: FrameStats, lo: int, hi: int) -> float:
+    """The most contrast among the looks of [lo, hi) that change no more than its median look does: a
+    fade's ramp or a transition's frames change at every look, the picture they lead to or from holds."""
+    contrast = np.frombuffer(stats.contrast, np.float32)[lo:hi]
+    change = np.frombuffer(stats.change, np.float32)[lo:hi]
+    return float(contrast[change <= np.median(change)].max())
+
+
 def choose(
     stats: FrameStats, candidates: list[Candidate], end: float, sliver: float = 0.0
 ) -> tuple[list[tuple[Candidate, int]], list[tuple[float, float]]]:
@@ -335,8 +343,10 @@ def choose(
         rendered = _rendered(stats, own_lo, own_hi)  # a screen's picture or a camera's
         at = _pick(stats, lo, hi, rendered)
         # Nothing to see where it was to be taken (the middle of a shot that is mostly a fade): the best
-        # of its whole stretch.
-        best = float(contrast[own_lo:own_hi].max())
+        # of its whole stretch. Measured on what the stretch shows settled, not on the transition into it
+        # (a slide pushed in over a brighter one, a dissolve from a brighter shot): a dark screen after
+        # a light one has less contrast than the frames where the light one still is.
+        best = _settled_contrast(stats, own_lo, own_hi)
         if at is None or contrast[at] < 0.5 * best:
             at = _pick(stats, own_lo, own_hi, rendered)
         after = candidates[i + 1] if i + 1 < len(candidates) else None

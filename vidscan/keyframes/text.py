@@ -9,8 +9,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
+from .frames import LIVE_LEVELS, Candidate, FrameView, blocks_over, components, union_box
 from .frames import Box as _Box
-from .frames import Candidate, FrameView, blocks_over, components, union_box
 from .options import KeyframeOptions
 
 _STILL = 0.0006  # share of the picture whose edges moved between looks: below this, no change at once
@@ -18,6 +18,11 @@ _STILL = 0.0006  # share of the picture whose edges moved between looks: below t
 _TYPING = 0.00005  # share of the picture with new edges that stay (a typed character is more)
 _NEW_SCREEN = 0.02  # edges moved over this share of the picture at once: a different screen
 _NEAR = np.ones((3, 3), np.uint8)  # an edge one pixel away is the same edge (scaling, compression)
+_RECODED = LIVE_LEVELS  # grey levels a pixel may move by while its picture is only coded again
+# The pixels whose edges a moved pixel can change: Sobel's reach (one pixel), and two more for the fringe
+# of a thin stroke (a pen's line) in a soft picture (a screen scaled up, a third of its size), which
+# moves by less than _RECODED.
+_AROUND = np.ones((7, 7), np.uint8)
 _MEMORY = 1.6  # seconds of looks a new edge is checked against: longer than a cursor's blink
 _AT_ONCE = 0.0018  # edges moved over this share between two looks: a line of text came at once
 # A move under this share of the largest move of a change at once, while that change settles, is its last
@@ -215,6 +220,7 @@ class TextDetector:
         self._options = options
         self._new_edges = _NewEdges(round(_MEMORY * options.text_rate) + 2, options.text_size)
         self._reference: np.ndarray | None = None  # edges of the screen of the last keyframe
+        self._reference_picture: np.ndarray | None = None  # and its picture, when known
         self._added_at: _Box | None = None  # where edges were added to make that screen
         # The edges of the screens given keyframes (packed bits): a screen shown again is no news.
         self._shown: deque[np.ndarray] = deque(maxlen=_SHOWN)
@@ -241,9 +247,9 @@ class TextDetector:
         self._open: int | None = None
         self._live: np.ndarray | None = None  # the live area's blocks (frames.LiveArea) last seen
         self._keep: np.ndarray | None = None  # 255 where edges count: outside the live area
-        # The looks of the last `text_settle` seconds and more (time, edges): a keyframe's reference is
-        # the screen at the look it picks, not the look that found it settled.
-        self._recent: deque[tuple[float, np.ndarray]] = deque(
+        # The looks of the last `text_settle` seconds and more (time, edges, picture): a keyframe's
+        # reference is the screen at the look it picks, not the look that found it settled.
+        self._recent: deque[tuple[float, np.ndarray, np.ndarray]] = deque(
             maxlen=round(options.text_settle * options.text_rate) + 2
         )
         self._touched: float | None = None  # the last look that moved any edge while the screen was still
@@ -283,6 +289,7 @@ class TextDetector:
         self._edges_current = True
         if self._previous is None:
             self._reference = self._previous = edges
+            self._reference_picture = picture
             self._shown.append(np.packbits(edges))
             self._added_at = _box(edges)
             self._quiet_since = frame.time
@@ -295,7 +302,7 @@ class TextDetector:
         self._previous_edges, self._previous = self._previous, edges
         t = frame.time
         last_look, self._last_time = self._last_time, t
-        self._recent.append((t, edges))
+        self._recent.append((t, edges, picture))
         if moved >= _STILL or typed:
             # The stretch ends before this look, or before the last one for typing (new edges count
             # once they stayed a look: the first key shows a look earlier).
@@ -373,7 +380,7 @@ class TextDetector:
             # The middle of the still stretch: past the last touches of the change that led to it,
             # before a next one that starts too small to notice (a typed character).
             middle = (self._quiet_since + t) / 2
-            at_middle = next(edges for time, edges in self._recent if time >= middle - 1e-6)
+            at_middle = next(edges for time, edges, _ in self._recent if time >= middle - 1e-6)
             if self._differs(at_middle):
                 self._emit(min(waiting), (middle, middle + 1e-3), at_middle)
                 self._open = len(self._candidates) - 1
@@ -437,9 +444,21 @@ class TextDetector:
         self._last_time = t
 
     def _differs(self, edges: np.ndarray) -> bool:
-        """Whether the settled screen differs from the last keyframe's."""
+        """Whether the settled screen differs from the last keyframe's. Only where its picture moved by
+        more than a re-code does: an encoder codes a still screen again (each I-frame) a few grey levels
+        off, and a faint line (a toolbar's border) whose gradient lies near Canny's threshold comes and
+        goes with that, where a letter, a line or a slide moves its pixels by tens of levels."""
         assert self._reference is not None
-        return not self._same_screen(self._reference, edges)
+        before, picture = self._reference_picture, self._picture_of(edges)
+        if before is None or picture is None or before.shape != picture.shape:
+            return not self._same_screen(self._reference, edges)
+        moved = cv2.threshold(cv2.absdiff(picture, before), _RECODED, 255, cv2.THRESH_BINARY)[1]
+        moved = cv2.dilate(moved, _AROUND)
+        return not self._same_screen(cv2.bitwise_and(self._reference, moved), cv2.bitwise_and(edges, moved))
+
+    def _picture_of(self, edges: np.ndarray) -> np.ndarray | None:
+        """The picture of a recent look whose edges are `edges` (None once it is out of memory)."""
+        return next((picture for _, seen, picture in self._recent if seen is edges), None)
 
     def _same_screen(self, before: np.ndarray, after: np.ndarray) -> bool:
         """Unless they differ in more than `text_threshold` of their edges, or by a line of text added
@@ -491,6 +510,7 @@ class TextDetector:
         # step fills in after this one, not within it).
         box = _box(added)
         self._reference, self._added_at = edges, union_box(self._added_at, box) if filled_in else box
+        self._reference_picture = self._picture_of(edges)
         self._typing_since = None
         self._adding_looks, self._largest = 0, 0.0
 
