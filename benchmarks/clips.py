@@ -207,6 +207,34 @@ def _montage() -> list[Clip]:
     ]
 
 
+_DECK_HOLD, _DECK_BLEND = 4.0, 0.8  # seconds a page is shown, and its transition's share of them
+_DECK_TRANSITIONS = ("slideleft", "wipeleft", "dissolve", "fade")  # pushed in, wiped over, two blends
+
+
+def _deck() -> list[Clip]:
+    """A presentation made of the labelled screen clips' states: `count` pages, taken in turn from those
+    clips (the middle of a state each), each coming in by a transition: one unit per page, where it is
+    shown alone."""
+    screens = [clip for clip in REAL if clip.kind == "screens"]
+    if not screens:
+        return []
+    count = 12
+    pages = []
+    for k in range(count):
+        clip = screens[k % len(screens)]
+        first, last = clip.units[(3 * (k // len(screens)) + k) % len(clip.units)]
+        pages.append((clip.path(), round((first + last) / 2, 2)))
+    units = tuple(
+        (
+            round(k * _DECK_HOLD + _DECK_BLEND if k else 0.0, 3),
+            (k + 1) * _DECK_HOLD + (_DECK_BLEND if k == count - 1 else 0.0),
+        )
+        for k in range(count)
+    )
+    make = lambda p: synthetic.deck(p, pages, _DECK_HOLD, _DECK_TRANSITIONS, _DECK_BLEND)  # noqa: E731
+    return [Clip("syn_deck", "screens", units, _cached("deck.mp4", make))]
+
+
 SYNTHETIC = [
     Clip(
         "syn_appear", "events", ((0.0, 4.0), (4.5, 10.0)), _cached("appear.mp4", synthetic.appearing_object)
@@ -249,6 +277,7 @@ SYNTHETIC = [
         long=True,
     ),
     *_montage(),
+    *_deck(),
 ]
 
 ALL = REAL + SYNTHETIC
