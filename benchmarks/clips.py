@@ -224,13 +224,7 @@ def _deck() -> list[Clip]:
         clip = screens[k % len(screens)]
         first, last = clip.units[(3 * (k // len(screens)) + k) % len(clip.units)]
         pages.append((clip.path(), round((first + last) / 2, 2)))
-    units = tuple(
-        (
-            round(k * _DECK_HOLD + _DECK_BLEND if k else 0.0, 3),
-            (k + 1) * _DECK_HOLD + (_DECK_BLEND if k == count - 1 else 0.0),
-        )
-        for k in range(count)
-    )
+    units = tuple(synthetic.deck_alone(count, _DECK_HOLD, _DECK_BLEND))
     make = lambda p: synthetic.deck(p, pages, _DECK_HOLD, _DECK_TRANSITIONS, _DECK_BLEND)  # noqa: E731
     return [Clip("syn_deck", "screens", units, _cached("deck.mp4", make))]
 

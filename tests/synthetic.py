@@ -653,22 +653,27 @@ def excerpt(source: Path, path: Path, start: float) -> Path:
     return filtered(source, path, f"trim=start={start},setpts=PTS-STARTPTS")
 
 
+def _fitted(size: str) -> str:
+    """The filters that scale a picture into `size` (WxH), black bars where the shape differs."""
+    width, height = size.split("x")
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    )
+
+
 def montage(
     path: Path, pieces: list[tuple[Path, float, float]], size: str = "640x360", fps: int = 25
 ) -> Path:
     """Pieces of real clips joined with hard cuts, as a trailer or a music video is cut: each (source,
     start, seconds) is that many seconds from `start` on, at `fps` and scaled into `size` (black bars
     where the shape differs). Piece k begins at the sum of the seconds before it, to the frame."""
-    width, height = size.split("x")
     inputs: list[str] = []
     graph = ""
     for k, (source, start, seconds) in enumerate(pieces):
         inputs += ["-ss", str(start), "-t", str(seconds + 0.5), "-i", str(source)]
-        graph += (
-            f"[{k}:v]fps={fps},trim=end_frame={round(seconds * fps)},setpts=PTS-STARTPTS,"
-            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1[p{k}];"
-        )
+        frames = round(seconds * fps)
+        graph += f"[{k}:v]fps={fps},trim=end_frame={frames},setpts=PTS-STARTPTS,{_fitted(size)}[p{k}];"
     graph += "".join(f"[p{k}]" for k in range(len(pieces))) + f"concat=n={len(pieces)}:v=1:a=0"
     return encode(path, inputs, graph, keyframe_every=2 * fps, extra=["-crf", "20"])
 
@@ -685,17 +690,14 @@ def deck(
     """Still pictures of real clips shown as a presentation shows its slides: each (source, time) is the
     frame at `time`, scaled into `size`, and the next comes in over `blend` seconds by one of ffmpeg's
     xfade `transitions` in turn (slideleft: pushed in; wipeleft: wiped over; dissolve; fade). Picture k
-    is shown alone from k * hold + blend (the first from 0) to (k + 1) * hold (the last to the end, hold
-    + blend on)."""
-    width, height = size.split("x")
+    is shown alone where deck_alone says."""
     frames = round((hold + blend) * fps)
     inputs: list[str] = []
     parts = []
     for k, (source, time) in enumerate(pictures):
         inputs += ["-ss", str(time), "-i", str(source)]
         parts.append(
-            f"[{k}:v]trim=end_frame=1,scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+            f"[{k}:v]trim=end_frame=1,{_fitted(size)},format=yuv420p,"
             f"loop=loop={frames - 1}:size=1,setpts=N/{fps}/TB,fps={fps}[s{k}]"
         )
     last = "[s0]"
@@ -705,6 +707,14 @@ def deck(
         last = f"[x{k}]"
     graph = ";".join(parts)[: -len(last)]  # encode() names the last output
     return encode(path, inputs, graph, keyframe_every=2 * fps, extra=["-crf", "20"])
+
+
+def deck_alone(pictures: int, hold: float, blend: float) -> list[tuple[float, float]]:
+    """Where each of a deck's `pictures` is shown alone: picture k from k * hold + blend (the first from
+    0) to (k + 1) * hold, the last to the deck's end (hold + blend after its start)."""
+    alone = [(round(k * hold + blend if k else 0.0, 3), round((k + 1) * hold, 3)) for k in range(pictures)]
+    alone[-1] = (alone[-1][0], round(pictures * hold + blend, 3))
+    return alone
 
 
 def clock_jump(path: Path, clips: list[Path], jump: float = 600.0) -> Path:

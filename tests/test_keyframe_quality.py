@@ -724,8 +724,7 @@ def test_each_slide_that_comes_in_by_a_transition_gets_one_keyframe_once_it_is_i
     hold, blend = 3.0, 0.8
     pages = [(screencast, 5.0), (screencast, 17.0), (screencast, 27.0), (screencast, 5.0)]
     deck = synthetic.deck(tmp_path / "deck.mp4", pages, hold, (transition,), blend)
-    alone = [(k * hold + blend if k else 0.0, (k + 1) * hold) for k in range(len(pages))]
-    alone[-1] = (alone[-1][0], len(pages) * hold + blend)
+    alone = synthetic.deck_alone(len(pages), hold, blend)
     times = [k.time for k in _select(deck).keyframes]
     assert [sum(lo <= t <= hi for t in times) for lo, hi in alone] == [1] * len(pages), (times, alone)
 
