@@ -599,6 +599,26 @@ def test_a_terminal_recording_cut_off_while_typing_is_still_a_screen(tmp_path: P
     ], _times(selection)
 
 
+@pytest.mark.parametrize(
+    ("name", "end"),
+    [("inspection/intel_bottle-detection.mp4", 26.58), ("screen_lecture/maaslalani-slides_demo.mp4", 25.5)],
+)
+def test_a_recording_that_stops_before_its_last_scene_settled_still_shows_it(
+    tmp_path: Path, name: str, end: float
+) -> None:
+    # Each recording stopped 1.2-1.5 s after its scene last changed: the middle bottle put back and the
+    # hand gone; the last slide shown (a dithered GIF deck, which the fixed-camera detector reads). That
+    # is under the 1.5 s a fixed camera's scene must stand still to count as settled, but the last state
+    # is what the scene came to: it gets a keyframe, as a screen's last state does.
+    short = synthetic.filtered(
+        shared_video(name), tmp_path / "short.mp4", f"trim=end={end},setpts=PTS-STARTPTS"
+    )
+    units = json.loads((SHARED_VIDEOS / "units.json").read_text())[name]["units"]
+    lo, hi = next((a, end) for a, b in units if a < end <= b)
+    selection = _select(short)
+    assert any(lo <= k.time <= hi for k in selection.keyframes), (_times(selection), (lo, hi))
+
+
 def test_a_blank_sliver_before_a_blank_stretch_is_one_blank_stretch(tmp_path: Path) -> None:
     # 0.6 s of blue, 3 s of white, then a shot of bikes.mp4: nothing to see from 0 to the shot, which
     # keeps its own stretch.

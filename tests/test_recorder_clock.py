@@ -30,9 +30,10 @@ def test_a_scene_settles_under_a_ticking_clock(tmp_path: Path) -> None:
     settled = [k.time for k in clocked.keyframes if k.reason == "settled"]
     assert any(7.5 <= t <= 11.0 for t in settled), [(k.time, k.reason) for k in clocked.keyframes]
     assert clocked.clock_band is not None and clocked.clock_band[1] < 0.1  # the clock's line, at the top
-    # ... and the clock's minute is no change of the scene: no settled state where nothing happens
-    # (the clip's last 3 s, after the right bottle is put back at 36.3 s).
-    assert not [t for t in settled if t > 37.0]
+    # ... and the clock's minute is no change of the scene: after the last bottle is put back (36.3 s),
+    # one settled state at most (the table as the recording ends, still for its last second), not one
+    # per tick.
+    assert len([t for t in settled if t > 37.0]) <= 1, settled
 
 
 def test_i_frames_first_skips_a_quiet_scene_under_a_clock(tmp_path: Path) -> None:

@@ -47,6 +47,11 @@ _CONFIRM = 3  # looks in a row that confirm a track the video's end cut short (a
 # confirmation, as SORT's): less than _MIN_LIFE, but not one flicker
 _STRAIGHT = 0.5  # a track's way from where it began over its path: more than back and forth
 _LAG = 0.3  # seconds: motion is measured against the picture this long ago
+# Seconds a quiet scene must have stood still when the video's end cuts it short of `settle` for its last
+# state to count: as long as a screen must stand after drawing (KeyframeOptions.text_settle). A look or
+# two of stillness at the end is a pause in what goes on. (A look that finds nothing moved has stood
+# still since the picture _LAG before it.)
+_LAST_STILL = 1.0
 _SPECK = np.ones((2, 2), np.uint8)
 _SQUARE = np.ones((3, 3), np.uint8)
 _REACH = np.ones((5, 5), np.uint8)  # two pixels each way: what registering a swaying camera leaves
@@ -484,6 +489,7 @@ class MotionDetector:
         self._states: deque[np.ndarray] = deque(maxlen=8)  # earlier settled states: a return is no news
         self._still_since: float | None = None  # nothing has moved since then
         self._judged = True  # the quiet stretch since _still_since was compared with the reference
+        self._last_scene: tuple[float, np.ndarray] | None = None  # the last look's time and picture
         self._moving_since = 0.0  # the motion that ended in the current quiet stretch began then
         self.activity = array("f")  # per frame: share of the picture in foreground blobs (1 on a global
         # change)
@@ -702,8 +708,15 @@ class MotionDetector:
             return
         if self._still_since is None:
             self._still_since = t
+        self._last_scene = (t, grey)
         if self._judged or t - self._still_since < self._options.settle:
             return
+        self._judge(t, grey)
+
+    def _judge(self, t: float, grey: np.ndarray) -> None:
+        """A keyframe of the quiet scene `grey` (at `t`) if it differs from the last settled state and
+        from the states before it."""
+        assert self._still_since is not None
         self._judged = True
         assert self._reference is not None
         if not self._differs(grey, self._reference):
@@ -778,6 +791,14 @@ class MotionDetector:
         return settled and (track.came_in(*self._picture_size) or track.appeared())
 
     def finish(self) -> list[Candidate]:
+        last, still_since = self._last_scene, self._still_since
+        stood = last[0] - still_since + _LAG if last is not None and still_since is not None else 0.0
+        if not self._judged and stood >= _LAST_STILL:
+            assert last is not None
+            # The video ended before the quiet scene had stood `settle` seconds (a recording stopped a
+            # second after a bottle was put back): its last state still gets a keyframe if it differs
+            # from the last settled one, as a screen's does (TextDetector.finish).
+            self._judge(*last)
         end = max([self._last_keyframe, *(track.last for track in self._tracks)])
         self._views += [
             view
