@@ -88,7 +88,24 @@ UNLABELLED = [
     Clip("cup", "none", (), _shared("inspection/opencv_cup.mp4")),
     Clip("fades", "none", (), _shared("edge_cases/psd_fades.mp4"), every_picture_flat=True),
 ]
-REAL = labelled() + UNLABELLED
+
+# Screens recorded by benchmarks/record_terminal.py and record_slides.py (sample_videos/, each with the
+# units its recorder wrote beside it: a command's output or a slide from when it showed to the next
+# change): every frame, anti-aliased text, H.264 at a steady rate, as a screen recorder makes them.
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+RECORDED = [
+    Clip(
+        f"rec_{name}",
+        "screens",
+        tuple(
+            (float(u["start"]), float(u["end"]))
+            for u in json.loads((SAMPLES / f"{name}.json").read_text())["units"]
+        ),
+        lambda name=name: SAMPLES / f"{name}.mp4",
+    )
+    for name in ("terminal_dark", "terminal_fast", "terminal_deck", "browser_deck", "pointing_deck")
+]
+REAL = labelled() + UNLABELLED + RECORDED
 
 # Shot lengths for the long synthetic cut clips: irregular, cycled until the clip is full.
 _SHOT_LENGTHS = [14, 31, 8, 45, 19, 26, 11, 38, 22, 16]
