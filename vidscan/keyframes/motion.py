@@ -489,7 +489,7 @@ class MotionDetector:
         self._states: deque[np.ndarray] = deque(maxlen=8)  # earlier settled states: a return is no news
         self._still_since: float | None = None  # nothing has moved since then
         self._judged = True  # the quiet stretch since _still_since was compared with the reference
-        self._last_scene: tuple[float, np.ndarray] | None = None  # the last look's time and picture
+        self._last_scene: tuple[float, np.ndarray] | None = None  # the last quiet look's time and picture
         self._moving_since = 0.0  # the motion that ended in the current quiet stretch began then
         self.activity = array("f")  # per frame: share of the picture in foreground blobs (1 on a global
         # change)
@@ -791,13 +791,11 @@ class MotionDetector:
         return settled and (track.came_in(*self._picture_size) or track.appeared())
 
     def finish(self) -> list[Candidate]:
-        last, still_since = self._last_scene, self._still_since
-        stood = last[0] - still_since + _LAG if last is not None and still_since is not None else 0.0
-        if not self._judged and stood >= _LAST_STILL:
-            assert last is not None
-            # The video ended before the quiet scene had stood `settle` seconds (a recording stopped a
-            # second after a bottle was put back): its last state still gets a keyframe if it differs
-            # from the last settled one, as a screen's does (TextDetector.finish).
+        # The video ended before the quiet scene had stood `settle` seconds (a recording stopped a second
+        # after a bottle was put back): its last state still gets a keyframe if it differs from the last
+        # settled one, as a screen's does (TextDetector.finish).
+        last, since = self._last_scene, self._still_since
+        if not self._judged and last and since is not None and last[0] - since + _LAG >= _LAST_STILL:
             self._judge(*last)
         end = max([self._last_keyframe, *(track.last for track in self._tracks)])
         self._views += [
