@@ -105,7 +105,8 @@ RECORDED = [
     )
     for name in ("terminal_dark", "terminal_fast", "terminal_deck", "browser_deck", "pointing_deck")
 ]
-REAL = labelled() + UNLABELLED + RECORDED
+LABELLED = labelled()
+REAL = LABELLED + UNLABELLED + RECORDED
 
 # Shot lengths for the long synthetic cut clips: irregular, cycled until the clip is full.
 _SHOT_LENGTHS = [14, 31, 8, 45, 19, 26, 11, 38, 22, 16]
@@ -232,7 +233,7 @@ def _deck() -> list[Clip]:
     """A presentation made of the labelled screen clips' states: `count` pages, taken in turn from those
     clips (the middle of a state each), each coming in by a transition: one unit per page, where it is
     shown alone."""
-    screens = [clip for clip in REAL if clip.kind == "screens"]
+    screens = [clip for clip in LABELLED if clip.kind == "screens"]
     if not screens:
         return []
     count = 12

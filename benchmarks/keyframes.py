@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from benchmarks.clips import ALL, VARIANTS, Clip, Units, labelled, variant
+from benchmarks.clips import ALL, LABELLED, VARIANTS, Clip, Units, variant
 
 # A picture whose grey levels (BT.601 luma of the full frame as sent) have a standard deviation under
 # this shows one colour up to noise and compression: black, a flat grey, a blank card.
@@ -255,7 +255,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(select(*args.child)))
         return
-    pool = ALL if args.all or args.clips else labelled()
+    pool = ALL if args.all or args.clips else LABELLED
     wanted = args.clips.split(",") if args.clips else None
     clips = [c for c in pool if wanted is None or c.name in wanted]
     clips = list({c.name: c for c in clips}.values())
