@@ -363,6 +363,42 @@ def test_a_camera_there_from_the_first_look_is_live_within_two_seconds() -> None
     assert (rows.min(), rows.max(), cols.min(), cols.max()) == (18, 21, 33, 37)
 
 
+def _stirred_blocks(
+    regions: list[tuple[slice, slice]], seconds: float, still_every: int
+) -> np.ndarray | None:
+    """The live area after `seconds` of looks 10 a second at a 320x180 picture whose `regions` move by 2
+    grey levels (under LIVE_LEVELS: a sensor's noise as the encoder leaves it) in every look but each
+    `still_every`-th, and never by more; their blocks are never flat, the rest always (a screen's
+    background, standing to the pixel)."""
+    area = LiveArea()
+    flat = np.ones((22, 40), bool)
+    for rows, cols in regions:
+        flat[rows.start // 8 : -(-rows.stop // 8), cols.start // 8 : -(-cols.stop // 8)] = False
+    for look in range(int(seconds * 10)):
+        diff = np.zeros((180, 320), np.uint8)
+        if look % still_every:
+            for rows, cols in regions:
+                diff[rows, cols] = 2
+        area.update(diff, (180, 320), look / 10, flat)
+    return area.blocks
+
+
+def test_a_camera_whose_picture_stands_almost_still_is_live_from_its_noise() -> None:
+    # A lecturer who sits still: the camera's picture seldom changes by more than the noise, but its
+    # noise stirs it in most looks (here two in three), where a screen's own pixels stand still.
+    blocks = _stirred_blocks([(slice(144, 180), slice(256, 320))], 3.0, still_every=3)
+    assert blocks is not None
+    rows, cols = np.nonzero(blocks)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (18, 21, 32, 39)
+
+
+def test_noise_all_over_the_picture_or_a_line_of_text_stirred_is_no_camera() -> None:
+    # Grain over the whole picture (a screen filmed, or coded with noise) says nothing of where a camera
+    # is; a line of text that the encoder stirs is no solid group of blocks the size of a picture.
+    assert _stirred_blocks([(slice(0, 180), slice(0, 320))], 5.0, still_every=3) is None
+    assert _stirred_blocks([(slice(40, 48), slice(16, 300))], 5.0, still_every=3) is None
+
+
 def test_a_blinking_cursor_and_a_changing_camera_picture_are_not_live() -> None:
     # A cursor blinks twice a second (a change in 1 look of 5): not live, its text still counts.
     assert _live_blocks([(slice(40, 56), slice(80, 84))], 30.0, every=5) is None

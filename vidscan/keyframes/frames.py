@@ -387,6 +387,15 @@ _NEIGHBOURS = np.ones((3, 3), np.uint8)
 _UNFLAT_SECONDS = 1.0
 _UNFLAT_SHARE = 0.75
 _STIRRED = 1 / 8
+# A camera in a corner whose lecturer sits still changes by more than LIVE_LEVELS in few looks, but its
+# sensor's noise, however the encoder smooths it, stirs each of its blocks in most: measured on a camera
+# inset over the recorded screens (the keyframe benchmark's webcam variant), its blocks unchanged to the
+# level in a seventh to a third of the looks (median), the screen's text blocks in 0.8 to 1.0 (9 in 10 of
+# them). A solid group of blocks stirred in half the looks, standing for a second, is such a camera; but
+# not while half the picture is stirred in a quarter of the looks or more: a screen filmed or coded
+# with grain all over, or a whole slide coded anew, says nothing of where a camera is.
+_QUIET_STIRRED = 0.5
+_QUIET_FLOOR = 0.25
 # A box grown larger than this share of the picture has run into the screen's own shading (a slide's
 # gradient, a photo beside the inset): it is left as it was. A lecturer's inset is a third of the width
 # at most, a ninth of the picture.
@@ -428,6 +437,7 @@ class LiveArea:
         self._keep: np.ndarray | None = None  # 255 where the picture counts, at the analysis size
         self._changed: np.ndarray | None = None  # per block, 1 where the last look changed it
         self._ever_flat: np.ndarray | None = None  # per block, whether it was one grey level at any look
+        self._quiet_since: np.ndarray | None = None  # per block, since when it has been a quiet camera's
 
     def update(
         self,
@@ -447,6 +457,7 @@ class LiveArea:
             self._flat_at = np.full((rows, cols), time)
             self._stirred = np.zeros((rows, cols), np.float32)
             self._ever_flat = np.zeros((rows, cols), bool)
+            self._quiet_since = np.full((rows, cols), np.inf)
             self.blocks = self._keep = self._held = self._unflat = None
             self._since = self._time = time
         assert self._live_at is not None and self._rendered is not None and self._flat_at is not None
@@ -478,14 +489,15 @@ class LiveArea:
         watched = 1.0 - math.exp(-max(time - self._since, _LIVE_WATCHED) / _LIVE_MEMORY)
         if watched < 0.99:
             rate = np.where(self._rendered, rate, rate / watched)
-        live: np.ndarray = (rate >= _LIVE_SHARE).astype(np.uint8)
+        quiet = self._quiet_for_a_while(self._quiet_camera(time, watched), time)
+        live: np.ndarray = (rate >= _LIVE_SHARE).astype(np.uint8) | quiet
         strong = np.count_nonzero(live)
         if strong > _LIVE_MOST * live.size:  # the picture itself is live: a camera, no screen around it
             self._live_at[live > 0] = time
             self.blocks = self._keep = self._held = None
             return
         if strong:
-            weak = (rate >= _LIVE_SHARE / 4).astype(np.uint8)
+            weak = (rate >= _LIVE_SHARE / 4).astype(np.uint8) | quiet
             for _ in range(2):
                 live = cv2.bitwise_and(cv2.dilate(live, _NEIGHBOURS), weak)
             self._live_at[live > 0] = time
@@ -517,6 +529,35 @@ class LiveArea:
         if self.blocks is None or not np.array_equal(blocks, self.blocks):
             self.blocks = blocks
             self._keep = cv2.bitwise_not(blocks_over(blocks, shape, shape))
+
+    def _quiet_camera(self, time: float, watched: float) -> np.ndarray:
+        """1 where a block belongs to a camera's picture whose blocks seldom change by much (a lecturer
+        who sits still): stirred in half the looks (_QUIET_STIRRED), not flat for a second, in a solid
+        group (each within a 3x3 square of such blocks) no larger than an inset (_INSET_MOST); none while
+        half the picture is stirred in a quarter of the looks (_QUIET_FLOOR)."""
+        assert self._stirred is not None and self._flat_at is not None and self._ever_flat is not None
+        # Corrected for a short watch only where never flat, as the live share is only where never
+        # rendered: a pen or a pointer at work over a blank part of a slide stirs it in every look too.
+        stirred = self._stirred >= np.where(self._ever_flat, _QUIET_STIRRED, _QUIET_STIRRED * watched)
+        quiet = (stirred & (time - self._flat_at >= _UNFLAT_SECONDS)).astype(np.uint8)
+        cores = cv2.erode(quiet, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        solid: np.ndarray = cv2.bitwise_and(cv2.dilate(cores, _NEIGHBOURS), quiet)
+        if not solid.any() or np.count_nonzero(self._stirred >= _QUIET_FLOOR * watched) * 2 >= solid.size:
+            return np.zeros_like(solid)
+        count, labels, boxes, _ = components(solid * 255)
+        large = [
+            label for label in range(1, count) if boxes[label, 2] * boxes[label, 3] > _INSET_MOST * solid.size
+        ]
+        if large:
+            solid[np.isin(labels, large)] = 0
+        return solid
+
+    def _quiet_for_a_while(self, quiet: np.ndarray, time: float) -> np.ndarray:
+        """`quiet` (_quiet_camera) where it has held for _UNFLAT_SECONDS: a slide coded anew stirs its
+        blocks for a moment, a camera for as long as it is there."""
+        assert self._quiet_since is not None
+        self._quiet_since = np.where(quiet > 0, np.minimum(self._quiet_since, time), np.inf)
+        return (time - self._quiet_since >= _UNFLAT_SECONDS).astype(np.uint8)
 
     def change_outside(self, diff: np.ndarray, change: float) -> float:
         """The mean change of the picture outside the live area (`change` where there is none), 0..1."""
