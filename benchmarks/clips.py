@@ -342,6 +342,12 @@ VARIANTS = {
         "-filter_complex",
         "[1:v]fps=30,scale={fifth}:-2[cam];[0:v][cam]overlay=W-w:H-h:shortest=1",
     ],
+    # The lecturer who sits still: a real fixed camera where little moves (a table where hands put
+    # bottles down now and then), with the same webcam's rate and noise, in the same corner.
+    "stillcam": [
+        "-filter_complex",
+        "[1:v]fps=30,scale={fifth}:-2,noise=alls=4:allf=t[cam];[0:v][cam]overlay=W-w:H-h:shortest=1",
+    ],
     # A camera on a pole in wind: the view sways by half a percent of the picture each way (4 px of a
     # 768-px camera), slowly (1.3 and 0.9 Hz): a crop of 98% of each side whose corner moves between
     # 0.5% and 1.5% in, scaled back to the clip's size.
@@ -381,6 +387,7 @@ VARIANT_INPUTS = {
         str(SHARED / "surveillance" / "intel_one-by-one-person-detection.mp4"),
     ],
     "busycam": ["-stream_loop", "-1", "-i", str(SHARED / "surveillance" / "opencv_vtest.avi")],
+    "stillcam": ["-stream_loop", "-1", "-i", str(SHARED / "inspection" / "intel_bottle-detection.mp4")],
 }
 
 
