@@ -396,6 +396,11 @@ _STIRRED = 1 / 8
 # with grain all over, or a whole slide coded anew, says nothing of where a camera is.
 _QUIET_STIRRED = 0.5
 _QUIET_FLOOR = 0.25
+# An encoder refines a still picture over the frames after it first shows it (a synthetic top-like
+# dashboard: 120 to 235 of its 880 blocks stirred in each look of its first second, 45 to 80 in the
+# second after a refresh): the share is trusted after 3 s of looks, so that a second of stirring in
+# every look comes to at most 0.37 of it, under _QUIET_STIRRED.
+_QUIET_WATCHED = 3.0
 # A box grown larger than this share of the picture has run into the screen's own shading (a slide's
 # gradient, a photo beside the inset): it is left as it was. A lecturer's inset is a third of the width
 # at most, a ninth of the picture.
@@ -489,7 +494,7 @@ class LiveArea:
         watched = 1.0 - math.exp(-max(time - self._since, _LIVE_WATCHED) / _LIVE_MEMORY)
         if watched < 0.99:
             rate = np.where(self._rendered, rate, rate / watched)
-        quiet = self._quiet_for_a_while(self._quiet_camera(time, watched), time)
+        quiet = self._quiet_for_a_while(self._quiet_camera(time), time)
         live: np.ndarray = (rate >= _LIVE_SHARE).astype(np.uint8) | quiet
         strong = np.count_nonzero(live)
         if strong > _LIVE_MOST * live.size:  # the picture itself is live: a camera, no screen around it
@@ -530,14 +535,16 @@ class LiveArea:
             self.blocks = blocks
             self._keep = cv2.bitwise_not(blocks_over(blocks, shape, shape))
 
-    def _quiet_camera(self, time: float, watched: float) -> np.ndarray:
+    def _quiet_camera(self, time: float) -> np.ndarray:
         """1 where a block belongs to a camera's picture whose blocks seldom change by much (a lecturer
         who sits still): stirred in half the looks (_QUIET_STIRRED), not flat for a second, in a solid
         group (each within a 3x3 square of such blocks) no larger than an inset (_INSET_MOST); none while
         half the picture is stirred in a quarter of the looks (_QUIET_FLOOR)."""
         assert self._stirred is not None and self._flat_at is not None and self._ever_flat is not None
         # Corrected for a short watch only where never flat, as the live share is only where never
-        # rendered: a pen or a pointer at work over a blank part of a slide stirs it in every look too.
+        # rendered (a pen or a pointer at work over a blank part of a slide stirs it in every look too),
+        # and only past _QUIET_WATCHED.
+        watched = 1.0 - math.exp(-max(time - self._since, _QUIET_WATCHED) / _LIVE_MEMORY)
         stirred = self._stirred >= np.where(self._ever_flat, _QUIET_STIRRED, _QUIET_STIRRED * watched)
         quiet = (stirred & (time - self._flat_at >= _UNFLAT_SECONDS)).astype(np.uint8)
         cores = cv2.erode(quiet, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT, borderValue=0)
