@@ -322,21 +322,27 @@ def test_a_repeated_picture_is_measured_once_and_the_same(tmp_path: Path) -> Non
 
 
 def _live_blocks(
-    changes: list[tuple[slice, slice]], seconds: float, every: float = 1, flat_at_first: bool = False
+    changes: list[tuple[slice, slice]],
+    seconds: float,
+    every: float = 1,
+    flat_at_first: bool = False,
+    level: int = 40,
+    still_every: int = 0,
 ) -> np.ndarray | None:
     """The live area after `seconds` of looks 10 a second at a 320x180 picture where, in every
-    `every`-th look, the given regions change by 40 grey levels. The blocks of those regions are never
-    flat, the rest always (a screen's background); `flat_at_first`: all were flat at the first look (a
-    pen or a pointer that begins to work over a blank part of a slide)."""
+    `every`-th look (but each `still_every`-th), the given regions change by `level` grey levels. The
+    blocks of those regions are never flat, the rest always (a screen's background); `flat_at_first`:
+    all were flat at the first look (a pen or a pointer that begins to work over a blank part of a
+    slide)."""
     area = LiveArea()
     flat = np.ones((22, 40), bool)
     for rows, cols in changes:
         flat[rows.start // 8 : -(-rows.stop // 8), cols.start // 8 : -(-cols.stop // 8)] = False
     for look in range(int(seconds * 10)):
         diff = np.zeros((180, 320), np.uint8)
-        if look % every == 0:
+        if look % every == 0 and not (still_every and look % still_every == 0):
             for rows, cols in changes:
-                diff[rows, cols] = 40
+                diff[rows, cols] = level
         first = look == 0 and flat_at_first
         area.update(diff, (180, 320), look / 10, np.ones_like(flat) if first else flat)
     return area.blocks
@@ -366,21 +372,9 @@ def test_a_camera_there_from_the_first_look_is_live_within_two_seconds() -> None
 def _stirred_blocks(
     regions: list[tuple[slice, slice]], seconds: float, still_every: int
 ) -> np.ndarray | None:
-    """The live area after `seconds` of looks 10 a second at a 320x180 picture whose `regions` move by 2
-    grey levels (under LIVE_LEVELS: a sensor's noise as the encoder leaves it) in every look but each
-    `still_every`-th, and never by more; their blocks are never flat, the rest always (a screen's
-    background, standing to the pixel)."""
-    area = LiveArea()
-    flat = np.ones((22, 40), bool)
-    for rows, cols in regions:
-        flat[rows.start // 8 : -(-rows.stop // 8), cols.start // 8 : -(-cols.stop // 8)] = False
-    for look in range(int(seconds * 10)):
-        diff = np.zeros((180, 320), np.uint8)
-        if look % still_every:
-            for rows, cols in regions:
-                diff[rows, cols] = 2
-        area.update(diff, (180, 320), look / 10, flat)
-    return area.blocks
+    """_live_blocks where the `regions` move by 2 grey levels (under LIVE_LEVELS: a sensor's noise as the
+    encoder leaves it) in every look but each `still_every`-th, and never by more."""
+    return _live_blocks(regions, seconds, level=2, still_every=still_every)
 
 
 def test_a_camera_whose_picture_stands_almost_still_is_live_from_its_noise() -> None:
