@@ -494,7 +494,8 @@ class LiveArea:
         watched = 1.0 - math.exp(-max(time - self._since, _LIVE_WATCHED) / _LIVE_MEMORY)
         if watched < 0.99:
             rate = np.where(self._rendered, rate, rate / watched)
-        quiet = self._quiet_for_a_while(self._quiet_camera(time), time)
+        not_flat = time - self._flat_at >= _UNFLAT_SECONDS  # not flat for a second
+        quiet = self._quiet_for_a_while(self._quiet_camera(time, not_flat), time)
         live: np.ndarray = (rate >= _LIVE_SHARE).astype(np.uint8) | quiet
         strong = np.count_nonzero(live)
         if strong > _LIVE_MOST * live.size:  # the picture itself is live: a camera, no screen around it
@@ -507,7 +508,7 @@ class LiveArea:
                 live = cv2.bitwise_and(cv2.dilate(live, _NEIGHBOURS), weak)
             self._live_at[live > 0] = time
         held = time - self._live_at <= _LIVE_HOLD
-        unflat = (time - self._flat_at >= _UNFLAT_SECONDS) & (self._stirred >= _STIRRED * watched)
+        unflat = not_flat & (self._stirred >= _STIRRED * watched)
         if (
             self._held is not None
             and np.array_equal(held, self._held)
@@ -535,9 +536,9 @@ class LiveArea:
             self.blocks = blocks
             self._keep = cv2.bitwise_not(blocks_over(blocks, shape, shape))
 
-    def _quiet_camera(self, time: float) -> np.ndarray:
+    def _quiet_camera(self, time: float, not_flat: np.ndarray) -> np.ndarray:
         """1 where a block belongs to a camera's picture whose blocks seldom change by much (a lecturer
-        who sits still): stirred in half the looks (_QUIET_STIRRED), not flat for a second, in a solid
+        who sits still): stirred in half the looks (_QUIET_STIRRED), `not_flat` for a second, in a solid
         group (each within a 3x3 square of such blocks) no larger than an inset (_INSET_MOST); none while
         half the picture is stirred in a quarter of the looks (_QUIET_FLOOR)."""
         assert self._stirred is not None and self._flat_at is not None and self._ever_flat is not None
@@ -546,7 +547,7 @@ class LiveArea:
         # and only past _QUIET_WATCHED.
         watched = 1.0 - math.exp(-max(time - self._since, _QUIET_WATCHED) / _LIVE_MEMORY)
         stirred = self._stirred >= np.where(self._ever_flat, _QUIET_STIRRED, _QUIET_STIRRED * watched)
-        quiet = (stirred & (time - self._flat_at >= _UNFLAT_SECONDS)).astype(np.uint8)
+        quiet = (stirred & not_flat).astype(np.uint8)
         cores = cv2.erode(quiet, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT, borderValue=0)
         solid: np.ndarray = cv2.bitwise_and(cv2.dilate(cores, _NEIGHBOURS), quiet)
         if not solid.any() or np.count_nonzero(self._stirred >= _QUIET_FLOOR * watched) * 2 >= solid.size:
