@@ -220,6 +220,22 @@ def test_a_screen_recording_framed_by_black_bars_is_read_inside_them(tmp_path: P
         assert grabbed.exact and grabbed.how == "seek" and grabbed.image.size == (info.width, info.height)
 
 
+def test_a_blank_placeholder_inside_black_bars_shows_nothing(tmp_path: Path) -> None:
+    # The course intro's last 20 s at 4:3 in a 16:9 file: a slide, a cut to a title card (9.2 s), and a
+    # grey placeholder from 12.9 s to the end, which the clip without bars shows as blank. The bars'
+    # inner edge falls inside a pixel of the analysis picture: cropped to the pixels lit at all, a dark
+    # column at the picture's edge stood out on the grey, and the placeholder got a keyframe of its own.
+    clip = "screen_lecture/EKarton-Lecture-Video-to-PDF_input_6.mp4"
+    framed = synthetic.filtered(
+        shared_video(clip), tmp_path / "framed.mp4", f"trim=start=82,setpts=PTS-STARTPTS,{BARS['pillarbox']}"
+    )
+    selection = _select(framed)
+    assert selection.keyframes[0].analysis_crop is not None
+    assert not [k for k in selection.keyframes if k.time >= 12.9], _times(selection)
+    assert selection.blank and selection.blank[-1][0] == pytest.approx(12.9, abs=0.1), selection.blank
+    assert any(9.25 <= k.time <= 10.5 for k in selection.keyframes), _times(selection)  # the title card
+
+
 def test_a_car_parking_in_a_letterboxed_camera_is_no_dissolve(tmp_path: Path) -> None:
     # The car park with bars above and below: as a car parks close to the camera its exposure moves,
     # and the black bars against the picture's new brightness looked like the whole picture changing.

@@ -251,6 +251,10 @@ def flat_blocks(gray: np.ndarray) -> np.ndarray:
 _BAR_LEVEL = 16  # full-range grey levels: a bar is video black, which compression lifts by a few levels
 _MIN_BAR = 0.02  # share of the width or height: a thinner black edge is a camera's or a capture card's
 # frame line (left out anyway, see EDGE_STRIP); two opposite bars differ by less (padding centres the picture)
+# A line of the picture next to a bar whose brightest looks are under this share of the next line's at
+# _ALONG of its pixels is part bar (see _part_bar): a tenth darker is a tenth of it covered.
+_PART_BAR = 0.9
+_ALONG = 0.9
 _LIT_EDGE = 0.5  # share of a picture's edge next to a bar that is lit: the edge of a picture is a straight
 # line lit along its length, where the top of a dark slide's centred title is lit between its letters
 
@@ -281,7 +285,7 @@ class Matte:
         if lit[0].any() and lit[-1].any() and lit[:, 0].any() and lit[:, -1].any():
             self._done, self.box = True, None
             return
-        self.box = _inside_bars(lit)
+        self.box = _inside_bars(lit, self._brightest)
 
     def bounds(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """Left, top, right and bottom of the picture in a picture of `shape` (the whole of it without
@@ -292,8 +296,9 @@ class Matte:
         return x, y, x + w, y + h
 
 
-def _inside_bars(lit: np.ndarray) -> Box | None:
-    """The box inside opposite pairs of unlit bars (see Matte), or None."""
+def _inside_bars(lit: np.ndarray, brightest: np.ndarray) -> Box | None:
+    """The box inside opposite pairs of unlit bars (see Matte), or None. `brightest`: each pixel at its
+    brightest look (`lit` is where that is over a bar's level)."""
     rows, cols = np.flatnonzero(lit.any(axis=1)), np.flatnonzero(lit.any(axis=0))
     if not len(rows):
         return None
@@ -321,7 +326,30 @@ def _inside_bars(lit: np.ndarray) -> Box | None:
         left, right = 0, width
     if (top, bottom, left, right) == (0, height, 0, width):
         return None
+    # A bar's edge seldom falls on the analysis picture's grid: the outermost lit row or column next to a
+    # bar is then part bar, dark enough to be an edge of its own in every picture (a grey placeholder
+    # inside bars showed something). The picture is what lies wholly inside.
+    if top > 0:
+        across = brightest[:, left:right]
+        top += _part_bar(across[top], across[top + 1])
+        bottom -= _part_bar(across[bottom - 1], across[bottom - 2])
+    if left > 0:
+        along = brightest[top:bottom]
+        left += _part_bar(along[:, left], along[:, left + 1])
+        right -= _part_bar(along[:, right - 1], along[:, right - 2])
     return int(left), int(top), int(right - left), int(bottom - top)
+
+
+def _part_bar(line: np.ndarray, inner: np.ndarray) -> bool:
+    """Whether a row or column of the picture next to a bar is part bar: at their brightest looks, darker
+    than the line inside it (under _PART_BAR of it) at nearly every pixel where that one is lit
+    (_ALONG). A bar that covers part of a line darkens all of it; a picture's own detail (a line of text
+    next to a terminal's last row) darkens a line against its neighbour in places."""
+    lit = inner > _BAR_LEVEL
+    if not lit.any():
+        return False
+    darker = line[lit].astype(np.float32) < _PART_BAR * inner[lit].astype(np.float32)
+    return float(darker.mean()) >= _ALONG
 
 
 def renders(flat: float, background: float) -> bool:
