@@ -158,16 +158,17 @@ def _goes_on(first: _Box | None, added: np.ndarray) -> bool:
     """Whether an addition goes on along the line of an earlier one, as typing does: the earlier one
     is a line (no taller than a few lines of text), and the new one has edges on that line right where
     the earlier one ended (within a letter, as wide as the line is tall, either side: the next letter
-    or the word after a space); it may wrap onto the next lines. A pen's second stroke under or over
-    the first, or further along the line, or a word added before it, is a new annotation, not more of
-    the same line."""
+    or the word after a space), a letter's worth of them at least (the smallest legible letter's
+    height: a starved encoder's re-code of the line's last stroke flips a few); it may wrap onto the
+    next lines. A pen's second stroke under or over the first, or further along the line, or a word
+    added before it, is a new annotation, not more of the same line."""
     if first is None:
         return False
     left, top, wide, tall = first
     if tall > _LINE_BAND * added.shape[0]:
         return False
     end = left + wide
-    return bool(cv2.countNonZero(added[top : top + tall, max(0, end - tall) : end + tall]))
+    return cv2.countNonZero(added[top : top + tall, max(0, end - tall) : end + tall]) >= _LINE_HEIGHT
 
 
 _ONE = np.array([1.0])  # a one-element array is a scalar to OpenCV
