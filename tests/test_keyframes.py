@@ -11,7 +11,7 @@ from tests.conftest import Shot, make_video, shared_video
 from tests.synthetic import clock_jump, encode
 from vidscan import media
 from vidscan.keyframes import KeyframeOptions, apply_budget, select_keyframes
-from vidscan.keyframes.frames import Candidate, LiveArea
+from vidscan.keyframes.frames import Candidate, LiveArea, Matte
 from vidscan.keyframes.plan import merge
 from vidscan.types import Keyframe, KeyframeSelection
 
@@ -439,3 +439,28 @@ def test_no_keyframes_of_the_last_picture_past_the_end_of_the_pictures(tmp_path:
     times = [k.time for k in selection.keyframes]
     assert len(times) == len(set(times)) and max(times) < 5.0, times
     assert "coverage" not in [k.reason for k in selection.keyframes], times
+
+
+def test_the_picture_inside_black_bars_leaves_out_a_line_a_bar_covers_in_part() -> None:
+    # Bars whose inner edge falls inside a pixel of the analysis picture: the column next to each is
+    # part black, darker than the picture's next column all the way down. A dark terminal's last row
+    # under a row of text is darker than the text only where letters are: it is picture.
+    picture = np.zeros((180, 320), np.uint8)
+    picture[:, 40:280] = 40  # a dark terminal's background
+    picture[:, 39], picture[:, 280] = 20, 30  # part bar (the picture's 40 over a fraction of each)
+    picture[100:108, 60:200:3] = 230  # a row of letters
+    matte = Matte()
+    matte.see(picture)
+    assert matte.box == (40, 0, 240, 180)
+    letterboxed = np.zeros((236, 320), np.uint8)
+    letterboxed[29:207] = 40
+    letterboxed[205, 10:300:2] = 200  # letters in places on the row inside the one next to the bar
+    matte = Matte()
+    matte.see(letterboxed)
+    assert matte.box == (0, 29, 320, 178)
+    # The first lit pixels of a fade-in, a line or two: left as they are.
+    first = np.zeros((180, 320), np.uint8)
+    first[90, 100:220] = 200
+    matte = Matte()
+    matte.see(first)
+    assert matte.box in (None, (100, 90, 120, 1))

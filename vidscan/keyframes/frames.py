@@ -328,12 +328,13 @@ def _inside_bars(lit: np.ndarray, brightest: np.ndarray) -> Box | None:
         return None
     # A bar's edge seldom falls on the analysis picture's grid: the outermost lit row or column next to a
     # bar is then part bar, dark enough to be an edge of its own in every picture (a grey placeholder
-    # inside bars showed something). The picture is what lies wholly inside.
-    if top > 0:
+    # inside bars showed something). The picture is what lies wholly inside (a box of a line or two, the
+    # first lit pixels of a fade-in, is left as it is).
+    if top > 0 and bottom - top > 2:
         across = brightest[:, left:right]
         top += _part_bar(across[top], across[top + 1])
         bottom -= _part_bar(across[bottom - 1], across[bottom - 2])
-    if left > 0:
+    if left > 0 and right - left > 2:
         along = brightest[top:bottom]
         left += _part_bar(along[:, left], along[:, left + 1])
         right -= _part_bar(along[:, right - 1], along[:, right - 2])
