@@ -520,7 +520,7 @@ class LiveArea:
         # share are live too within two blocks of a live one (the edge of an inset where people pass
         # less often).
         rate = self._rate
-        watched = 1.0 - math.exp(-max(time - self._since, _LIVE_WATCHED) / _LIVE_MEMORY)
+        watched = self._watched(time, _LIVE_WATCHED)
         if watched < 0.99:
             rate = np.where(self._rendered, rate, rate / watched)
         not_flat = time - self._flat_at >= _UNFLAT_SECONDS  # not flat for a second
@@ -565,6 +565,11 @@ class LiveArea:
             self.blocks = blocks
             self._keep = cv2.bitwise_not(blocks_over(blocks, shape, shape))
 
+    def _watched(self, time: float, at_least: float) -> float:
+        """The share of a full memory's weight the looks since the area was first seen carry, counted as
+        `at_least` seconds of them however few."""
+        return 1.0 - math.exp(-max(time - self._since, at_least) / _LIVE_MEMORY)
+
     def _quiet_camera(self, time: float, not_flat: np.ndarray) -> np.ndarray:
         """1 where a block belongs to a camera's picture whose blocks seldom change by much (a lecturer
         who sits still): stirred in half the looks (_QUIET_STIRRED), `not_flat` for a second, in a solid
@@ -574,7 +579,7 @@ class LiveArea:
         # Corrected for a short watch only where never flat, as the live share is only where never
         # rendered (a pen or a pointer at work over a blank part of a slide stirs it in every look too),
         # and only past _QUIET_WATCHED.
-        watched = 1.0 - math.exp(-max(time - self._since, _QUIET_WATCHED) / _LIVE_MEMORY)
+        watched = self._watched(time, _QUIET_WATCHED)
         stirred = self._stirred >= np.where(self._ever_flat, _QUIET_STIRRED, _QUIET_STIRRED * watched)
         quiet = (stirred & not_flat).astype(np.uint8)
         cores = cv2.erode(quiet, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT, borderValue=0)
